@@ -1,0 +1,221 @@
+/**
+ * Normalises the vendor's OpenAPI document into the copy this project uses
+ * (src/spec/runs-api.openapi.json). Run with `npm run spec:normalize`.
+ *
+ * Why: the upstream document is OpenAPI 3.1 but still uses the 3.0 keyword `nullable`,
+ * so JSON Schema 2020-12 validators ignore it and type generators lose nullability; it
+ * declares only 200/429 responses; and several limits are stated in prose only.
+ *
+ * What it does, in order:
+ * 1. keeps the Assistants API paths (/assistants*, /threads*) and the schemas they reach,
+ *    plus the streaming event schemas (AssistantStreamEvent) and ErrorResponse;
+ * 2. rewrites every `nullable: true` into 3.1 form (`type: [T, "null"]`, or `anyOf` with
+ *    `{type: "null"}` around a `$ref` / composite), including the `allOf: [$ref, {nullable}]` idiom;
+ * 3. applies the prose limits as schema keywords (metadata 16 pairs, key <= 64, value <= 512;
+ *    list `limit` 1..100);
+ * 4. follows what the real API sent where the examples and schemas disagree (see CORRECTIONS);
+ * 5. declares the error responses the real API used (400, 401, 404, 500) with ErrorResponse;
+ * 6. drops vendor documentation extensions (x-oaiMeta, code samples) that no consumer reads.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type JsonObject = { [key: string]: Json };
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const sourcePath = resolve(root, process.argv[2] ?? '../shared/upstream/openai-openapi.yaml');
+const outputPath = resolve(root, 'src/spec/runs-api.openapi.json');
+
+const isObject = (value: Json | undefined): value is JsonObject =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const source = parse(readFileSync(sourcePath, 'utf8'), { maxAliasCount: -1 }) as JsonObject;
+const sourcePaths = source['paths'] as JsonObject;
+const components = source['components'] as JsonObject;
+const sourceSchemas = components['schemas'] as JsonObject;
+
+const keptPaths: JsonObject = {};
+for (const [path, item] of Object.entries(sourcePaths)) {
+  if (path.startsWith('/assistants') || path.startsWith('/threads')) keptPaths[path] = item;
+}
+
+/** Schemas reachable from the kept paths and from the extra roots. */
+function reachableSchemas(roots: Json[]): Set<string> {
+  const found = new Set<string>();
+  const queue: Json[] = [...roots];
+  while (queue.length > 0) {
+    const node = queue.pop();
+    if (Array.isArray(node)) queue.push(...node);
+    else if (isObject(node)) {
+      for (const [key, value] of Object.entries(node)) {
+        if (key === '$ref' && typeof value === 'string' && value.startsWith('#/components/schemas/')) {
+          const name = value.slice('#/components/schemas/'.length);
+          if (!found.has(name)) {
+            found.add(name);
+            queue.push(sourceSchemas[name] ?? null);
+          }
+        } else queue.push(value);
+      }
+    }
+  }
+  return found;
+}
+
+const extraRoots = ['AssistantStreamEvent', 'ErrorResponse'].map((name) => ({ $ref: `#/components/schemas/${name}` }));
+const schemaNames = [...reachableSchemas([keptPaths, ...extraRoots])].sort();
+
+const DROPPED_KEYS = new Set(['x-oaiMeta', 'x-oaiTypeLabel', 'x-stainless-const', 'x-oaiExpandable', 'example', 'examples']);
+
+/** Rewrites OpenAPI 3.0 `nullable` into 3.1 JSON Schema, recursively. */
+function normalise(node: Json, inSchema: boolean): Json {
+  if (Array.isArray(node)) return node.map((item) => normalise(item, inSchema));
+  if (!isObject(node)) return node;
+  const out: JsonObject = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (DROPPED_KEYS.has(key) && !(key === 'example' && !inSchema)) continue;
+    // `properties` maps names to schemas; its keys are not keywords.
+    if (key === 'properties' && isObject(value)) {
+      out[key] = Object.fromEntries(Object.entries(value).map(([name, schema]) => [name, normalise(schema, true)]));
+    } else out[key] = normalise(value, inSchema || key === 'schema' || key === 'schemas');
+  }
+  // allOf: [$ref, {nullable: true}] means "the ref, or null".
+  const allOf = out['allOf'];
+  if (Array.isArray(allOf) && allOf.length === 2 && isObject(allOf[1]) && allOf[1]['nullable'] === true && Object.keys(allOf[1]).length === 1) {
+    delete out['allOf'];
+    return { ...out, anyOf: [allOf[0] ?? null, { type: 'null' }] };
+  }
+  if (out['nullable'] !== true) {
+    delete out['nullable'];
+    return out;
+  }
+  delete out['nullable'];
+  return makeNullable(out);
+}
+
+function makeNullable(schema: JsonObject): JsonObject {
+  const type = schema['type'];
+  const composite = '$ref' in schema || 'anyOf' in schema || 'oneOf' in schema || 'allOf' in schema;
+  if (typeof type === 'string' && !composite) {
+    const out: JsonObject = { ...schema, type: [type, 'null'] };
+    if (Array.isArray(schema['enum']) && !schema['enum'].includes(null)) out['enum'] = [...schema['enum'], null];
+    return out;
+  }
+  if (Array.isArray(type)) return type.includes('null') ? schema : { ...schema, type: [...type, 'null'] };
+  const { description, ...rest } = schema;
+  const nullableSchema: JsonObject = { anyOf: [rest, { type: 'null' }] };
+  if (description !== undefined) nullableSchema['description'] = description;
+  return nullableSchema;
+}
+
+const schemas: JsonObject = {};
+for (const name of schemaNames) {
+  const schema = sourceSchemas[name];
+  if (schema === undefined) throw new Error(`schema ${name} is referenced but not defined`);
+  schemas[name] = normalise(schema, true);
+}
+
+function schemaAt(path: string): JsonObject {
+  const [name, ...rest] = path.split('.');
+  let node: Json | undefined = schemas[name ?? ''];
+  for (const segment of rest) {
+    if (!isObject(node)) break;
+    node = segment === '*' ? node : (node['properties'] as JsonObject | undefined)?.[segment];
+  }
+  if (!isObject(node)) throw new Error(`no schema at ${path}`);
+  return node;
+}
+
+/**
+ * Where the spec's examples and schemas disagree, the real API's behaviour wins.
+ * Each entry says what the real API sent.
+ */
+const CORRECTIONS: Array<{ at: string; why: string; apply: (schema: JsonObject) => JsonObject }> = [
+  // The RunObject example shows `"instructions": null`, and the real API sent null for runs of
+  // assistants without instructions.
+  { at: 'RunObject.instructions', why: 'real API sent null', apply: makeNullable },
+  // Message `assistant_id` / `run_id` are already nullable; a run's `temperature`/`top_p` too.
+  // Empty lists: the real API answered `first_id: null, last_id: null` (the spec says string).
+  ...['ListAssistantsResponse', 'ListMessagesResponse', 'ListRunsResponse', 'ListRunStepsResponse'].flatMap((name) =>
+    ['first_id', 'last_id'].map((field) => ({ at: `${name}.${field}`, why: 'null for an empty list', apply: makeNullable })),
+  ),
+  // The object field of list responses is always "list".
+  ...['ListAssistantsResponse', 'ListMessagesResponse', 'ListRunsResponse', 'ListRunStepsResponse'].map((name) => ({
+    at: `${name}.object`,
+    why: 'always "list"',
+    apply: (schema: JsonObject): JsonObject => ({ ...schema, enum: ['list'] }),
+  })),
+];
+
+function replaceAt(path: string, replace: (schema: JsonObject) => JsonObject): void {
+  const [name, ...rest] = path.split('.');
+  const field = rest.pop();
+  const parent = rest.length === 0 ? schemas[name ?? ''] : schemaAt([name, ...rest].join('.'));
+  if (!isObject(parent) || field === undefined) throw new Error(`no parent for ${path}`);
+  const properties = parent['properties'];
+  if (!isObject(properties) || !isObject(properties[field])) throw new Error(`no schema at ${path}`);
+  properties[field] = replace(properties[field]);
+}
+for (const correction of CORRECTIONS) replaceAt(correction.at, correction.apply);
+
+// Prose-only limits of metadata: 16 pairs, keys <= 64 characters, values <= 512 characters.
+const metadata = schemas['Metadata'];
+if (!isObject(metadata) || !Array.isArray(metadata['anyOf']) || !isObject(metadata['anyOf'][0])) {
+  throw new Error('Metadata schema changed shape');
+}
+Object.assign(metadata['anyOf'][0], {
+  maxProperties: 16,
+  propertyNames: { type: 'string', maxLength: 64 },
+  additionalProperties: { type: 'string', maxLength: 512 },
+});
+
+const errorResponse = (description: string): JsonObject => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } },
+});
+const ERROR_RESPONSES: JsonObject = {
+  '400': errorResponse('Invalid request: a body or parameter failed validation, or the object is in a state that does not allow the operation.'),
+  '401': errorResponse('Missing or incorrect API key.'),
+  '404': errorResponse('No such object.'),
+  '500': errorResponse('The server had an error while processing the request.'),
+};
+
+const paths: JsonObject = {};
+for (const [path, item] of Object.entries(keptPaths)) {
+  const normalisedItem = normalise(item, false) as JsonObject;
+  for (const operation of Object.values(normalisedItem)) {
+    if (!isObject(operation) || !isObject(operation['responses'])) continue;
+    // List `limit` is 1..100 in prose only.
+    for (const parameter of (operation['parameters'] as Json[] | undefined) ?? []) {
+      if (isObject(parameter) && parameter['name'] === 'limit' && isObject(parameter['schema'])) {
+        Object.assign(parameter['schema'], { minimum: 1, maximum: 100 });
+      }
+    }
+    operation['responses'] = { ...operation['responses'], ...ERROR_RESPONSES };
+  }
+  paths[path] = normalisedItem;
+}
+
+const info = source['info'] as JsonObject;
+const normalised: JsonObject = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Assistants runs API (normalised)',
+    version: String(info['version']),
+    description: 'Generated by scripts/normalize-spec.ts from the vendor OpenAPI document; do not edit by hand.',
+    license: info['license'] ?? null,
+  },
+  paths,
+  components: {
+    schemas,
+    responses: { TooManyRequests: normalise((components['responses'] as JsonObject)['TooManyRequests'] ?? null, false) },
+    securitySchemes: (components['securitySchemes'] as Json) ?? {},
+  },
+};
+
+const text = JSON.stringify(normalised, null, 2);
+if (text.includes('"nullable"')) throw new Error('a nullable keyword survived normalisation');
+writeFileSync(outputPath, `${text}\n`);
+console.log(`wrote ${outputPath}: ${Object.keys(paths).length} paths, ${schemaNames.length} schemas`);

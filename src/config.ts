@@ -1,0 +1,162 @@
+import { z } from 'zod';
+
+/** Thrown for a bad setting; `src/index.ts` prints it and exits before anything listens. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const port = z.coerce.number().int().min(0).max(65_535);
+const positiveInt = z.coerce.number().int().positive();
+const nonNegativeInt = z.coerce.number().int().min(0);
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
+  .transform((value) => ['true', '1', 'yes', 'on'].includes(value));
+const url = z
+  .string()
+  .url()
+  .refine((value) => /^https?:\/\//.test(value), 'must be an http(s) URL')
+  .transform((value) => value.replace(/\/+$/, ''));
+
+/** `k=v,k2=v2` or a JSON object of strings. */
+const stringMap = z.string().transform((value, ctx): Record<string, string> => {
+  const text = value.trim();
+  if (text === '') return {};
+  if (text.startsWith('{')) {
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && Object.values(parsed).every((v) => typeof v === 'string')) {
+        return parsed as Record<string, string>;
+      }
+    } catch {
+      // reported below
+    }
+    ctx.addIssue({ code: 'custom', message: 'must be a JSON object of strings or k=v,k2=v2' });
+    return z.NEVER;
+  }
+  const entries: Array<[string, string]> = [];
+  for (const pair of text.split(',')) {
+    const index = pair.indexOf('=');
+    if (index <= 0) {
+      ctx.addIssue({ code: 'custom', message: `"${pair}" is not k=v` });
+      return z.NEVER;
+    }
+    entries.push([pair.slice(0, index).trim(), pair.slice(index + 1).trim()]);
+  }
+  return Object.fromEntries(entries);
+});
+
+/**
+ * Every setting of the gateway and the embedded runs API, by environment variable.
+ * The README's settings table lists the same names, defaults and meanings.
+ */
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: port.default(4000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  GRAPHIQL: bool.default(true),
+
+  UPSTREAM_BASE_URL: url.optional(),
+  UPSTREAM_API_KEY: z.string().min(1).optional(),
+  UPSTREAM_AUTH_HEADER: z.string().min(1).default('authorization'),
+  UPSTREAM_BETA_HEADER: z.string().default('assistants=v2'),
+  UPSTREAM_HEADERS: stringMap.default({}),
+  UPSTREAM_QUERY_PARAMS: stringMap.default({}),
+  UPSTREAM_TIMEOUT_MS: positiveInt.default(30_000),
+  UPSTREAM_MAX_RETRIES: nonNegativeInt.max(10).default(2),
+  UPSTREAM_RETRY_AFTER_CAP_MS: nonNegativeInt.default(60_000),
+  UPSTREAM_MAX_CONCURRENCY: positiveInt.default(16),
+
+  RUNS_API_PORT: port.default(4010),
+  RUNS_API_KEY: z.string().min(1).optional(),
+  RUNS_API_STEP_MS: positiveInt.default(400),
+  RUNS_API_DEMO_DATA: bool.default(true),
+  RUNS_API_REQUIRE_BETA_HEADER: bool.default(true),
+  RUNS_API_FAULTS: z.string().default(''),
+  RUNS_API_FAULT_CONTROL: bool.default(false),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface UpstreamConfig {
+  /** Base URL including any path prefix, e.g. http://localhost:4010/v1; set after the embedded API starts when not configured. */
+  baseUrl: string | undefined;
+  apiKey: string | undefined;
+  /** `authorization` sends `Bearer <key>`; any other name (e.g. Azure's `api-key`) sends the key as is. */
+  authHeader: string;
+  betaHeader: string;
+  headers: Record<string, string>;
+  queryParams: Record<string, string>;
+  timeoutMs: number;
+  maxRetries: number;
+  retryAfterCapMs: number;
+  maxConcurrency: number;
+}
+
+export interface RunsApiConfig {
+  port: number;
+  apiKey: string | undefined;
+  stepMs: number;
+  demoData: boolean;
+  requireBetaHeader: boolean;
+  faults: string;
+  faultControl: boolean;
+}
+
+export interface Config {
+  nodeEnv: Env['NODE_ENV'];
+  host: string;
+  port: number;
+  logLevel: Env['LOG_LEVEL'];
+  graphiql: boolean;
+  upstream: UpstreamConfig;
+  /** The embedded runs API is started when no UPSTREAM_BASE_URL is set. */
+  embeddedRunsApi: boolean;
+  runsApi: RunsApiConfig;
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = issue.path.join('.');
+      const value = name.includes('KEY') ? '(hidden)' : JSON.stringify(env[name]);
+      return `  ${name}=${value}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  if (e.UPSTREAM_API_KEY !== undefined && e.UPSTREAM_BASE_URL === undefined) {
+    throw new ConfigError('Invalid configuration:\n  UPSTREAM_API_KEY is set but UPSTREAM_BASE_URL is not: the key would go nowhere.');
+  }
+  return {
+    nodeEnv: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    graphiql: e.GRAPHIQL,
+    embeddedRunsApi: e.UPSTREAM_BASE_URL === undefined,
+    upstream: {
+      baseUrl: e.UPSTREAM_BASE_URL,
+      apiKey: e.UPSTREAM_API_KEY ?? (e.UPSTREAM_BASE_URL === undefined ? e.RUNS_API_KEY : undefined),
+      authHeader: e.UPSTREAM_AUTH_HEADER.toLowerCase(),
+      betaHeader: e.UPSTREAM_BETA_HEADER,
+      headers: e.UPSTREAM_HEADERS,
+      queryParams: e.UPSTREAM_QUERY_PARAMS,
+      timeoutMs: e.UPSTREAM_TIMEOUT_MS,
+      maxRetries: e.UPSTREAM_MAX_RETRIES,
+      retryAfterCapMs: e.UPSTREAM_RETRY_AFTER_CAP_MS,
+      maxConcurrency: e.UPSTREAM_MAX_CONCURRENCY,
+    },
+    runsApi: {
+      port: e.RUNS_API_PORT,
+      apiKey: e.RUNS_API_KEY,
+      stepMs: e.RUNS_API_STEP_MS,
+      demoData: e.RUNS_API_DEMO_DATA,
+      requireBetaHeader: e.RUNS_API_REQUIRE_BETA_HEADER,
+      faults: e.RUNS_API_FAULTS,
+      faultControl: e.RUNS_API_FAULT_CONTROL,
+    },
+  };
+}
