@@ -60,7 +60,8 @@ function simplifyErrors(errors: ErrorObject[]): SchemaViolation[] {
   const out: SchemaViolation[] = [];
   for (const error of chosen) {
     // An error on a value whose child also failed is the same problem said less precisely.
-    if (chosen.some((other) => other.instancePath.startsWith(`${error.instancePath}/`))) continue;
+    const aboutThisObject = ['additionalProperties', 'required', 'maxProperties'].includes(error.keyword);
+    if (!aboutThisObject && chosen.some((other) => other.instancePath.startsWith(`${error.instancePath}/`))) continue;
     const extra = error.keyword === 'additionalProperties' ? ` (${String(error.params['additionalProperty'])})` : error.keyword === 'enum' ? ` (${(error.params['allowedValues'] as unknown[]).map(String).join(', ')})` : '';
     const message = `${error.message ?? 'is invalid'}${extra}`;
     const key = `${error.instancePath}|${message}`;
