@@ -1,0 +1,52 @@
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { startRunsApi, type RunsApi } from './runs-api/index.js';
+import { createGateway } from './server/app.js';
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  let runsApi: RunsApi | undefined;
+  if (config.embeddedRunsApi) {
+    runsApi = await startRunsApi({ ...config.runsApi, host: config.host });
+    config = { ...config, upstream: { ...config.upstream, baseUrl: runsApi.url } };
+  }
+  const gateway = createGateway({ config });
+  await gateway.listen();
+
+  const origin = gateway.url.replace(/\/graphql$/, '');
+  const upstream = runsApi ? `${runsApi.url} (embedded runs API)` : `${config.upstream.baseUrl ?? ''} (UPSTREAM_BASE_URL)`;
+  console.log(
+    [
+      'Runs gateway is up',
+      `  GraphQL (HTTP, SSE):  ${gateway.url}`,
+      `  GraphiQL:             ${config.graphiql ? gateway.url : 'off (GRAPHIQL=false)'}`,
+      `  WebSocket:            ${gateway.wsUrl} (graphql-ws)`,
+      `  Metrics:              ${origin}/metrics`,
+      `  Health:               ${origin}/health`,
+      `  Upstream:             ${upstream}`,
+    ].join('\n'),
+  );
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: shutting down`);
+    const forced = setTimeout(() => process.exit(1), 10_000);
+    forced.unref();
+    void Promise.all([gateway.close(), runsApi?.close()]).then(() => process.exit(0));
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+await main();

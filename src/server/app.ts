@@ -1,0 +1,147 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { GraphQLError, type ExecutionArgs } from 'graphql';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { Config } from '../config.js';
+import { createContext, type GatewayContext, type GatewayServices } from '../context.js';
+import { createMetrics, type Metrics } from '../observability/metrics.js';
+import { schema } from '../schema/index.js';
+import { createUpstreamClient } from '../upstream/client.js';
+import { createGraphiQLRenderer } from './graphiql.js';
+
+export const GRAPHQL_PATH = '/graphql';
+
+export interface GatewayOptions {
+  config: Config;
+  /** Injected into the upstream client (tests count or fake upstream calls with it). */
+  fetch?: typeof fetch;
+}
+
+export interface Gateway {
+  yoga: YogaServerInstance<Record<string, unknown>, GatewayContext>;
+  server: Server;
+  services: GatewayServices;
+  metrics: Metrics;
+  /** http://host:port/graphql once listening. */
+  readonly url: string;
+  readonly wsUrl: string;
+  listen(port?: number, host?: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createGateway(options: GatewayOptions): Gateway {
+  const { config } = options;
+  if (config.upstream.baseUrl === undefined) throw new Error('createGateway needs config.upstream.baseUrl');
+  const metrics = createMetrics();
+  const upstream = createUpstreamClient({ config: config.upstream, metrics, ...(options.fetch ? { fetch: options.fetch } : {}) });
+  const services: GatewayServices = { upstream, config, metrics };
+
+  const yoga = createYoga<Record<string, unknown>, GatewayContext>({
+    schema,
+    graphqlEndpoint: GRAPHQL_PATH,
+    context: () => createContext(services),
+    graphiql: config.graphiql ? { title: 'Runs gateway' } : false,
+    ...(config.graphiql ? { renderGraphiQL: createGraphiQLRenderer({}) } : {}),
+    landingPage: false,
+    maskedErrors: true,
+    logging: config.logLevel === 'silent' ? false : 'warn',
+  });
+
+  const server = createServer((req, res) => {
+    void route(req, res);
+  });
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && path === '/metrics') {
+      res.writeHead(200, { 'content-type': metrics.registry.contentType });
+      res.end(await metrics.registry.metrics());
+      return;
+    }
+    if (req.method === 'GET' && path === '/health') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"status":"ok"}');
+      return;
+    }
+    await yoga.handleNodeRequestAndResponse(req, res);
+  }
+
+  const wsServer = new WebSocketServer({ server, path: GRAPHQL_PATH, maxPayload: 1024 * 1024 });
+  type EnvelopedRoot = { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown };
+  const wsDisposable = useServer(
+    {
+      isProd: config.nodeEnv === 'production',
+      execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
+      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
+      // Every WebSocket operation goes through yoga's envelop pipeline: same plugins, context and limits as HTTP.
+      onSubscribe: async (ctx, _id, payload) => {
+        const { schema: envelopedSchema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params: payload,
+        });
+        let document;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          // A syntax error ends this operation only, not the whole socket.
+          return [error instanceof GraphQLError ? error : new GraphQLError('Syntax error', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+        }
+        const errors = validate(envelopedSchema, document);
+        if (errors.length > 0) return errors;
+        return {
+          schema: envelopedSchema,
+          operationName: payload.operationName ?? null,
+          document,
+          variableValues: payload.variables ?? null,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe } satisfies EnvelopedRoot,
+        };
+      },
+    },
+    wsServer,
+  );
+
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+
+  let baseUrl = '';
+  return {
+    yoga,
+    server,
+    services,
+    metrics,
+    get url() {
+      return `${baseUrl}${GRAPHQL_PATH}`;
+    },
+    get wsUrl() {
+      return `${baseUrl.replace(/^http/, 'ws')}${GRAPHQL_PATH}`;
+    },
+    listen(port = config.port, host = config.host) {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          const address = server.address() as AddressInfo;
+          const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+          baseUrl = `http://${shownHost === '0.0.0.0' || shownHost === '[::]' ? 'localhost' : shownHost}:${address.port}`;
+          resolve();
+        });
+      });
+    },
+    async close() {
+      await wsDisposable.dispose();
+      for (const client of wsServer.clients) client.terminate();
+      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      });
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import { loadConfig, type Config } from '../../src/config.js';
+import { startRunsApi, type RunsApi, type RunsApiOptions } from '../../src/runs-api/index.js';
+import { createGateway, type Gateway } from '../../src/server/app.js';
+
+export interface GraphQLResponse<TData = Record<string, unknown>> {
+  data?: TData | null;
+  errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, unknown> }>;
+}
+
+export interface Stack {
+  api: RunsApi;
+  gateway: Gateway;
+  config: Config;
+  /** Runs an operation through `yoga.fetch` (no socket). */
+  query<TData = Record<string, any>>(document: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<TData>>;
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  runsApi?: RunsApiOptions;
+  /** Settings as environment variables, on top of the test defaults. */
+  env?: Record<string, string>;
+  /** Last word on the config (after the upstream URL is known). */
+  configure?: (config: Config) => Config;
+  fetch?: typeof fetch;
+}
+
+/** The embedded runs API on port 0 with short steps, and a gateway on port 0 pointed at it. */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const api = await startRunsApi({ port: 0, stepMs: 25, demoData: false, ...options.runsApi });
+  const baseConfig = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', UPSTREAM_BASE_URL: api.url, ...options.env });
+  const withKey: Config = options.runsApi?.apiKey && !options.env?.['UPSTREAM_API_KEY']
+    ? { ...baseConfig, upstream: { ...baseConfig.upstream, apiKey: options.runsApi.apiKey } }
+    : baseConfig;
+  const config = options.configure ? options.configure(withKey) : withKey;
+  const gateway = createGateway({ config, ...(options.fetch ? { fetch: options.fetch } : {}) });
+  await gateway.listen(0, '127.0.0.1');
+  return {
+    api,
+    gateway,
+    config,
+    async query(document, variables, headers) {
+      const response = await gateway.yoga.fetch('http://yoga/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
+        body: JSON.stringify({ query: document, variables }),
+      });
+      return (await response.json()) as GraphQLResponse<never>;
+    },
+    async close() {
+      await gateway.close();
+      await api.close();
+    },
+  };
+}
