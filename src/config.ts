@@ -74,6 +74,9 @@ const envSchema = z.object({
   RUNS_API_REQUIRE_BETA_HEADER: bool.default(true),
   RUNS_API_FAULTS: z.string().default(''),
   RUNS_API_FAULT_CONTROL: bool.default(false),
+
+  IDEMPOTENCY_TTL_MS: positiveInt.default(86_400_000),
+  IDEMPOTENCY_MAX_KEYS: positiveInt.default(10_000),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -103,6 +106,13 @@ export interface RunsApiConfig {
   faultControl: boolean;
 }
 
+export interface IdempotencyConfig {
+  /** How long a mutation's idempotencyKey is remembered, from its first use. */
+  ttlMs: number;
+  /** In-memory store bound: past it, the oldest finished keys are forgotten first. */
+  maxKeys: number;
+}
+
 export interface Config {
   nodeEnv: Env['NODE_ENV'];
   host: string;
@@ -113,6 +123,7 @@ export interface Config {
   /** The embedded runs API is started when no UPSTREAM_BASE_URL is set. */
   embeddedRunsApi: boolean;
   runsApi: RunsApiConfig;
+  idempotency: IdempotencyConfig;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -157,6 +168,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       requireBetaHeader: e.RUNS_API_REQUIRE_BETA_HEADER,
       faults: e.RUNS_API_FAULTS,
       faultControl: e.RUNS_API_FAULT_CONTROL,
+    },
+    idempotency: {
+      ttlMs: e.IDEMPOTENCY_TTL_MS,
+      maxKeys: e.IDEMPOTENCY_MAX_KEYS,
     },
   };
 }
