@@ -1,0 +1,222 @@
+import pLimit from 'p-limit';
+import type { UpstreamConfig } from '../config.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Schemas, paths } from '../spec/index.js';
+import { UpstreamError, badUserInput, errorFromNetwork, errorFromResponse } from './errors.js';
+import { parseRetryAfterMs, retryDelayMs, shouldRetry } from './retry.js';
+
+/** A templated path of the spec, e.g. `/threads/{thread_id}/runs/{run_id}`; also the metrics `route` label. */
+export type Route = keyof paths & string;
+export type HttpMethod = 'GET' | 'POST' | 'DELETE';
+export type QueryValue = string | number | boolean | readonly string[] | null | undefined;
+
+export interface UpstreamRequest {
+  method: HttpMethod;
+  route: Route;
+  /** Values for the `{name}` placeholders of `route`; encoded here. */
+  params?: Record<string, string>;
+  /** Arrays are sent as repeated keys (`include[]=a&include[]=b`); null/undefined are left out. */
+  query?: Record<string, QueryValue>;
+  /** Sent as JSON. */
+  body?: unknown;
+  /**
+   * Retry on 408/409/429/5xx and network errors. Defaults to true for GET and false otherwise:
+   * a repeated POST can create a second run, so writes are never retried unless a caller knows better.
+   */
+  retry?: boolean;
+  /** Aborts the request (and its retries). A request with a signal is not shared with other callers. */
+  signal?: AbortSignal;
+}
+
+export interface UpstreamResponse<T> {
+  data: T;
+  status: number;
+  /** The upstream `x-request-id`. */
+  requestId: string | undefined;
+}
+
+type Query<R extends Route> = paths[R] extends { get: { parameters: { query?: infer Q } } } ? NonNullable<Q> : never;
+export type ListParams<R extends Route> = Omit<Query<R>, 'include[]'>;
+export type StepInclude = NonNullable<Query<'/threads/{thread_id}/runs/{run_id}/steps'>['include[]']>[number];
+
+export interface UpstreamClient {
+  /** The one request builder: base URL, auth, beta and configured headers/query parameters, retries, metrics. */
+  request<T>(request: UpstreamRequest): Promise<UpstreamResponse<T>>;
+  getRun(threadId: string, runId: string): Promise<Schemas['RunObject']>;
+  listRuns(threadId: string, params?: ListParams<'/threads/{thread_id}/runs'>): Promise<Schemas['ListRunsResponse']>;
+  getThread(threadId: string): Promise<Schemas['ThreadObject']>;
+  getAssistant(assistantId: string): Promise<Schemas['AssistantObject']>;
+  listAssistants(params?: ListParams<'/assistants'>): Promise<Schemas['ListAssistantsResponse']>;
+  getMessage(threadId: string, messageId: string): Promise<Schemas['MessageObject']>;
+  /** `run_id` filters to the messages a run created. */
+  listMessages(threadId: string, params?: ListParams<'/threads/{thread_id}/messages'>): Promise<Schemas['ListMessagesResponse']>;
+  getRunStep(threadId: string, runId: string, stepId: string, include?: readonly StepInclude[]): Promise<Schemas['RunStepObject']>;
+  listRunSteps(
+    threadId: string,
+    runId: string,
+    params?: ListParams<'/threads/{thread_id}/runs/{run_id}/steps'>,
+    include?: readonly StepInclude[],
+  ): Promise<Schemas['ListRunStepsResponse']>;
+  /** GETs currently shared between callers (for tests and diagnostics). */
+  readonly inFlight: number;
+}
+
+export interface UpstreamClientOptions {
+  config: UpstreamConfig;
+  metrics?: Metrics;
+  fetch?: typeof fetch;
+  /**
+   * Concurrent identical GETs share one upstream call.
+   * @default true
+   */
+  dedupe?: boolean;
+  /** Injected by tests to skip real waiting between retries. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Injected by tests for deterministic jitter. */
+  random?: () => number;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export function createUpstreamClient(options: UpstreamClientOptions): UpstreamClient {
+  const { config, metrics } = options;
+  if (!config.baseUrl) throw new Error('createUpstreamClient needs config.baseUrl');
+  const baseUrl = config.baseUrl.replace(/\/+$/, '');
+  const doFetch = options.fetch ?? globalThis.fetch;
+  const dedupe = options.dedupe ?? true;
+  const sleep = options.sleep ?? defaultSleep;
+  const limit = pLimit(config.maxConcurrency);
+  const inFlight = new Map<string, Promise<UpstreamResponse<unknown>>>();
+  const secrets = config.apiKey ? [config.apiKey] : [];
+
+  function buildHeaders(hasBody: boolean): Headers {
+    const headers = new Headers({ accept: 'application/json' });
+    if (config.betaHeader) headers.set('OpenAI-Beta', config.betaHeader);
+    for (const [name, value] of Object.entries(config.headers)) headers.set(name, value);
+    if (config.apiKey) {
+      if (config.authHeader === 'authorization') headers.set('Authorization', `Bearer ${config.apiKey}`);
+      else headers.set(config.authHeader, config.apiKey);
+    }
+    if (hasBody) headers.set('content-type', 'application/json');
+    return headers;
+  }
+
+  function buildUrl(request: UpstreamRequest): string {
+    const path = request.route.replace(/\{(\w+)\}/g, (_match, name: string) => {
+      const value = request.params?.[name];
+      if (value === undefined) throw new Error(`missing path parameter ${name} for ${request.route}`);
+      // '.' and '..' would be resolved as path segments and reach another endpoint.
+      if (value === '' || value === '.' || value === '..') throw badUserInput(`"${value}" is not a valid ${name}.`, { param: name });
+      return encodeURIComponent(value);
+    });
+    const url = new URL(`${baseUrl}${path}`);
+    for (const [name, value] of Object.entries(config.queryParams)) url.searchParams.append(name, value);
+    for (const [name, value] of Object.entries(request.query ?? {})) {
+      if (value === undefined || value === null) continue;
+      if (Array.isArray(value)) for (const item of value as readonly string[]) url.searchParams.append(name, item);
+      else url.searchParams.append(name, String(value));
+    }
+    return url.toString();
+  }
+
+  type Attempt =
+    | { ok: true; response: UpstreamResponse<unknown> }
+    | { ok: false; error: UpstreamError; status: number | undefined; headers: Headers | undefined };
+
+  async function attemptOnce(request: UpstreamRequest, url: string): Promise<Attempt> {
+    const labels = { method: request.method, route: request.route };
+    const stopTimer = metrics?.upstreamLatency.startTimer(labels);
+    const timeout = AbortSignal.timeout(config.timeoutMs);
+    const signal = request.signal ? AbortSignal.any([timeout, request.signal]) : timeout;
+    let status: string = 'error';
+    try {
+      const response = await doFetch(url, {
+        method: request.method,
+        headers: buildHeaders(request.body !== undefined),
+        ...(request.body !== undefined ? { body: JSON.stringify(request.body) } : {}),
+        signal,
+        redirect: 'error',
+      });
+      status = String(response.status);
+      const requestId = response.headers.get('x-request-id') ?? undefined;
+      // The body is read under the same timeout: a stalled body is a timeout too.
+      const text = await response.text();
+      if (response.ok) {
+        try {
+          return { ok: true, response: { data: JSON.parse(text) as unknown, status: response.status, requestId } };
+        } catch {
+          return { ok: false, error: errorFromNetwork('invalid_response', requestId), status: response.status, headers: undefined };
+        }
+      }
+      const retryAfterMs = parseRetryAfterMs(response.headers);
+      const error = errorFromResponse({ status: response.status, body: text, requestId, retryAfterMs, secrets });
+      return { ok: false, error, status: response.status, headers: response.headers };
+    } catch (cause) {
+      if (request.signal?.aborted) throw cause;
+      return { ok: false, error: errorFromNetwork(timeout.aborted ? 'timeout' : 'network'), status: undefined, headers: undefined };
+    } finally {
+      metrics?.upstreamRequests.inc({ ...labels, status });
+      stopTimer?.();
+    }
+  }
+
+  async function execute(request: UpstreamRequest, url: string): Promise<UpstreamResponse<unknown>> {
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await limit(() => attemptOnce(request, url));
+      if (outcome.ok) return outcome.response;
+      const retryable =
+        outcome.error.extensions['reason'] !== 'invalid_response' &&
+        shouldRetry({
+          method: request.method,
+          retry: request.retry,
+          attempt,
+          maxRetries: config.maxRetries,
+          status: outcome.status,
+          headers: outcome.headers,
+        });
+      if (!retryable) throw outcome.error;
+      const delay = retryDelayMs(attempt, outcome.headers, { retryAfterCapMs: config.retryAfterCapMs, ...(options.random ? { random: options.random } : {}) });
+      if (delay === undefined) throw outcome.error;
+      await sleep(delay);
+    }
+  }
+
+  async function request<T>(req: UpstreamRequest): Promise<UpstreamResponse<T>> {
+    const url = buildUrl(req);
+    if (!dedupe || req.method !== 'GET' || req.signal) return (await execute(req, url)) as UpstreamResponse<T>;
+    const key = `GET ${url}`;
+    const shared = inFlight.get(key);
+    if (shared) return (await shared) as UpstreamResponse<T>;
+    const promise = execute(req, url);
+    inFlight.set(key, promise);
+    try {
+      return (await promise) as UpstreamResponse<T>;
+    } finally {
+      if (inFlight.get(key) === promise) inFlight.delete(key);
+    }
+  }
+
+  async function get<T>(route: Route, params: Record<string, string>, query?: Record<string, QueryValue>): Promise<T> {
+    return (await request<T>({ method: 'GET', route, params, ...(query ? { query } : {}) })).data;
+  }
+
+  const withInclude = (include: readonly StepInclude[] | undefined) => (include && include.length > 0 ? { 'include[]': include } : {});
+
+  return {
+    request,
+    getRun: (threadId, runId) => get('/threads/{thread_id}/runs/{run_id}', { thread_id: threadId, run_id: runId }),
+    listRuns: (threadId, params) => get('/threads/{thread_id}/runs', { thread_id: threadId }, { ...params }),
+    getThread: (threadId) => get('/threads/{thread_id}', { thread_id: threadId }),
+    getAssistant: (assistantId) => get('/assistants/{assistant_id}', { assistant_id: assistantId }),
+    listAssistants: (params) => get('/assistants', {}, { ...params }),
+    getMessage: (threadId, messageId) => get('/threads/{thread_id}/messages/{message_id}', { thread_id: threadId, message_id: messageId }),
+    listMessages: (threadId, params) => get('/threads/{thread_id}/messages', { thread_id: threadId }, { ...params }),
+    getRunStep: (threadId, runId, stepId, include) =>
+      get('/threads/{thread_id}/runs/{run_id}/steps/{step_id}', { thread_id: threadId, run_id: runId, step_id: stepId }, withInclude(include)),
+    listRunSteps: (threadId, runId, params, include) =>
+      get('/threads/{thread_id}/runs/{run_id}/steps', { thread_id: threadId, run_id: runId }, { ...params, ...withInclude(include) }),
+    get inFlight() {
+      return inFlight.size;
+    },
+  };
+}
