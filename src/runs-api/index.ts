@@ -1,0 +1,109 @@
+import type { AddressInfo, Socket } from 'node:net';
+import { loadDemoData } from './demo.js';
+import { Faults, type FaultRule } from './faults.js';
+import { createRoutes } from './routes.js';
+import { createHttpServer, knownRoutes, type RequestLogEntry } from './server.js';
+import { Simulator } from './simulator.js';
+import { Store } from './store.js';
+
+export type { FaultRule } from './faults.js';
+export { FaultRuleError, parseFaultRules } from './faults.js';
+export { DEMO_IDS } from './demo.js';
+export type { RequestLogEntry } from './server.js';
+
+export interface RunsApiOptions {
+  /** When set, requests must send `Authorization: Bearer <apiKey>`, else 401. */
+  apiKey?: string;
+  /** Length of one simulated run phase. @default 400 */
+  stepMs?: number;
+  /** Seed assistants, threads and runs with well-known ids (DEMO_IDS). @default false */
+  demoData?: boolean;
+  /** Answer 400 without `OpenAI-Beta: assistants=v2`, like the real API. @default true */
+  requireBetaHeader?: boolean;
+  /** Initial fault rules, as objects or in the RUNS_API_FAULTS string syntax (see faults.ts). */
+  faults?: string | FaultRule[];
+  /** Serve GET/PUT/DELETE /__control/faults. @default false */
+  faultControl?: boolean;
+  /** How long a run may wait in requires_action before it expires. @default 600_000 */
+  requiresActionTimeoutMs?: number;
+}
+
+export interface RunsApi {
+  /** Base URL including /v1, e.g. http://127.0.0.1:4010/v1. */
+  url: string;
+  port: number;
+  /** Every request, newest last (capped at 10 000 entries). */
+  requestLog: RequestLogEntry[];
+  faults: { set(rules: FaultRule[] | string): void; clear(): void; list(): FaultRule[] };
+  /** Closes the server, every socket (streams included) and every timer. */
+  close(): Promise<void>;
+}
+
+/**
+ * `openai-poll-after-ms` on responses with a moving run: one phase, so a poller sees each
+ * state, but never below 50 ms so fast test settings do not turn into a busy loop.
+ */
+export function pollAfterMs(stepMs: number): number {
+  return Math.max(50, stepMs);
+}
+
+/** Starts the embedded runs API: the spec's assistants/threads/messages/runs/steps over real HTTP. */
+export async function startRunsApi(options: RunsApiOptions & { port?: number; host?: string } = {}): Promise<RunsApi> {
+  const stepMs = options.stepMs ?? 400;
+  const store = new Store();
+  const simulator = new Simulator(store, { stepMs, requiresActionTimeoutMs: options.requiresActionTimeoutMs ?? 600_000 });
+  const routes = createRoutes({ store, simulator });
+  const faults = new Faults(knownRoutes(routes));
+  // Parsed before listening: a bad RUNS_API_FAULTS fails start-up with the parser's message.
+  if (options.faults !== undefined && options.faults !== '') faults.set(options.faults);
+  if (options.demoData) loadDemoData(store, simulator);
+
+  const requestLog: RequestLogEntry[] = [];
+  const http = createHttpServer({
+    routes,
+    faults,
+    faultControl: options.faultControl ?? false,
+    apiKey: options.apiKey,
+    requireBetaHeader: options.requireBetaHeader ?? true,
+    pollAfterMs: pollAfterMs(stepMs),
+    requestLog,
+  });
+  const sockets = new Set<Socket>();
+  http.server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    http.server.once('error', reject);
+    http.server.listen(options.port ?? 0, host, () => {
+      http.server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = http.server.address() as AddressInfo;
+  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${urlHost}:${port}/v1`,
+    port,
+    requestLog,
+    faults: {
+      set: (rules) => faults.set(rules),
+      clear: () => faults.clear(),
+      list: () => faults.list(),
+    },
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        simulator.close();
+        http.stop();
+        http.server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+        http.server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}

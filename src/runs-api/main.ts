@@ -1,0 +1,49 @@
+import { ConfigError, loadConfig } from '../config.js';
+import { DEMO_IDS, FaultRuleError, startRunsApi } from './index.js';
+
+/** `npm run runs-api`: the embedded runs API on its own, for frontend work and manual testing. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const settings = config.runsApi;
+  let api;
+  try {
+    api = await startRunsApi({ ...settings, host: config.host });
+  } catch (error) {
+    if (error instanceof FaultRuleError) {
+      console.error(`Invalid configuration:\n  RUNS_API_FAULTS: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const lines = [
+    `Runs API (embedded) listening on ${api.url}`,
+    `  step: ${settings.stepMs} ms, API key: ${settings.apiKey ? 'required' : 'not required'}, beta header: ${settings.requireBetaHeader ? 'required' : 'optional'}`,
+  ];
+  if (settings.demoData) lines.push(`  demo thread: ${DEMO_IDS.thread} (idle: ${DEMO_IDS.idleThread}), assistants: ${Object.values(DEMO_IDS.assistants).join(', ')}`);
+  if (api.faults.list().length > 0) lines.push(`  fault rules: ${JSON.stringify(api.faults.list())}`);
+  if (settings.faultControl) lines.push(`  fault control: ${api.url.replace(/\/v1$/, '')}/__control/faults`);
+  console.log(lines.join('\n'));
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: shutting down`);
+    const forced = setTimeout(() => process.exit(1), 5_000);
+    forced.unref();
+    void api.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+await main();
