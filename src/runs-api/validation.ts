@@ -26,7 +26,7 @@ function violationToError(schema: SchemaName, body: unknown, violations: SchemaV
   }
   const refined = refineTaggedUnions(body, violations);
   const chosen = choose(refined);
-  return toError(body, chosen, refined);
+  return toError(schema, body, chosen, refined);
 }
 
 function refineTaggedUnions(body: unknown, violations: SchemaViolation[]): SchemaViolation[] {
@@ -102,7 +102,7 @@ function depth(path: string): number {
   return path === '' ? 0 : path.split('/').length - 1;
 }
 
-function toError(body: unknown, chosen: SchemaViolation, all: SchemaViolation[]): ApiError {
+function toError(schema: SchemaName, body: unknown, chosen: SchemaViolation, all: SchemaViolation[]): ApiError {
   const { path, message } = chosen;
   const param = dotted(path);
   const value = valueAt(body, path);
@@ -131,7 +131,7 @@ function toError(body: unknown, chosen: SchemaViolation, all: SchemaViolation[])
   match = /^must be ([<>]=?) (-?[\d.]+)$/.exec(message);
   if (match) {
     const above = match[1]?.startsWith('<') ?? false;
-    const kind = Number.isInteger(value) && Number.isInteger(Number(match[2])) ? 'integer' : 'decimal';
+    const kind = integerField(schema, body, path) ? 'integer' : 'decimal';
     return badRequest(
       `Invalid '${name}': ${kind} ${above ? 'above maximum' : 'below minimum'} value. Expected a value ${match[1]} ${match[2]}, but got ${String(value)} instead.`,
       param || null,
@@ -182,6 +182,18 @@ function toError(body: unknown, chosen: SchemaViolation, all: SchemaViolation[])
     return badRequest(`Invalid '${name}': invalid key.`, param || null, 'invalid_value');
   }
   return badRequest(`Invalid '${name}': ${message}.`, param || null, 'invalid_value');
+}
+
+/** Whether the spec wants an integer at `pointer`: a fraction there would be rejected as "must be integer". */
+function integerField(schema: SchemaName, body: unknown, pointer: string): boolean {
+  const probe = structuredClone(body) as Record<string, unknown>;
+  const segments = pointer.split('/').slice(1);
+  const last = segments.pop();
+  let parent: unknown = probe;
+  for (const segment of segments) parent = (parent as Record<string, unknown> | undefined)?.[segment];
+  if (last === undefined || parent === null || typeof parent !== 'object') return false;
+  (parent as Record<string, unknown>)[last] = 0.5;
+  return checkSchema(schema, probe).some((v) => v.path === pointer && v.message.startsWith('must be integer'));
 }
 
 /** `/tools/0/type` → `tools[0].type`. */
