@@ -65,7 +65,7 @@ export function createRoutes({ store, simulator }: Deps): Route[] {
       method: 'POST',
       route: '/assistants',
       handler: ({ body }) => {
-        const req = validateBody<CreateAssistantRequest>('CreateAssistantRequest', body ?? {});
+        const req = validateBody<CreateAssistantRequest>('CreateAssistantRequest', orEmpty(body));
         const assistant: Assistant = {
           id: newId('asst'),
           object: 'assistant',
@@ -91,7 +91,7 @@ export function createRoutes({ store, simulator }: Deps): Route[] {
       method: 'POST',
       route: '/assistants/{assistant_id}',
       handler: ({ params, body }) => {
-        const req = validateBody<ModifyAssistantRequest>('ModifyAssistantRequest', body ?? {});
+        const req = validateBody<ModifyAssistantRequest>('ModifyAssistantRequest', orEmpty(body));
         const assistant = store.assistant(params['assistant_id'] ?? '');
         const { tool_resources: resources, ...rest } = req;
         Object.assign(assistant, rest);
@@ -115,7 +115,7 @@ export function createRoutes({ store, simulator }: Deps): Route[] {
       method: 'POST',
       route: '/threads',
       handler: ({ body }) => {
-        const req = validateBody<CreateThreadRequest>('CreateThreadRequest', body ?? {});
+        const req = validateBody<CreateThreadRequest>('CreateThreadRequest', orEmpty(body));
         return createThread(req);
       },
     },
@@ -123,7 +123,7 @@ export function createRoutes({ store, simulator }: Deps): Route[] {
       method: 'POST',
       route: '/threads/runs',
       handler: ({ body, query, res, headers }) => {
-        const req = validateBody<CreateThreadAndRunRequest>('CreateThreadAndRunRequest', body ?? {});
+        const req = validateBody<CreateThreadAndRunRequest>('CreateThreadAndRunRequest', orEmpty(body));
         const include = parseInclude(query);
         const assistant = store.assistant(req.assistant_id);
         const { thread: threadRequest, tool_resources: resources, ...runRequest } = req;
@@ -146,7 +146,7 @@ export function createRoutes({ store, simulator }: Deps): Route[] {
       method: 'POST',
       route: '/threads/{thread_id}',
       handler: ({ params, body }) => {
-        const req = validateBody<ModifyThreadRequest>('ModifyThreadRequest', body ?? {});
+        const req = validateBody<ModifyThreadRequest>('ModifyThreadRequest', orEmpty(body));
         const thread = store.thread(params['thread_id'] ?? '');
         if (req.metadata !== undefined) thread.metadata = req.metadata;
         if (req.tool_resources !== undefined) thread.tool_resources = toolResources(req.tool_resources);
@@ -179,7 +179,7 @@ export function createRoutes({ store, simulator }: Deps): Route[] {
       method: 'POST',
       route: '/threads/{thread_id}/messages',
       handler: ({ params, body }) => {
-        const req = validateBody<CreateMessageRequest>('CreateMessageRequest', body ?? {});
+        const req = validateBody<CreateMessageRequest>('CreateMessageRequest', orEmpty(body));
         const thread = store.thread(params['thread_id'] ?? '');
         const active = store.activeRun(thread.id);
         if (active) throw badRequest(`Can't add messages to ${thread.id} while a run ${active.id} is active.`);
@@ -195,7 +195,7 @@ export function createRoutes({ store, simulator }: Deps): Route[] {
       method: 'POST',
       route: '/threads/{thread_id}/messages/{message_id}',
       handler: ({ params, body }) => {
-        const req = validateBody<ModifyMessageRequest>('ModifyMessageRequest', body ?? {});
+        const req = validateBody<ModifyMessageRequest>('ModifyMessageRequest', orEmpty(body));
         const message = store.message(params['thread_id'] ?? '', params['message_id'] ?? '');
         if (req.metadata !== undefined) message.metadata = req.metadata;
         return message;
@@ -225,7 +225,7 @@ export function createRoutes({ store, simulator }: Deps): Route[] {
       method: 'POST',
       route: '/threads/{thread_id}/runs',
       handler: ({ params, body, query, res, headers }) => {
-        const req = validateBody<CreateRunRequest>('CreateRunRequest', body ?? {});
+        const req = validateBody<CreateRunRequest>('CreateRunRequest', orEmpty(body));
         const include = parseInclude(query);
         const thread = store.thread(params['thread_id'] ?? '');
         const assistant = store.assistant(req.assistant_id);
@@ -253,7 +253,7 @@ export function createRoutes({ store, simulator }: Deps): Route[] {
       method: 'POST',
       route: '/threads/{thread_id}/runs/{run_id}',
       handler: ({ params, body }) => {
-        const req = validateBody<ModifyRunRequest>('ModifyRunRequest', body ?? {});
+        const req = validateBody<ModifyRunRequest>('ModifyRunRequest', orEmpty(body));
         const run = store.run(params['thread_id'] ?? '', params['run_id'] ?? '');
         if (req.metadata !== undefined) run.metadata = req.metadata;
         return run;
@@ -272,7 +272,7 @@ export function createRoutes({ store, simulator }: Deps): Route[] {
       method: 'POST',
       route: '/threads/{thread_id}/runs/{run_id}/submit_tool_outputs',
       handler: ({ params, body, res, headers }) => {
-        const req = validateBody<SubmitToolOutputsRequest>('SubmitToolOutputsRunRequest', body ?? {});
+        const req = validateBody<SubmitToolOutputsRequest>('SubmitToolOutputsRunRequest', orEmpty(body));
         const run = store.run(params['thread_id'] ?? '', params['run_id'] ?? '');
         simulator.checkToolOutputs(run, req);
         if (req.stream) {
@@ -417,4 +417,9 @@ function toolResources(input: ToolResourcesInput): NonNullable<Thread['tool_reso
 
 function presentStep(step: RunStep, fileSearchContent: boolean): RunStep {
   return fileSearchContent ? step : withoutFileSearchContent(step);
+}
+
+/** No body at all is an empty object (the SDK sends none for some calls); a JSON `null` is not. */
+function orEmpty(body: unknown): unknown {
+  return body === undefined ? {} : body;
 }

@@ -197,7 +197,10 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   for await (const chunk of req) {
     const buffer = chunk as Buffer;
     size += buffer.length;
-    if (size > BODY_LIMIT_BYTES) throw new ApiError(413, `Request body too large: the limit is ${BODY_LIMIT_BYTES} bytes.`, 'invalid_request_error', null, 'request_too_large');
+    if (size > BODY_LIMIT_BYTES) {
+      // The rest of the body stays unread, so this connection cannot carry another request.
+      throw new ApiError(413, `Request body too large: the limit is ${BODY_LIMIT_BYTES} bytes.`, 'invalid_request_error', null, 'request_too_large', { connection: 'close' });
+    }
     chunks.push(buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8');
