@@ -1,0 +1,310 @@
+import { GraphQLError } from 'graphql';
+import type { GatewayContext, GatewayServices } from '../context.js';
+import type { MessageKey, RunKey } from '../loaders.js';
+import { assistantIdArg, messageKeyArgs, runKeyArgs, threadIdArg } from '../schema/ids.js';
+import type { Schemas } from '../spec/index.js';
+import type { Route } from '../upstream/client.js';
+import type { FieldViolation } from './errors.js';
+import { MemoryIdempotencyStore, idempotencyStoreKey, requestFingerprint, type IdempotencyStore } from './idempotency.js';
+import { runWrite, type WriteResult } from './run-write.js';
+import { assertToolOutputsMatch } from './tool-outputs.js';
+import { assertNoViolations, idempotencyKeyViolations, includeViolations, writeViolations, type WireBody, type WriteSchemaName } from './validate.js';
+import {
+  createRunToWire,
+  createThreadAndRunToWire,
+  messageToWire,
+  threadToWire,
+  toolResourcesToWire,
+  type CreateRunFields,
+  type CreateThreadAndRunFields,
+  type MessageInput,
+  type ThreadInput,
+  type ToolResourcesInput,
+} from './wire.js';
+
+/**
+ * The mutations' work, apart from their GraphQL types: resolve ids, validate, send once (idempotently), then
+ * make the request's loaders hold the new state. Every function takes the resolver's context and input and
+ * returns the wire object the payload exposes.
+ */
+
+type Maybe<T> = T | null | undefined;
+type Run = Schemas['RunObject'];
+type Thread = Schemas['ThreadObject'];
+type Message = Schemas['MessageObject'];
+
+/** Fields every mutation input has (Relay). */
+export interface MutationInputBase {
+  clientMutationId?: Maybe<string>;
+  idempotencyKey?: Maybe<string>;
+}
+
+export interface CreateRunInput extends MutationInputBase, CreateRunFields {
+  threadId: string;
+  include?: Maybe<readonly string[]>;
+}
+export interface CreateThreadAndRunInput extends MutationInputBase, CreateThreadAndRunFields {}
+export interface RunRefInput extends MutationInputBase {
+  threadId?: Maybe<string>;
+  runId: string;
+}
+export interface ModifyRunInput extends RunRefInput {
+  metadata?: Maybe<Record<string, unknown>>;
+}
+export interface SubmitToolOutputsInput extends RunRefInput {
+  toolOutputs: ReadonlyArray<{ toolCallId: string; output: string }>;
+}
+export interface CreateThreadInput extends MutationInputBase, ThreadInput {}
+export interface ModifyThreadInput extends MutationInputBase {
+  threadId: string;
+  toolResources?: Maybe<ToolResourcesInput>;
+  metadata?: Maybe<Record<string, unknown>>;
+}
+export interface DeleteThreadInput extends MutationInputBase {
+  threadId: string;
+}
+export interface CreateMessageInput extends MutationInputBase, MessageInput {
+  threadId: string;
+}
+export interface MessageRefInput extends MutationInputBase {
+  threadId?: Maybe<string>;
+  messageId: string;
+}
+export interface ModifyMessageInput extends MessageRefInput {
+  metadata?: Maybe<Record<string, unknown>>;
+}
+
+export interface Deleted {
+  id: string;
+  deleted: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Runs
+
+export async function createRun(ctx: GatewayContext, input: CreateRunInput): Promise<WriteResult<Run>> {
+  const threadId = argument(() => threadIdArg(input.threadId), 'threadId');
+  const body = createRunToWire({ ...input, assistantId: argument(() => assistantIdArg(input.assistantId), 'assistantId') });
+  const include = input.include ?? undefined;
+  check(input, 'CreateRunRequest', body, includeViolations(include));
+  const request = { method: 'POST', route: '/threads/{thread_id}/runs', params: { thread_id: threadId }, ...(include?.length ? { query: { 'include[]': include } } : {}), body } as const;
+  const result = await write<Run>(ctx, 'createRun', input, request);
+  if (!result.replayed) ranRun(ctx, result.value);
+  return result;
+}
+
+export async function createThreadAndRun(ctx: GatewayContext, input: CreateThreadAndRunInput): Promise<WriteResult<Run>> {
+  const body = createThreadAndRunToWire({ ...input, assistantId: argument(() => assistantIdArg(input.assistantId), 'assistantId') });
+  check(input, 'CreateThreadAndRunRequest', body);
+  const result = await write<Run>(ctx, 'createThreadAndRun', input, { method: 'POST', route: '/threads/runs', params: {}, body });
+  if (!result.replayed) ranRun(ctx, result.value);
+  return result;
+}
+
+export async function modifyRun(ctx: GatewayContext, input: ModifyRunInput): Promise<WriteResult<Run>> {
+  const key = runKey(input);
+  const body = defined({ metadata: input.metadata }) as WireBody<'ModifyRunRequest'>;
+  check(input, 'ModifyRunRequest', body);
+  const result = await write<Run>(ctx, 'modifyRun', input, { method: 'POST', route: '/threads/{thread_id}/runs/{run_id}', params: runParams(key), body });
+  if (!result.replayed) ranRun(ctx, result.value);
+  return result;
+}
+
+export async function cancelRun(ctx: GatewayContext, input: RunRefInput): Promise<WriteResult<Run>> {
+  const key = runKey(input);
+  check(input, undefined, undefined);
+  const result = await write<Run>(ctx, 'cancelRun', input, { method: 'POST', route: '/threads/{thread_id}/runs/{run_id}/cancel', params: runParams(key) });
+  if (!result.replayed) ranRun(ctx, result.value);
+  return result;
+}
+
+export async function submitToolOutputs(ctx: GatewayContext, input: SubmitToolOutputsInput): Promise<WriteResult<Run>> {
+  const key = runKey(input);
+  const body: WireBody<'SubmitToolOutputsRunRequest'> = { tool_outputs: input.toolOutputs.map((output) => ({ tool_call_id: output.toolCallId, output: output.output })) };
+  check(input, 'SubmitToolOutputsRunRequest', body);
+  const request = { method: 'POST', route: '/threads/{thread_id}/runs/{run_id}/submit_tool_outputs', params: runParams(key), body } as const;
+  const result = await write<Run>(ctx, 'submitToolOutputs', input, request, async () => {
+    // Inside the idempotent section: a repeat of a submission that went through replays it instead of finding
+    // the run no longer waiting. A fresh read (not joined to another request's GET, not this request's cache):
+    // the run may have entered a new requires_action with new calls since anything cached was read.
+    const fresh = await ctx.upstream.request<Run>({ method: 'GET', route: '/threads/{thread_id}/runs/{run_id}', params: runParams(key), signal: new AbortController().signal });
+    ctx.loaders.run.clear(key).prime(key, fresh.data);
+    assertToolOutputsMatch(fresh.data, body.tool_outputs, { requestId: fresh.requestId });
+  });
+  if (!result.replayed) ranRun(ctx, result.value);
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Threads
+
+export async function createThread(ctx: GatewayContext, input: CreateThreadInput): Promise<WriteResult<Thread>> {
+  const body = threadToWire(input);
+  check(input, 'CreateThreadRequest', body);
+  const result = await write<Thread>(ctx, 'createThread', input, { method: 'POST', route: '/threads', params: {}, body });
+  if (!result.replayed) ctx.loaders.thread.clear(result.value.id).prime(result.value.id, result.value);
+  return result;
+}
+
+export async function modifyThread(ctx: GatewayContext, input: ModifyThreadInput): Promise<WriteResult<Thread>> {
+  const threadId = argument(() => threadIdArg(input.threadId), 'threadId');
+  const body = defined({ tool_resources: input.toolResources == null ? input.toolResources : toolResourcesToWire(input.toolResources), metadata: input.metadata }) as WireBody<'ModifyThreadRequest'>;
+  check(input, 'ModifyThreadRequest', body);
+  const result = await write<Thread>(ctx, 'modifyThread', input, { method: 'POST', route: '/threads/{thread_id}', params: { thread_id: threadId }, body });
+  if (!result.replayed) ctx.loaders.thread.clear(threadId).prime(threadId, result.value);
+  return result;
+}
+
+export async function deleteThread(ctx: GatewayContext, input: DeleteThreadInput): Promise<WriteResult<Deleted>> {
+  const threadId = argument(() => threadIdArg(input.threadId), 'threadId');
+  check(input, undefined, undefined);
+  const result = await write<Deleted>(ctx, 'deleteThread', input, { method: 'DELETE', route: '/threads/{thread_id}', params: { thread_id: threadId } });
+  ctx.loaders.thread.clear(threadId).prime(threadId, null);
+  ctx.loaders.runsPage.clearAll();
+  ctx.loaders.messagesPage.clearAll();
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Messages
+
+export async function createMessage(ctx: GatewayContext, input: CreateMessageInput): Promise<WriteResult<Message>> {
+  const threadId = argument(() => threadIdArg(input.threadId), 'threadId');
+  const body = messageToWire(input);
+  check(input, 'CreateMessageRequest', body);
+  const result = await write<Message>(ctx, 'createMessage', input, { method: 'POST', route: '/threads/{thread_id}/messages', params: { thread_id: threadId }, body });
+  if (!result.replayed) wroteMessage(ctx, result.value);
+  return result;
+}
+
+export async function modifyMessage(ctx: GatewayContext, input: ModifyMessageInput): Promise<WriteResult<Message>> {
+  const key = messageKey(input);
+  const body = defined({ metadata: input.metadata }) as WireBody<'ModifyMessageRequest'>;
+  check(input, 'ModifyMessageRequest', body);
+  const result = await write<Message>(ctx, 'modifyMessage', input, { method: 'POST', route: '/threads/{thread_id}/messages/{message_id}', params: messageParams(key), body });
+  if (!result.replayed) wroteMessage(ctx, result.value);
+  return result;
+}
+
+export async function deleteMessage(ctx: GatewayContext, input: MessageRefInput): Promise<WriteResult<Deleted>> {
+  const key = messageKey(input);
+  check(input, undefined, undefined);
+  const result = await write<Deleted>(ctx, 'deleteMessage', input, { method: 'DELETE', route: '/threads/{thread_id}/messages/{message_id}', params: messageParams(key) });
+  ctx.loaders.message.clear(key).prime(key, null);
+  ctx.loaders.messagesPage.clearAll();
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Shared steps
+
+interface WriteRequest {
+  method: 'POST' | 'DELETE';
+  route: Route;
+  params: Record<string, string>;
+  query?: Record<string, readonly string[]>;
+  body?: unknown;
+}
+
+const fallbackStores = new WeakMap<GatewayServices, IdempotencyStore>();
+
+/** The gateway's idempotency store: `services.idempotency` when the server provides one, else one in memory per gateway. */
+export function idempotencyStoreFor(services: GatewayServices): IdempotencyStore {
+  const provided = (services as GatewayServices & { idempotency?: IdempotencyStore }).idempotency;
+  if (provided) return provided;
+  let store = fallbackStores.get(services);
+  if (!store) {
+    store = new MemoryIdempotencyStore({ maxKeys: services.config.idempotency.maxKeys });
+    fallbackStores.set(services, store);
+  }
+  return store;
+}
+
+/**
+ * One upstream write, never retried (the client does not retry non-GETs), deduplicated by the input's
+ * idempotencyKey. `before` runs inside the idempotent section, right before the write (a state check).
+ */
+async function write<T>(ctx: GatewayContext, mutation: string, input: MutationInputBase, request: WriteRequest, before?: () => Promise<void>): Promise<WriteResult<T>> {
+  const send = async () => {
+    await before?.();
+    const response = await ctx.upstream.request<T>({ ...request, retry: false });
+    return response.data;
+  };
+  const key = input.idempotencyKey;
+  if (key == null) return runWrite({ send });
+  const { method, route, params, query, body } = request;
+  return runWrite({
+    send,
+    idempotency: {
+      store: idempotencyStoreFor(ctx.services),
+      key: idempotencyStoreKey({ mutation, key }),
+      fingerprint: requestFingerprint(mutation, { method, route, params, query, body }),
+      ttlMs: ctx.config.idempotency.ttlMs,
+    },
+  });
+}
+
+/** Every check that needs no upstream call; BAD_USER_INPUT naming each offending field. */
+function check<N extends WriteSchemaName>(input: MutationInputBase, name: N | undefined, body: WireBody<N> | undefined, extra: FieldViolation[] = []): void {
+  const violations = [...idempotencyKeyViolations(input.idempotencyKey), ...falseMembers(input), ...extra];
+  if (name !== undefined && body !== undefined) violations.push(...writeViolations(name, body));
+  assertNoViolations(violations);
+}
+
+/** `@oneOf` members that only select a form (`{ codeInterpreter: true }`) must be true. */
+const FLAG_MEMBERS = new Set(['codeInterpreter', 'fileSearch', 'auto', 'text', 'jsonObject']);
+
+function falseMembers(value: unknown, path = 'input'): FieldViolation[] {
+  if (Array.isArray(value)) return value.flatMap((item, index) => falseMembers(item, `${path}[${index}]`));
+  if (!value || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([name, member]) => {
+    if (name === 'metadata' || name === 'parameters' || name === 'schema') return [];
+    const at = `${path}.${name}`;
+    if (member === false && FLAG_MEMBERS.has(name)) return [{ field: at, message: `${at} must be true when given (it selects this form)` }];
+    return falseMembers(member, at);
+  });
+}
+
+/** After a run write: this request's loaders hold the new state, and the pages that list it are dropped. */
+function ranRun(ctx: GatewayContext, run: Run): void {
+  const key: RunKey = { threadId: run.thread_id, runId: run.id };
+  ctx.loaders.run.clear(key).prime(key, run);
+  ctx.loaders.runsPage.clearAll();
+  ctx.loaders.stepsPage.clearAll();
+  ctx.loaders.messagesPage.clearAll();
+}
+
+function wroteMessage(ctx: GatewayContext, message: Message): void {
+  const key: MessageKey = { threadId: message.thread_id, messageId: message.id };
+  ctx.loaders.message.clear(key).prime(key, message);
+  ctx.loaders.messagesPage.clearAll();
+}
+
+function runKey(input: RunRefInput): RunKey {
+  return argument(() => runKeyArgs({ threadId: input.threadId, runId: input.runId }));
+}
+
+function messageKey(input: MessageRefInput): MessageKey {
+  return argument(() => messageKeyArgs({ threadId: input.threadId, messageId: input.messageId }));
+}
+
+const runParams = (key: RunKey) => ({ thread_id: key.threadId, run_id: key.runId });
+const messageParams = (key: MessageKey) => ({ thread_id: key.threadId, message_id: key.messageId });
+
+/** Id helpers name the argument (`threadId`); in a mutation it is a field of the input (`input.threadId`). */
+function argument<T>(resolve: () => T, fallback?: string): T {
+  try {
+    return resolve();
+  } catch (error) {
+    if (!(error instanceof GraphQLError) || error.extensions['code'] !== 'BAD_USER_INPUT') throw error;
+    const name = typeof error.extensions['argument'] === 'string' ? error.extensions['argument'] : fallback;
+    if (!name) throw error;
+    const field = `input.${name}`;
+    const message = error.message.startsWith(name) ? `input.${error.message}` : error.message;
+    throw new GraphQLError(message, { extensions: { ...error.extensions, field, violations: [{ field, message }] } });
+  }
+}
+
+function defined<T extends Record<string, unknown>>(fields: T): Partial<T> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
