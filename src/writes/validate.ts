@@ -68,7 +68,8 @@ export function assertNoViolations(violations: readonly FieldViolation[]): void 
   if (violations.length > 0) throw invalidInput(violations);
 }
 
-const INCLUDE_VALUES: readonly string[] = (() => {
+/** The create-run `include[]` values the spec allows. */
+export const INCLUDE_VALUES: readonly string[] = (() => {
   const operation = spec.paths['/threads/{thread_id}/runs']?.['post'] as { parameters?: Array<{ name?: string; schema?: { items?: { enum?: string[] } } }> } | undefined;
   return operation?.parameters?.find((parameter) => parameter.name === 'include[]')?.schema?.items?.enum ?? [];
 })();
