@@ -106,6 +106,9 @@ export function parseFaultRules(text: string, knownRoutes: readonly string[]): F
       if (eq <= 0) throw new FaultRuleError(`${where}: "${option}" is not drop or key=value`);
       const key = option.slice(0, eq).toLowerCase();
       const value = option.slice(eq + 1);
+      if (!['latency', 'status', 'rate', 'count', 'retry_after_ms'].includes(key)) {
+        throw new FaultRuleError(`${where}: unknown option "${key}" (use latency=, status=, drop, rate=, count=, retry_after_ms=)`);
+      }
       const number = Number(value);
       if (value === '' || !Number.isFinite(number)) throw new FaultRuleError(`${where}: ${key} needs a number, got "${value}"`);
       switch (key) {
@@ -123,11 +126,8 @@ export function parseFaultRules(text: string, knownRoutes: readonly string[]): F
         case 'count':
           raw['count'] = number;
           break;
-        case 'retry_after_ms':
-          raw['retryAfterMs'] = number;
-          break;
         default:
-          throw new FaultRuleError(`${where}: unknown option "${key}" (use latency=, status=, drop, rate=, count=, retry_after_ms=)`);
+          raw['retryAfterMs'] = number;
       }
     }
     if (raw['kind'] === undefined) throw new FaultRuleError(`${where}: no action; add latency=MS, status=CODE or drop`);
