@@ -5,8 +5,10 @@ const require = createRequire(import.meta.url);
 
 export default defineConfig({
   resolve: {
-    // One copy of graphql for every importer, or "another module or realm" errors appear.
-    alias: { graphql: require.resolve('graphql').replace(/index\.js$/, 'index.mjs') },
+    // One copy of graphql for every importer, or "another module or realm" errors appear. Dependencies
+    // (Pothos, yoga, graphql-ws) are externalised and get graphql's CommonJS entry from Node, so the
+    // project's own files must resolve to that same file, not to index.mjs.
+    alias: { graphql: require.resolve('graphql') },
   },
   test: {
     include: ['test/**/*.test.ts'],
