@@ -1,0 +1,11 @@
+import { builder } from './builder.js';
+import './scalars.js';
+import './query.js';
+import './tools.js';
+import './run.js';
+import './run-step.js';
+import './thread.js';
+import './message.js';
+import './assistant.js';
+
+export const schema = builder.toSchema();

@@ -1,0 +1,204 @@
+import type { Schemas } from '../spec/index.js';
+import { builder } from './builder.js';
+import { wireEnum } from './helpers.js';
+import { localIds, parseLocalId, runKeyArgs } from './ids.js';
+import { ListOrder, ORDER_ARG_DESCRIPTION, planPage, toConnection } from './pagination.js';
+import { AssistantRef, MessageConnection, MessageRef, RunConnection, RunRef, RunStepConnection, RunStepRef, ThreadRef } from './refs.js';
+import { INCLUDE_ARG_DESCRIPTION, RunStepInclude } from './run-step.js';
+import { fromUnix } from './scalars.js';
+import { operationDescription, parameterDescription, specObject } from './spec.js';
+import { AssistantToolRef, ToolChoiceRef, ResponseFormatRef, wrapResponseFormat, wrapTool, wrapToolChoice } from './tools.js';
+
+type Run = Schemas['RunObject'];
+
+export const RunObjectStatus = wireEnum('RunObjectStatus', 'RunObject.status');
+export const RunObjectObject = wireEnum('RunObjectObject', 'RunObject.object');
+export const RunRequiredActionType = wireEnum('RunRequiredActionType', 'RunObject.required_action.type');
+export const RunLastErrorCode = wireEnum('RunLastErrorCode', 'RunObject.last_error.code');
+export const RunIncompleteReason = wireEnum('RunIncompleteReason', 'RunObject.incomplete_details.reason');
+export const RunToolCallType = wireEnum('RunToolCallType', 'RunToolCallObject.type');
+export const TruncationStrategyType = wireEnum('TruncationStrategyType', 'TruncationObject.type');
+
+const toolCallFunctionSpec = specObject('RunToolCallFunction', 'RunToolCallObject.function');
+const RunToolCallFunctionRef = builder.objectRef<Schemas['RunToolCallObject']['function']>('RunToolCallFunction').implement({
+  description: toolCallFunctionSpec.description,
+  fields: (t) => ({
+    name: t.exposeString('name', toolCallFunctionSpec.prop('name')),
+    arguments: t.exposeString('arguments', toolCallFunctionSpec.prop('arguments')),
+  }),
+});
+
+const toolCallSpec = specObject('RunToolCall', 'RunToolCallObject');
+const RunToolCallRef = builder.objectRef<Schemas['RunToolCallObject']>('RunToolCall').implement({
+  description: toolCallSpec.description,
+  fields: (t) => ({
+    id: t.exposeID('id', toolCallSpec.prop('id')),
+    type: t.field({ type: RunToolCallType.ref, ...toolCallSpec.prop('type'), resolve: (o) => RunToolCallType.wire(o.type)! }),
+    function: t.field({ type: RunToolCallFunctionRef, ...toolCallSpec.prop('function'), resolve: (o) => o.function }),
+  }),
+});
+
+type RequiredAction = NonNullable<Run['required_action']>;
+const submitSpec = specObject('RunSubmitToolOutputs', 'RunObject.required_action.submit_tool_outputs');
+const RunSubmitToolOutputsRef = builder.objectRef<RequiredAction['submit_tool_outputs']>('RunSubmitToolOutputs').implement({
+  description: submitSpec.description,
+  fields: (t) => ({
+    toolCalls: t.field({ type: [RunToolCallRef], ...submitSpec.prop('tool_calls'), resolve: (o) => o.tool_calls }),
+  }),
+});
+
+const requiredActionSpec = specObject('RunRequiredAction', 'RunObject.required_action');
+const RunRequiredActionRef = builder.objectRef<RequiredAction>('RunRequiredAction').implement({
+  description: requiredActionSpec.description,
+  fields: (t) => ({
+    type: t.field({ type: RunRequiredActionType.ref, ...requiredActionSpec.prop('type'), resolve: (o) => RunRequiredActionType.wire(o.type)! }),
+    submitToolOutputs: t.field({ type: RunSubmitToolOutputsRef, ...requiredActionSpec.prop('submit_tool_outputs'), resolve: (o) => o.submit_tool_outputs }),
+  }),
+});
+
+const lastErrorSpec = specObject('RunLastError', 'RunObject.last_error');
+const RunLastErrorRef = builder.objectRef<NonNullable<Run['last_error']>>('RunLastError').implement({
+  description: lastErrorSpec.description,
+  fields: (t) => ({
+    code: t.field({ type: RunLastErrorCode.ref, ...lastErrorSpec.prop('code'), resolve: (o) => RunLastErrorCode.wire(o.code)! }),
+    message: t.exposeString('message', lastErrorSpec.prop('message')),
+  }),
+});
+
+const incompleteSpec = specObject('RunIncompleteDetails', 'RunObject.incomplete_details');
+const RunIncompleteDetailsRef = builder.objectRef<NonNullable<Run['incomplete_details']>>('RunIncompleteDetails').implement({
+  description: incompleteSpec.description,
+  fields: (t) => ({
+    reason: t.field({ type: RunIncompleteReason.ref, ...incompleteSpec.prop('reason'), resolve: (o) => RunIncompleteReason.wire(o.reason) }),
+  }),
+});
+
+const usageSpec = specObject('RunCompletionUsage', 'RunCompletionUsage');
+const RunCompletionUsageRef = builder.objectRef<NonNullable<Schemas['RunCompletionUsage']>>('RunCompletionUsage').implement({
+  description: usageSpec.description,
+  fields: (t) => ({
+    completionTokens: t.exposeInt('completion_tokens', usageSpec.prop('completion_tokens')),
+    promptTokens: t.exposeInt('prompt_tokens', usageSpec.prop('prompt_tokens')),
+    totalTokens: t.exposeInt('total_tokens', usageSpec.prop('total_tokens')),
+  }),
+});
+
+const truncationSpec = specObject('TruncationStrategy', 'TruncationObject');
+const TruncationStrategyRef = builder.objectRef<Schemas['TruncationObject']>('TruncationStrategy').implement({
+  description: truncationSpec.description,
+  fields: (t) => ({
+    type: t.field({ type: TruncationStrategyType.ref, ...truncationSpec.prop('type'), resolve: (o) => TruncationStrategyType.wire(o.type)! }),
+    lastMessages: t.int({ ...truncationSpec.prop('last_messages'), resolve: (o) => o.last_messages ?? null }),
+  }),
+});
+
+const runSpec = specObject('RunObject', 'RunObject', { id: 'runId' });
+const prop = runSpec.prop;
+
+builder.node(RunRef, {
+  description: `${runSpec.description ?? ''} \`id\` is the global id (it carries the thread id); \`runId\` is the upstream id.`.trim(),
+  id: { resolve: (run) => localIds.run(run) },
+  loadWithoutCache: (id, context) => context.loaders.run.load(parseLocalId.run(id)),
+  fields: (t) => ({
+    runId: t.exposeID('id', prop('id')),
+    object: t.field({ type: RunObjectObject.ref, ...prop('object'), resolve: (run) => RunObjectObject.wire(run.object)! }),
+    createdAt: t.field({ type: 'DateTime', ...prop('created_at'), resolve: (run) => fromUnix(run.created_at)! }),
+    threadId: t.exposeID('thread_id', prop('thread_id')),
+    assistantId: t.exposeID('assistant_id', prop('assistant_id')),
+    status: t.field({ type: RunObjectStatus.ref, ...prop('status'), resolve: (run) => RunObjectStatus.wire(run.status)! }),
+    requiredAction: t.field({ type: RunRequiredActionRef, ...prop('required_action'), resolve: (run) => run.required_action ?? null }),
+    lastError: t.field({ type: RunLastErrorRef, ...prop('last_error'), resolve: (run) => run.last_error ?? null }),
+    expiresAt: t.field({ type: 'DateTime', ...prop('expires_at'), resolve: (run) => fromUnix(run.expires_at) }),
+    startedAt: t.field({ type: 'DateTime', ...prop('started_at'), resolve: (run) => fromUnix(run.started_at) }),
+    cancelledAt: t.field({ type: 'DateTime', ...prop('cancelled_at'), resolve: (run) => fromUnix(run.cancelled_at) }),
+    failedAt: t.field({ type: 'DateTime', ...prop('failed_at'), resolve: (run) => fromUnix(run.failed_at) }),
+    completedAt: t.field({ type: 'DateTime', ...prop('completed_at'), resolve: (run) => fromUnix(run.completed_at) }),
+    incompleteDetails: t.field({ type: RunIncompleteDetailsRef, ...prop('incomplete_details'), resolve: (run) => run.incomplete_details ?? null }),
+    model: t.exposeString('model', prop('model')),
+    instructions: t.string({ ...prop('instructions'), resolve: (run) => run.instructions ?? null }),
+    tools: t.field({ type: [AssistantToolRef], ...prop('tools'), resolve: (run) => (run.tools ?? []).map(wrapTool) }),
+    metadata: t.field({ type: 'JSONObject', ...prop('metadata'), resolve: (run) => run.metadata ?? null }),
+    usage: t.field({ type: RunCompletionUsageRef, ...prop('usage'), resolve: (run) => run.usage ?? null }),
+    temperature: t.float({ ...prop('temperature'), resolve: (run) => run.temperature ?? null }),
+    topP: t.float({ ...prop('top_p'), resolve: (run) => run.top_p ?? null }),
+    maxPromptTokens: t.int({ ...prop('max_prompt_tokens'), resolve: (run) => run.max_prompt_tokens ?? null }),
+    maxCompletionTokens: t.int({ ...prop('max_completion_tokens'), resolve: (run) => run.max_completion_tokens ?? null }),
+    truncationStrategy: t.field({ type: TruncationStrategyRef, ...prop('truncation_strategy'), resolve: (run) => run.truncation_strategy ?? null }),
+    toolChoice: t.field({ type: ToolChoiceRef, ...prop('tool_choice'), resolve: (run) => wrapToolChoice(run.tool_choice) }),
+    parallelToolCalls: t.exposeBoolean('parallel_tool_calls', prop('parallel_tool_calls')),
+    responseFormat: t.field({ type: ResponseFormatRef, ...prop('response_format'), resolve: (run) => wrapResponseFormat(run.response_format) }),
+
+    thread: t.field({
+      type: ThreadRef,
+      nullable: true,
+      description: 'The thread this run belongs to (null if it no longer exists).',
+      resolve: (run, _args, context) => context.loaders.thread.load(run.thread_id),
+    }),
+    assistant: t.field({
+      type: AssistantRef,
+      nullable: true,
+      description: 'The assistant used for this run (null if it no longer exists).',
+      resolve: (run, _args, context) => context.loaders.assistant.load(run.assistant_id),
+    }),
+    steps: t.connection(
+      {
+        type: RunStepRef,
+        description: operationDescription('GET', '/threads/{thread_id}/runs/{run_id}/steps'),
+        args: {
+          order: t.arg({ type: ListOrder, defaultValue: 'desc', description: ORDER_ARG_DESCRIPTION }),
+          include: t.arg({ type: [RunStepInclude.ref], required: false, description: INCLUDE_ARG_DESCRIPTION }),
+        },
+        resolve: async (run, args, context) => {
+          const plan = planPage(args);
+          const include = args.include?.map((value) => RunStepInclude.toWire(value));
+          const page = await context.loaders.stepsPage.load({ threadId: run.thread_id, runId: run.id, params: plan.params, include });
+          return toConnection(page, plan);
+        },
+      },
+      RunStepConnection,
+    ),
+    messages: t.connection(
+      {
+        type: MessageRef,
+        description: `The messages this run created (the thread's messages filtered by the upstream \`run_id\`). ${parameterDescription('GET', '/threads/{thread_id}/messages', 'run_id') ?? ''}`.trim(),
+        args: { order: t.arg({ type: ListOrder, defaultValue: 'desc', description: ORDER_ARG_DESCRIPTION }) },
+        resolve: async (run, args, context) => {
+          const plan = planPage(args);
+          const page = await context.loaders.messagesPage.load({ threadId: run.thread_id, runId: run.id, params: plan.params });
+          return toConnection(page, plan);
+        },
+      },
+      MessageConnection,
+    ),
+  }),
+});
+
+builder.queryFields((t) => ({
+  run: t.field({
+    type: RunRef,
+    nullable: true,
+    description: `${operationDescription('GET', '/threads/{thread_id}/runs/{run_id}')} Null when there is no such run. Both arguments accept upstream ids or global ids.`,
+    args: {
+      threadId: t.arg.id({ required: true, description: 'The thread: `thread_…` or a Thread global id.' }),
+      runId: t.arg.id({ required: true, description: 'The run: `run_…` or a RunObject global id.' }),
+    },
+    resolve: (_root, args, context) => context.loaders.run.load(runKeyArgs({ threadId: String(args.threadId), runId: String(args.runId) })),
+  }),
+}));
+
+/** Thread.runs lives here, next to the type it returns. */
+builder.objectField(ThreadRef, 'runs', (t) =>
+  t.connection(
+    {
+      type: RunRef,
+      description: operationDescription('GET', '/threads/{thread_id}/runs'),
+      args: { order: t.arg({ type: ListOrder, defaultValue: 'desc', description: ORDER_ARG_DESCRIPTION }) },
+      resolve: async (thread, args, context) => {
+        const plan = planPage(args);
+        const page = await context.loaders.runsPage.load({ threadId: thread.id, params: plan.params });
+        return toConnection(page, plan);
+      },
+    },
+    RunConnection,
+  ),
+);
