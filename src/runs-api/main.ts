@@ -22,6 +22,10 @@ async function main(): Promise<void> {
       console.error(`Invalid configuration:\n  RUNS_API_FAULTS: ${error.message}`);
       process.exit(1);
     }
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      console.error(`Port ${settings.port} on ${config.host} is already in use; set RUNS_API_PORT to another port.`);
+      process.exit(1);
+    }
     throw error;
   }
   const lines = [

@@ -87,14 +87,16 @@ export function createHttpServer(options: HttpOptions): { server: Server; stop: 
     const entry: RequestLogEntry = { method, path, route: path, status: 0 };
     options.requestLog.push(entry);
     if (options.requestLog.length > REQUEST_LOG_LIMIT) options.requestLog.splice(0, options.requestLog.length - REQUEST_LOG_LIMIT);
-    res.on('close', () => {
-      entry.status = res.headersSent ? res.statusCode : 0;
-    });
+    // Recorded as the answer is written (not on 'close'), so a client that has its response already sees it logged.
+    const send = (status: number, body: unknown, extra: Record<string, string>): void => {
+      entry.status = status;
+      sendJson(res, status, body, { ...headers, ...extra });
+    };
 
     try {
       if (path === CONTROL_PATH && options.faultControl) {
         entry.route = CONTROL_PATH;
-        await control(req, res, method, headers);
+        await control(req, method, send);
         return;
       }
 
@@ -123,25 +125,29 @@ export function createHttpServer(options: HttpOptions): { server: Server; stop: 
 
       const body = method === 'POST' ? await readJson(req) : undefined;
       const result = found.route.handler({ params: found.params, query: url.searchParams, body, res, headers });
-      if (result === STREAMED) return;
-      sendJson(res, 200, result, { ...headers, ...pollHeader(result, options.pollAfterMs) });
+      if (result === STREAMED) {
+        entry.status = 200;
+        return;
+      }
+      send(200, result, pollHeader(result, options.pollAfterMs));
     } catch (error) {
       if (res.headersSent) {
         res.destroy();
         return;
       }
       const apiError = toApiError(error);
-      sendJson(res, apiError.status, apiError.toBody(), { ...headers, ...apiError.headers });
+      send(apiError.status, apiError.toBody(), apiError.headers);
     }
   };
 
-  const control = async (req: IncomingMessage, res: ServerResponse, method: string, headers: Record<string, string>): Promise<void> => {
+  type Send = (status: number, body: unknown, extra: Record<string, string>) => void;
+  const control = async (req: IncomingMessage, method: string, send: Send): Promise<void> => {
     const known = knownRoutes(options.routes);
     if (method === 'GET') {
-      sendJson(res, 200, { rules: options.faults.list() }, headers);
+      send(200, { rules: options.faults.list() }, {});
     } else if (method === 'DELETE') {
       options.faults.clear();
-      sendJson(res, 200, { rules: [] }, headers);
+      send(200, { rules: [] }, {});
     } else if (method === 'PUT') {
       const body = await readJson(req);
       let rules: FaultRule[];
@@ -155,7 +161,7 @@ export function createHttpServer(options: HttpOptions): { server: Server; stop: 
         throw error;
       }
       options.faults.set(rules);
-      sendJson(res, 200, { rules: options.faults.list() }, headers);
+      send(200, { rules: options.faults.list() }, {});
     } else {
       throw invalidUrl(method, CONTROL_PATH);
     }

@@ -156,6 +156,10 @@ describe('conformance with the normalised spec', () => {
     const first = await stream('/threads/runs', { assistant_id: tools.id, stream: true, thread: { messages: [{ role: 'user', content: 'chart it' }] } });
     expect(first[0]?.event).toBe('thread.created');
     expect(first.at(-2)?.event).toBe('thread.run.requires_action');
+    // Without include[] on create, streamed file search results carry no content.
+    const searchResults = first.flatMap((e) => (e.event.startsWith('thread.run.step') ? [e.data.step_details ?? e.data.delta.step_details] : [])).flatMap((d) => d.tool_calls ?? []).flatMap((c: any) => c.file_search?.results ?? []);
+    expect(searchResults.length).toBeGreaterThan(0);
+    expect(searchResults.some((r: any) => 'content' in r)).toBe(false);
     const run = first.at(-2)?.data;
     const callId = run.required_action.submit_tool_outputs.tool_calls[0].id;
     const rest = await stream(`/threads/${run.thread_id}/runs/${run.id}/submit_tool_outputs`, { stream: true, tool_outputs: [{ tool_call_id: callId, output: 'found' }] });
