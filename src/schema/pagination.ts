@@ -33,6 +33,8 @@ export interface PagePlan {
   reversed: boolean;
   backward: boolean;
   args: ConnectionArgs;
+  /** Only one cursor, which the upstream would read as "the page next to it": drop it and what follows, in the requested order. */
+  stopAt?: string;
 }
 
 function size(value: number, argument: 'first' | 'last'): number {
@@ -51,8 +53,9 @@ function cursor(value: string | null | undefined, argument: 'after' | 'before'):
 /**
  * Relay arguments → upstream `limit/order/after/before`. Always one call:
  * - forward (`first`, `after`): the same order, `after` as is;
+ * - `first` + `before` alone: the start of the list, cut at the cursor;
  * - `last` + `before`: the same order with `before` (the upstream returns the items nearest the cursor);
- * - `last` alone, or with `after`: the opposite order (`after` ↔ `before` swapped), then the page is reversed.
+ * - `last` otherwise: the opposite order (`after` ↔ `before` swapped; `after` alone as a stop), then reversed.
  */
 export function planPage(args: ConnectionArgs): PagePlan {
   const order: Order = args.order ?? 'desc';
@@ -61,13 +64,19 @@ export function planPage(args: ConnectionArgs): PagePlan {
   if (args.first != null && args.last != null) throw badUserInput('Pass first or last, not both.', { argument: 'last' });
   if (args.last == null) {
     const limit = args.first == null ? DEFAULT_PAGE_SIZE : size(args.first, 'first');
+    // The upstream reads `before` alone as "the page just before the cursor"; a forward page wants the
+    // start of the list instead, so ask for that and stop at the cursor.
+    if (before !== undefined && after === undefined) return { params: { limit, order }, reversed: false, backward: false, args, stopAt: before };
     return { params: { limit, order, after, before }, reversed: false, backward: false, args };
   }
   const limit = size(args.last, 'last');
   if (before !== undefined && after === undefined) {
     return { params: { limit, order, before }, reversed: false, backward: true, args };
   }
-  return { params: { limit, order: order === 'asc' ? 'desc' : 'asc', after: before, before: after }, reversed: true, backward: true, args };
+  const opposite: Order = order === 'asc' ? 'desc' : 'asc';
+  // In the opposite order the page is the start of the list; `after` alone is where it must stop.
+  if (after !== undefined && before === undefined) return { params: { limit, order: opposite }, reversed: true, backward: true, args, stopAt: after };
+  return { params: { limit, order: opposite, after: before, before: after }, reversed: true, backward: true, args };
 }
 
 export interface ConnectionResult<T> {
@@ -77,14 +86,23 @@ export interface ConnectionResult<T> {
 
 /** One upstream page → a Relay connection. Cursors are the upstream ids. */
 export function toConnection<T extends { id: string }>(page: { data: T[]; has_more: boolean }, plan: PagePlan): ConnectionResult<T> {
-  const items = plan.reversed ? [...page.data].reverse() : page.data;
+  let data = page.data;
+  let cut = false;
+  if (plan.stopAt !== undefined) {
+    const index = data.findIndex((item) => item.id === plan.stopAt);
+    if (index >= 0) {
+      data = data.slice(0, index);
+      cut = true;
+    }
+  }
+  const items = plan.reversed ? [...data].reverse() : data;
   const edges = items.map((node) => ({ cursor: node.id, node }));
   const hasCursorAfter = plan.args.before != null; // the `before` item itself follows this page
   const hasCursorBefore = plan.args.after != null; // the `after` item itself precedes this page
   return {
     edges,
     pageInfo: plan.backward
-      ? { hasPreviousPage: page.has_more, hasNextPage: hasCursorAfter, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null }
-      : { hasNextPage: page.has_more, hasPreviousPage: hasCursorBefore, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+      ? { hasPreviousPage: page.has_more || cut, hasNextPage: hasCursorAfter, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null }
+      : { hasNextPage: page.has_more || cut, hasPreviousPage: hasCursorBefore, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
   };
 }
