@@ -128,7 +128,8 @@ export function createRoutes({ store, simulator }: Deps): Route[] {
         const assistant = store.assistant(req.assistant_id);
         const { thread: threadRequest, tool_resources: resources, ...runRequest } = req;
         checkToolChoice(runRequest.tools ?? assistant.tools, runRequest.tool_choice);
-        const thread = createThread({ ...threadRequest, ...(resources ? { tool_resources: resources } : {}) });
+        // The thread's own tool_resources win over the request-level ones.
+        const thread = createThread({ ...(resources ? { tool_resources: resources } : {}), ...threadRequest });
         const run = buildRun(thread.id, assistant, runRequest);
         store.addRun(run);
         if (req.stream) {
