@@ -53,11 +53,13 @@ type UnknownShape = UnknownValue;
  */
 export function unknownMember(name: string, what: string): ObjectRef<PothosTypes, UnknownShape> {
   return builder.objectRef<UnknownShape>(name).implement({
-    description: `A ${what} of a kind this version of the gateway does not know (a newer API). \`type\` is the upstream's type string and \`raw\` the object as sent, so nothing is lost and the rest of the result is unaffected.`,
+    description:
+      `A ${what} of a kind this version of the gateway does not know (a newer API). \`rawType\` is the upstream's type string and \`raw\` ` +
+      'the value as sent, so nothing is lost and the rest of the result is unaffected. (Not `type`, whose type differs on the known members.)',
     fields: (t) => ({
-      type: t.string({
+      rawType: t.string({
         nullable: true,
-        description: 'The upstream `type` of the object, when it has one.',
+        description: 'The upstream `type` of the value, when it has one.',
         resolve: ({ raw }) => {
           const type = raw && typeof raw === 'object' ? (raw as { type?: unknown }).type : undefined;
           return typeof type === 'string' ? type : null;
