@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { startRunsApi, type RunsApi } from './runs-api/index.js';
+import { DEMO_IDS, startRunsApi, type RunsApi } from './runs-api/index.js';
 import { createGateway } from './server/app.js';
 
 async function main(): Promise<void> {
@@ -33,6 +33,7 @@ async function main(): Promise<void> {
       `  Metrics:              ${origin}/metrics`,
       `  Health:               ${origin}/health`,
       `  Upstream:             ${upstream}`,
+      ...(runsApi && config.runsApi.demoData ? [`  Demo data:            thread ${DEMO_IDS.thread} (runs in every ending), ${DEMO_IDS.idleThread} (free for new runs)`] : []),
     ].join('\n'),
   );
 

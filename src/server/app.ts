@@ -64,7 +64,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       res.end('{"status":"ok"}');
       return;
     }
-    await yoga.handleNodeRequestAndResponse(req, res);
+    await yoga.requestListener(req, res);
   }
 
   const wsServer = new WebSocketServer({ server, path: GRAPHQL_PATH, maxPayload: 1024 * 1024 });

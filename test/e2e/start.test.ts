@@ -45,6 +45,13 @@ describe('npm start', () => {
     // The demo data set gives GraphiQL something to show on a fresh start.
     expect(body.data?.assistants.edges.length).toBeGreaterThan(0);
 
+    const demoRun = await fetch(graphqlUrl!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ run(threadId: "thread_demo", runId: "run_demo_completed") { status object thread { id } } }' }),
+    });
+    expect(await demoRun.json()).toMatchObject({ data: { run: { status: 'COMPLETED', object: 'THREAD_RUN' } } });
+
     const graphiql = await fetch(graphqlUrl!, { headers: { accept: 'text/html' } });
     expect(graphiql.status).toBe(200);
     const html = await graphiql.text();
@@ -54,6 +61,6 @@ describe('npm start', () => {
     expect(html).not.toMatch(/<link[^>]+href="https?:/);
 
     const metrics = await fetch(graphqlUrl!.replace(/\/graphql$/, '/metrics'));
-    expect(await metrics.text()).toMatch(/gateway_upstream_requests_total\{method="GET",route="\/assistants",status="200"\} 1/);
+    expect(await metrics.text()).toMatch(/gateway_upstream_requests_total\{method="GET",route="\/assistants",status="200"\} 1\n/);
   });
 });
