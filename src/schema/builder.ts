@@ -42,7 +42,8 @@ export const builder = new SchemaBuilder<{
       args: { id: { description: 'A global id, or a plain thread_… / asst_… id.' } },
     },
     nodesQueryOptions: {
-      description: 'Fetches objects by global ids, in order; null for each one that does not exist.',
+      description: 'Fetches objects by global ids, in order; null for each one that does not exist. An id that is not an id at all fails this field only.',
+      nullable: { list: true, items: true },
       args: { ids: { description: 'Global ids (plain thread_… / asst_… ids work too).' } },
     },
     pageInfoTypeOptions: {
