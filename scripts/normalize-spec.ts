@@ -73,6 +73,12 @@ const DROPPED_KEYS = new Set(['x-oaiMeta', 'x-oaiTypeLabel', 'x-stainless-const'
 function normalise(node: Json, inSchema: boolean): Json {
   if (Array.isArray(node)) return node.map((item) => normalise(item, inSchema));
   if (!isObject(node)) return node;
+  // allOf: [$ref, {nullable: true}] means "the ref, or null"; recognised before its parts are rewritten.
+  const allOf = node['allOf'];
+  if (Array.isArray(allOf) && allOf.length === 2 && isObject(allOf[1]) && allOf[1]['nullable'] === true && Object.keys(allOf[1]).length === 1) {
+    const { allOf: _ignored, ...rest } = node;
+    return normalise({ ...rest, anyOf: [allOf[0] ?? null, { type: 'null' }] }, inSchema);
+  }
   const out: JsonObject = {};
   for (const [key, value] of Object.entries(node)) {
     if (DROPPED_KEYS.has(key) && !(key === 'example' && !inSchema)) continue;
@@ -80,12 +86,6 @@ function normalise(node: Json, inSchema: boolean): Json {
     if (key === 'properties' && isObject(value)) {
       out[key] = Object.fromEntries(Object.entries(value).map(([name, schema]) => [name, normalise(schema, true)]));
     } else out[key] = normalise(value, inSchema || key === 'schema' || key === 'schemas');
-  }
-  // allOf: [$ref, {nullable: true}] means "the ref, or null".
-  const allOf = out['allOf'];
-  if (Array.isArray(allOf) && allOf.length === 2 && isObject(allOf[1]) && allOf[1]['nullable'] === true && Object.keys(allOf[1]).length === 1) {
-    delete out['allOf'];
-    return { ...out, anyOf: [allOf[0] ?? null, { type: 'null' }] };
   }
   if (out['nullable'] !== true) {
     delete out['nullable'];

@@ -507,8 +507,8 @@ export interface components {
             max_prompt_tokens?: number | null;
             /** @description The maximum number of completion tokens that may be used over the course of the run. The run will make a best effort to use only the number of completion tokens specified, across multiple turns of the run. If the run exceeds the number of completion tokens specified, the run will end with status `incomplete`. See `incomplete_details` for more info. */
             max_completion_tokens?: number | null;
-            truncation_strategy?: components["schemas"]["TruncationObject"] & (unknown | null);
-            tool_choice?: components["schemas"]["AssistantsApiToolChoiceOption"] & (unknown | null);
+            truncation_strategy?: components["schemas"]["TruncationObject"] | null;
+            tool_choice?: components["schemas"]["AssistantsApiToolChoiceOption"] | null;
             parallel_tool_calls?: components["schemas"]["ParallelToolCalls"];
             response_format?: components["schemas"]["AssistantsApiResponseFormatOption"] | null;
         };
@@ -555,8 +555,8 @@ export interface components {
             max_prompt_tokens?: number | null;
             /** @description The maximum number of completion tokens that may be used over the course of the run. The run will make a best effort to use only the number of completion tokens specified, across multiple turns of the run. If the run exceeds the number of completion tokens specified, the run will end with status `incomplete`. See `incomplete_details` for more info. */
             max_completion_tokens?: number | null;
-            truncation_strategy?: components["schemas"]["TruncationObject"] & (unknown | null);
-            tool_choice?: components["schemas"]["AssistantsApiToolChoiceOption"] & (unknown | null);
+            truncation_strategy?: components["schemas"]["TruncationObject"] | null;
+            tool_choice?: components["schemas"]["AssistantsApiToolChoiceOption"] | null;
             parallel_tool_calls?: components["schemas"]["ParallelToolCalls"];
             response_format?: components["schemas"]["AssistantsApiResponseFormatOption"] | null;
         };
@@ -1292,8 +1292,8 @@ export interface components {
             max_prompt_tokens: number | null;
             /** @description The maximum number of completion tokens specified to have been used over the course of the run. */
             max_completion_tokens: number | null;
-            truncation_strategy: components["schemas"]["TruncationObject"] & (unknown | null);
-            tool_choice: components["schemas"]["AssistantsApiToolChoiceOption"] & (unknown | null);
+            truncation_strategy: components["schemas"]["TruncationObject"] | null;
+            tool_choice: components["schemas"]["AssistantsApiToolChoiceOption"] | null;
             parallel_tool_calls: components["schemas"]["ParallelToolCalls"];
             response_format: components["schemas"]["AssistantsApiResponseFormatOption"] | null;
         };
