@@ -40,11 +40,12 @@ export interface RunsApi {
 }
 
 /**
- * `openai-poll-after-ms` on responses with a moving run: one phase, so a poller sees each
- * state, but never below 50 ms so fast test settings do not turn into a busy loop.
+ * `openai-poll-after-ms` on responses with a moving run: half a phase, so a poller that follows it
+ * sees every state (each lasts at least one phase), but never below 50 ms so fast test settings
+ * do not turn into a busy loop.
  */
 export function pollAfterMs(stepMs: number): number {
-  return Math.max(50, stepMs);
+  return Math.max(50, Math.round(stepMs / 2));
 }
 
 /** Starts the embedded runs API: the spec's assistants/threads/messages/runs/steps over real HTTP. */

@@ -33,15 +33,20 @@ export interface UpstreamResponse<T> {
   status: number;
   /** The upstream `x-request-id`. */
   requestId: string | undefined;
+  /** The upstream's polling hint (`openai-poll-after-ms`), sent with runs that are still moving. */
+  pollAfterMs?: number | undefined;
 }
 
-type Query<R extends Route> = paths[R] extends { get: { parameters: { query?: infer Q } } } ? NonNullable<Q> : never;
-export type ListParams<R extends Route> = Omit<Query<R>, 'include[]'>;
-export type StepInclude = NonNullable<Query<'/threads/{thread_id}/runs/{run_id}/steps'>['include[]']>[number];
+/** An upstream `stream: true` answer: the open event stream of a run. */
+export interface UpstreamStream {
+  body: ReadableStream<Uint8Array>;
+  requestId: string | undefined;
+  /** Closes the upstream connection. */
+  abort: () => void;
+}
 
-export interface UpstreamClient {
-  /** The one request builder: base URL, auth, beta and configured headers/query parameters, retries, metrics. */
-  request<T>(request: UpstreamRequest): Promise<UpstreamResponse<T>>;
+/** The typed reads, shared by the client and its cached view. */
+export interface UpstreamReads {
   getRun(threadId: string, runId: string): Promise<Schemas['RunObject']>;
   listRuns(threadId: string, params?: ListParams<'/threads/{thread_id}/runs'>): Promise<Schemas['ListRunsResponse']>;
   getThread(threadId: string): Promise<Schemas['ThreadObject']>;
@@ -57,6 +62,27 @@ export interface UpstreamClient {
     params?: ListParams<'/threads/{thread_id}/runs/{run_id}/steps'>,
     include?: readonly StepInclude[],
   ): Promise<Schemas['ListRunStepsResponse']>;
+}
+
+type Query<R extends Route> = paths[R] extends { get: { parameters: { query?: infer Q } } } ? NonNullable<Q> : never;
+export type ListParams<R extends Route> = Omit<Query<R>, 'include[]'>;
+export type StepInclude = NonNullable<Query<'/threads/{thread_id}/runs/{run_id}/steps'>['include[]']>[number];
+
+export interface UpstreamClient extends UpstreamReads {
+  /** The one request builder: base URL, auth, beta and configured headers/query parameters, retries, metrics. */
+  request<T>(request: UpstreamRequest): Promise<UpstreamResponse<T>>;
+  /**
+   * A write answered with Server-Sent Events (`stream: true` in the body). Never retried, and not
+   * counted against the bound on concurrent requests: a stream lives as long as its run.
+   */
+  stream(request: UpstreamRequest): Promise<UpstreamStream>;
+  /**
+   * A view whose GETs share answers younger than `maxAgeMs` across callers (subscription events:
+   * N subscribers selecting the same nested fields cost one upstream call per event, not N).
+   */
+  withReadCache(maxAgeMs: number): UpstreamClient;
+  /** Forgets cached answers of a run, thread or other resource after a write: every cached GET whose path starts with `pathPrefix`. */
+  invalidate(pathPrefix: string): void;
   /** GETs currently shared between callers (for tests and diagnostics). */
   readonly inFlight: number;
 }
@@ -143,7 +169,9 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       const text = await response.text();
       if (response.ok) {
         try {
-          return { ok: true, response: { data: JSON.parse(text) as unknown, status: response.status, requestId } };
+          const pollAfterMs = Number(response.headers.get('openai-poll-after-ms') ?? Number.NaN);
+          const data = JSON.parse(text) as unknown;
+          return { ok: true, response: { data, status: response.status, requestId, ...(pollAfterMs >= 0 ? { pollAfterMs } : {}) } };
         } catch {
           return { ok: false, error: errorFromNetwork('invalid_response', requestId), status: response.status, headers: undefined };
         }
@@ -196,27 +224,88 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     }
   }
 
-  async function get<T>(route: Route, params: Record<string, string>, query?: Record<string, QueryValue>): Promise<T> {
-    return (await request<T>({ method: 'GET', route, params, ...(query ? { query } : {}) })).data;
+  async function stream(req: UpstreamRequest): Promise<UpstreamStream> {
+    const url = buildUrl(req);
+    const labels = { method: req.method, route: req.route };
+    const controller = new AbortController();
+    // Only the wait for the response head is bounded; the stream itself has the caller's idle timeout.
+    const headTimeout = setTimeout(() => controller.abort(), config.timeoutMs);
+    let status = 'error';
+    try {
+      const headers = buildHeaders(true);
+      headers.set('accept', 'text/event-stream');
+      const response = await doFetch(url, { method: req.method, headers, body: JSON.stringify(req.body), signal: controller.signal, redirect: 'error' });
+      status = String(response.status);
+      const requestId = response.headers.get('x-request-id') ?? undefined;
+      if (!response.ok || !response.body || !(response.headers.get('content-type') ?? '').includes('text/event-stream')) {
+        const text = await response.text().catch(() => '');
+        if (response.ok) throw errorFromNetwork('invalid_response', requestId);
+        throw errorFromResponse({ status: response.status, body: text, requestId, retryAfterMs: parseRetryAfterMs(response.headers), secrets });
+      }
+      return { body: response.body, requestId, abort: () => controller.abort() };
+    } catch (cause) {
+      if (cause instanceof UpstreamError) throw cause;
+      throw errorFromNetwork(controller.signal.aborted ? 'timeout' : 'network');
+    } finally {
+      clearTimeout(headTimeout);
+      metrics?.upstreamRequests.inc({ ...labels, status });
+    }
+  }
+
+  /** Answers of recent GETs, by URL path, for the cached views. */
+  const recent = new Map<string, { expiresAt: number; response: Promise<UpstreamResponse<unknown>> }>();
+  function cachedRequest(maxAgeMs: number) {
+    return async <T>(req: UpstreamRequest): Promise<UpstreamResponse<T>> => {
+      if (req.method !== 'GET' || req.signal) return request<T>(req);
+      const key = buildUrl(req);
+      const now = Date.now();
+      const hit = recent.get(key);
+      if (hit && hit.expiresAt > now) return (await hit.response) as UpstreamResponse<T>;
+      const response = request<T>(req);
+      recent.set(key, { expiresAt: now + maxAgeMs, response });
+      response.catch(() => recent.delete(key));
+      if (recent.size > 10_000) for (const [entryKey, entry] of recent) if (entry.expiresAt <= now) recent.delete(entryKey);
+      return response;
+    };
+  }
+
+  function invalidate(pathPrefix: string): void {
+    const prefix = `${baseUrl}${pathPrefix}`;
+    for (const key of recent.keys()) if (key.startsWith(prefix)) recent.delete(key);
   }
 
   const withInclude = (include: readonly StepInclude[] | undefined) => (include && include.length > 0 ? { 'include[]': include } : {});
 
-  return {
-    request,
-    getRun: (threadId, runId) => get('/threads/{thread_id}/runs/{run_id}', { thread_id: threadId, run_id: runId }),
-    listRuns: (threadId, params) => get('/threads/{thread_id}/runs', { thread_id: threadId }, { ...params }),
-    getThread: (threadId) => get('/threads/{thread_id}', { thread_id: threadId }),
-    getAssistant: (assistantId) => get('/assistants/{assistant_id}', { assistant_id: assistantId }),
-    listAssistants: (params) => get('/assistants', {}, { ...params }),
-    getMessage: (threadId, messageId) => get('/threads/{thread_id}/messages/{message_id}', { thread_id: threadId, message_id: messageId }),
-    listMessages: (threadId, params) => get('/threads/{thread_id}/messages', { thread_id: threadId }, { ...params }),
-    getRunStep: (threadId, runId, stepId, include) =>
-      get('/threads/{thread_id}/runs/{run_id}/steps/{step_id}', { thread_id: threadId, run_id: runId, step_id: stepId }, withInclude(include)),
-    listRunSteps: (threadId, runId, params, include) =>
-      get('/threads/{thread_id}/runs/{run_id}/steps', { thread_id: threadId, run_id: runId }, { ...params, ...withInclude(include) }),
-    get inFlight() {
-      return inFlight.size;
-    },
-  };
+  function reads(send: <T>(req: UpstreamRequest) => Promise<UpstreamResponse<T>>): UpstreamReads {
+    const get = async <T>(route: Route, params: Record<string, string>, query?: Record<string, QueryValue>): Promise<T> =>
+      (await send<T>({ method: 'GET', route, params, ...(query ? { query } : {}) })).data;
+    return {
+      getRun: (threadId, runId) => get('/threads/{thread_id}/runs/{run_id}', { thread_id: threadId, run_id: runId }),
+      listRuns: (threadId, params) => get('/threads/{thread_id}/runs', { thread_id: threadId }, { ...params }),
+      getThread: (threadId) => get('/threads/{thread_id}', { thread_id: threadId }),
+      getAssistant: (assistantId) => get('/assistants/{assistant_id}', { assistant_id: assistantId }),
+      listAssistants: (params) => get('/assistants', {}, { ...params }),
+      getMessage: (threadId, messageId) => get('/threads/{thread_id}/messages/{message_id}', { thread_id: threadId, message_id: messageId }),
+      listMessages: (threadId, params) => get('/threads/{thread_id}/messages', { thread_id: threadId }, { ...params }),
+      getRunStep: (threadId, runId, stepId, include) =>
+        get('/threads/{thread_id}/runs/{run_id}/steps/{step_id}', { thread_id: threadId, run_id: runId, step_id: stepId }, withInclude(include)),
+      listRunSteps: (threadId, runId, params, include) =>
+        get('/threads/{thread_id}/runs/{run_id}/steps', { thread_id: threadId, run_id: runId }, { ...params, ...withInclude(include) }),
+    };
+  }
+
+  function view(send: <T>(req: UpstreamRequest) => Promise<UpstreamResponse<T>>): UpstreamClient {
+    return {
+      ...reads(send),
+      request: send,
+      stream,
+      withReadCache: (maxAgeMs) => view(cachedRequest(maxAgeMs)),
+      invalidate,
+      get inFlight() {
+        return inFlight.size;
+      },
+    };
+  }
+
+  return view(request);
 }
