@@ -16,6 +16,10 @@ const url = z
   .url()
   .refine((value) => /^https?:\/\//.test(value), 'must be an http(s) URL')
   .transform((value) => value.replace(/\/+$/, ''));
+const redisUrl = z
+  .string()
+  .url()
+  .refine((value) => /^rediss?:\/\//.test(value), 'must be a redis:// or rediss:// URL');
 
 /** `k=v,k2=v2` or a JSON object of strings. */
 const stringMap = z.string().transform((value, ctx): Record<string, string> => {
@@ -75,8 +79,23 @@ const envSchema = z.object({
   RUNS_API_FAULTS: z.string().default(''),
   RUNS_API_FAULT_CONTROL: bool.default(false),
 
+  REDIS_URL: redisUrl.optional(),
+  REDIS_KEY_PREFIX: z.string().min(1).default('runs-gateway:'),
+
   IDEMPOTENCY_TTL_MS: positiveInt.default(86_400_000),
   IDEMPOTENCY_MAX_KEYS: positiveInt.default(10_000),
+
+  LIVE_POLL_INTERVAL_MS: positiveInt.default(1_000),
+  LIVE_MIN_POLL_INTERVAL_MS: positiveInt.default(50),
+  LIVE_MAX_BACKOFF_MS: positiveInt.default(10_000),
+  LIVE_THREAD_POLL_INTERVAL_MS: positiveInt.default(2_000),
+  LIVE_STREAM_IDLE_TIMEOUT_MS: positiveInt.default(30_000),
+  LIVE_SHARED_CACHE_MS: nonNegativeInt.default(1_000),
+  WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: positiveInt.default(100),
+  WS_CONNECTION_INIT_TIMEOUT_MS: positiveInt.default(3_000),
+  WS_MAX_MESSAGE_BYTES: positiveInt.default(1024 * 1024),
+  WS_KEEPALIVE_MS: positiveInt.default(12_000),
+  WS_MAX_BUFFERED_BYTES: positiveInt.default(4 * 1024 * 1024),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -113,6 +132,36 @@ export interface IdempotencyConfig {
   maxKeys: number;
 }
 
+export interface LiveConfig {
+  /** Poll interval of a run when the upstream sends no `openai-poll-after-ms`. */
+  pollIntervalMs: number;
+  /** Lower bound on any poll interval, whatever the upstream asks. */
+  minPollIntervalMs: number;
+  maxBackoffMs: number;
+  /** Poll interval of a thread's run list (threadRunsUpdated). */
+  threadPollIntervalMs: number;
+  /** A run event stream silent this long is abandoned and polling takes over. */
+  streamIdleTimeoutMs: number;
+  /** How long subscription events share answers of nested reads (assistant, thread, steps). */
+  sharedCacheMs: number;
+}
+
+export interface WebSocketConfig {
+  maxSubscriptionsPerConnection: number;
+  connectionInitTimeoutMs: number;
+  maxMessageBytes: number;
+  keepAliveMs: number;
+  /** A client whose unsent data grows past this is closed (slow consumer). */
+  maxBufferedBytes: number;
+}
+
+export interface RedisConfig {
+  /** redis:// or rediss:// URL, with credentials and database number if any (hidden in errors). */
+  url: string;
+  /** Prepended to every key and channel, so several deployments can share one Redis. */
+  keyPrefix: string;
+}
+
 export interface Config {
   nodeEnv: Env['NODE_ENV'];
   host: string;
@@ -123,7 +172,11 @@ export interface Config {
   /** The embedded runs API is started when no UPSTREAM_BASE_URL is set. */
   embeddedRunsApi: boolean;
   runsApi: RunsApiConfig;
+  /** Set when REDIS_URL is: instances share live runs, leases and idempotency keys through it. */
+  redis: RedisConfig | undefined;
   idempotency: IdempotencyConfig;
+  live: LiveConfig;
+  ws: WebSocketConfig;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -132,7 +185,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = issue.path.join('.');
-      const value = name.includes('KEY') ? '(hidden)' : JSON.stringify(env[name]);
+      const value = name.includes('KEY') || name === 'REDIS_URL' ? '(hidden)' : JSON.stringify(env[name]);
       return `  ${name}=${value}: ${issue.message}`;
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
@@ -148,6 +201,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     graphiql: e.GRAPHIQL,
     embeddedRunsApi: e.UPSTREAM_BASE_URL === undefined,
+    redis: e.REDIS_URL === undefined ? undefined : { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
     upstream: {
       baseUrl: e.UPSTREAM_BASE_URL,
       apiKey: e.UPSTREAM_API_KEY ?? (e.UPSTREAM_BASE_URL === undefined ? e.RUNS_API_KEY : undefined),
@@ -168,6 +222,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       requireBetaHeader: e.RUNS_API_REQUIRE_BETA_HEADER,
       faults: e.RUNS_API_FAULTS,
       faultControl: e.RUNS_API_FAULT_CONTROL,
+    },
+    live: {
+      pollIntervalMs: e.LIVE_POLL_INTERVAL_MS,
+      minPollIntervalMs: e.LIVE_MIN_POLL_INTERVAL_MS,
+      maxBackoffMs: e.LIVE_MAX_BACKOFF_MS,
+      threadPollIntervalMs: e.LIVE_THREAD_POLL_INTERVAL_MS,
+      streamIdleTimeoutMs: e.LIVE_STREAM_IDLE_TIMEOUT_MS,
+      sharedCacheMs: e.LIVE_SHARED_CACHE_MS,
+    },
+    ws: {
+      maxSubscriptionsPerConnection: e.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+      connectionInitTimeoutMs: e.WS_CONNECTION_INIT_TIMEOUT_MS,
+      maxMessageBytes: e.WS_MAX_MESSAGE_BYTES,
+      keepAliveMs: e.WS_KEEPALIVE_MS,
+      maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
     },
     idempotency: {
       ttlMs: e.IDEMPOTENCY_TTL_MS,

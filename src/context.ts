@@ -1,4 +1,5 @@
 import type { Config } from './config.js';
+import type { LiveServices } from './live/index.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import type { Metrics } from './observability/metrics.js';
 import type { UpstreamClient } from './upstream/client.js';
@@ -8,6 +9,8 @@ export interface GatewayServices {
   upstream: UpstreamClient;
   config: Config;
   metrics: Metrics;
+  /** Pubsub, run and thread observers, stream readers: what subscriptions and run writes share. */
+  live: LiveServices;
   /**
    * Per-request DataLoaders (caching, priming from lists). false makes every field call the client directly;
    * only for measuring what the loaders save.
@@ -22,6 +25,14 @@ export interface GatewayContext {
   upstream: UpstreamClient;
   config: Config;
   loaders: Loaders;
+}
+
+/**
+ * Fresh loaders for one subscription event. Their reads go through a short-lived cache shared by all
+ * subscribers, so that N subscribers selecting the same nested fields cost one upstream call per event.
+ */
+export function createEventLoaders(services: GatewayServices): Loaders {
+  return createLoaders(services.upstream.withReadCache(services.config.live.sharedCacheMs), { enabled: services.loaders ?? true });
 }
 
 export function createContext(services: GatewayServices): GatewayContext {

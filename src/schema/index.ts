@@ -7,5 +7,6 @@ import './run-step.js';
 import './thread.js';
 import './message.js';
 import './assistant.js';
+import './subscriptions.js';
 
 export const schema = builder.toSchema();

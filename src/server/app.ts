@@ -5,13 +5,16 @@ import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Config } from '../config.js';
-import { createContext, type GatewayContext, type GatewayServices } from '../context.js';
-import { createMetrics, type Metrics } from '../observability/metrics.js';
+import { useExtendContextValuePerExecuteSubscriptionEvent } from '@envelop/execute-subscription-event';
+import { createContext, createEventLoaders, type GatewayContext, type GatewayServices } from '../context.js';
+import type { Metrics } from '../observability/metrics.js';
 import { schema } from '../schema/index.js';
-import { createUpstreamClient } from '../upstream/client.js';
+import { createServices } from '../services.js';
 import { createGraphiQLRenderer } from './graphiql.js';
 
 export const GRAPHQL_PATH = '/graphql';
+/** WebSocket close code for a client that stopped reading (1008: policy violation). */
+export const SLOW_CONSUMER_CLOSE_CODE = 1008;
 
 export interface GatewayOptions {
   config: Config;
@@ -34,9 +37,8 @@ export interface Gateway {
 export function createGateway(options: GatewayOptions): Gateway {
   const { config } = options;
   if (config.upstream.baseUrl === undefined) throw new Error('createGateway needs config.upstream.baseUrl');
-  const metrics = createMetrics();
-  const upstream = createUpstreamClient({ config: config.upstream, metrics, ...(options.fetch ? { fetch: options.fetch } : {}) });
-  const services: GatewayServices = { upstream, config, metrics };
+  const services = createServices(config, options.fetch ? { fetch: options.fetch } : {});
+  const { metrics } = services;
 
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
@@ -47,6 +49,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     landingPage: false,
     maskedErrors: true,
     logging: config.logLevel === 'silent' ? false : 'warn',
+    plugins: [
+      // Each subscription event runs with fresh loaders: a loader of the subscribing request would serve stale runs.
+      useExtendContextValuePerExecuteSubscriptionEvent<GatewayContext>(() => ({ contextPartial: { loaders: createEventLoaders(services) } })),
+    ],
   });
 
   const server = createServer((req, res) => {
@@ -67,15 +73,27 @@ export function createGateway(options: GatewayOptions): Gateway {
     await yoga.requestListener(req, res);
   }
 
-  const wsServer = new WebSocketServer({ server, path: GRAPHQL_PATH, maxPayload: 1024 * 1024 });
+  const wsServer = new WebSocketServer({ server, path: GRAPHQL_PATH, maxPayload: config.ws.maxMessageBytes });
+  /** Operations running on each socket, for the per-connection cap. */
+  const operations = new WeakMap<object, Set<string>>();
+  const operationsOf = (socket: object): Set<string> => {
+    let ids = operations.get(socket);
+    if (!ids) operations.set(socket, (ids = new Set()));
+    return ids;
+  };
   type EnvelopedRoot = { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown };
   const wsDisposable = useServer(
     {
       isProd: config.nodeEnv === 'production',
+      connectionInitWaitTimeout: config.ws.connectionInitTimeoutMs,
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
       // Every WebSocket operation goes through yoga's envelop pipeline: same plugins, context and limits as HTTP.
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
+        const running = operationsOf(ctx.extra.socket);
+        if (running.size >= config.ws.maxSubscriptionsPerConnection) {
+          return [new GraphQLError(`At most ${config.ws.maxSubscriptionsPerConnection} operations may run on one connection.`, { extensions: { code: 'RATE_LIMITED' } })];
+        }
         const { schema: envelopedSchema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
@@ -91,6 +109,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         }
         const errors = validate(envelopedSchema, document);
         if (errors.length > 0) return errors;
+        running.add(id);
         return {
           schema: envelopedSchema,
           operationName: payload.operationName ?? null,
@@ -100,8 +119,15 @@ export function createGateway(options: GatewayOptions): Gateway {
           rootValue: { execute, subscribe } satisfies EnvelopedRoot,
         };
       },
+      onComplete: (ctx, id) => void operationsOf(ctx.extra.socket).delete(id),
+      onError: (ctx, id) => void operationsOf(ctx.extra.socket).delete(id),
+      onNext: (ctx) => {
+        // A client that does not read its socket would make us buffer without bound: close it instead.
+        if (ctx.extra.socket.bufferedAmount > config.ws.maxBufferedBytes) ctx.extra.socket.close(SLOW_CONSUMER_CLOSE_CODE, 'Slow consumer');
+      },
     },
     wsServer,
+    config.ws.keepAliveMs,
   );
 
   const sockets = new Set<Socket>();
@@ -135,6 +161,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       });
     },
     async close() {
+      services.live.close();
       await wsDisposable.dispose();
       for (const client of wsServer.clients) client.terminate();
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));

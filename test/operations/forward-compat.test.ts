@@ -2,9 +2,8 @@ import { createYoga } from 'graphql-yoga';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createContext, type GatewayServices } from '../../src/context.js';
-import { createMetrics } from '../../src/observability/metrics.js';
+import { createServices } from '../../src/services.js';
 import { schema } from '../../src/schema/index.js';
-import { createUpstreamClient } from '../../src/upstream/client.js';
 
 /**
  * Values the upstream may send one day (a new status, tool, content part, step kind…) read as UNKNOWN enum
@@ -77,8 +76,7 @@ async function execute(query: string, variables: Record<string, unknown> = {}) {
       : new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
   }) as typeof globalThis.fetch;
   const config = loadConfig({ NODE_ENV: 'test', UPSTREAM_BASE_URL: 'http://upstream.test/v1', UPSTREAM_API_KEY: 'sk-test' });
-  const metrics = createMetrics();
-  const services: GatewayServices = { upstream: createUpstreamClient({ config: config.upstream, metrics, fetch }), config, metrics };
+  const services: GatewayServices = createServices(config, { fetch });
   const yoga = createYoga({ schema, context: () => createContext(services), maskedErrors: true, logging: false });
   const response = await yoga.fetch('http://yoga/graphql', {
     method: 'POST',
@@ -164,8 +162,7 @@ describe('forward compatibility: values the schema does not know yet', () => {
       return new Response(JSON.stringify({ ...base, id: 'thread_1', object: 'thread', tool_resources: null }), { status: 200 });
     }) as typeof globalThis.fetch;
     const config = loadConfig({ NODE_ENV: 'test', UPSTREAM_BASE_URL: 'http://upstream.test/v1', UPSTREAM_API_KEY: 'sk-gateway', UPSTREAM_HEADERS: 'x-tenant=acme' });
-    const metrics = createMetrics();
-    const services: GatewayServices = { upstream: createUpstreamClient({ config: config.upstream, metrics, fetch }), config, metrics };
+      const services: GatewayServices = createServices(config, { fetch });
     const yoga = createYoga({ schema, context: () => createContext(services), logging: false });
     const response = await yoga.fetch('http://yoga/graphql', {
       method: 'POST',

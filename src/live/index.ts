@@ -1,0 +1,90 @@
+import type { LiveConfig } from '../config.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Schemas } from '../spec/index.js';
+import type { UpstreamClient, UpstreamStream } from '../upstream/client.js';
+import { isNotFound } from '../upstream/errors.js';
+import { createLivePubSub, type LivePubSub, type LiveTopics } from './pubsub.js';
+import { RunObservers } from './run-observers.js';
+import { followRunStream, type FollowedRunStream } from './run-stream.js';
+import { ThreadObservers } from './thread-observers.js';
+import type { PubSubEventTarget } from 'graphql-yoga';
+
+export { isTerminalRunStatus, runKey } from './run-status.js';
+export type { LivePubSub, MessageDeltaEvent, RunSnapshot, RunWire } from './pubsub.js';
+
+/** The live machinery of one gateway instance: pubsub, one observer per run and per thread, stream readers. */
+export interface LiveServices {
+  pubsub: LivePubSub;
+  runs: RunObservers;
+  threads: ThreadObservers;
+  /** Reads a run's upstream event stream in the background (runs created through the gateway). */
+  follow(stream: UpstreamStream): FollowedRunStream;
+  /** Streams being read now. */
+  readonly streams: number;
+  close(): void;
+}
+
+export interface LiveServicesOptions {
+  upstream: UpstreamClient;
+  config: LiveConfig;
+  metrics?: Metrics;
+  /** The pubsub transport; in memory when not given (Redis when instances share runs). */
+  eventTarget?: PubSubEventTarget<LiveTopics>;
+}
+
+export function createLiveServices(options: LiveServicesOptions): LiveServices {
+  const { upstream, config } = options;
+  const pubsub = createLivePubSub(options.eventTarget);
+  const runs = new RunObservers({
+    pubsub,
+    defaultPollMs: config.pollIntervalMs,
+    minPollMs: config.minPollIntervalMs,
+    maxBackoffMs: config.maxBackoffMs,
+    source: {
+      async fetchRun(threadId, runId) {
+        try {
+          const response = await upstream.request<Schemas['RunObject']>({ method: 'GET', route: '/threads/{thread_id}/runs/{run_id}', params: { thread_id: threadId, run_id: runId } });
+          return { run: response.data, pollAfterMs: response.pollAfterMs };
+        } catch (error) {
+          if (isNotFound(error)) return { run: null };
+          throw error;
+        }
+      },
+    },
+  });
+  const threads = new ThreadObservers({
+    runs,
+    pollMs: config.threadPollIntervalMs,
+    maxBackoffMs: config.maxBackoffMs,
+    source: {
+      async listRecentRuns(threadId) {
+        try {
+          return (await upstream.listRuns(threadId, { limit: 20, order: 'desc' })).data;
+        } catch (error) {
+          if (isNotFound(error)) return null;
+          throw error;
+        }
+      },
+    },
+  });
+  const open = new Set<UpstreamStream>();
+  return {
+    pubsub,
+    runs,
+    threads,
+    follow(stream) {
+      open.add(stream);
+      const followed = followRunStream({ body: stream.body, observers: runs, pubsub, idleTimeoutMs: config.streamIdleTimeoutMs, abort: stream.abort });
+      void followed.finished.finally(() => open.delete(stream));
+      return followed;
+    },
+    get streams() {
+      return open.size;
+    },
+    close() {
+      for (const stream of open) stream.abort();
+      threads.close();
+      runs.close();
+    },
+  };
+}

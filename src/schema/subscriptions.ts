@@ -1,0 +1,177 @@
+import { GraphQLError } from 'graphql';
+import type { GatewayContext } from '../context.js';
+import { isTerminalRunStatus, runKey, type MessageDeltaEvent, type RunSnapshot, type RunWire } from '../live/index.js';
+import { EventQueue } from '../live/event-queue.js';
+import type { RunKey } from '../loaders.js';
+import type { Schemas } from '../spec/index.js';
+import { builder } from './builder.js';
+import { runKeyArgs, threadIdArg } from './ids.js';
+import { RunRef } from './refs.js';
+
+const notFound = (what: string) => new GraphQLError(`${what} was not found.`, { extensions: { code: 'NOT_FOUND' } });
+
+builder.subscriptionType({
+  description:
+    'Live updates over graphql-ws (ws://…/graphql) or Server-Sent Events (POST /graphql with `Accept: text/event-stream`). ' +
+    'One upstream poller per run (or per thread) serves every subscriber, and runs created through this gateway are followed on their upstream event stream instead.',
+});
+
+builder.subscriptionField('runUpdated', (t) =>
+  t.field({
+    type: RunRef,
+    description:
+      'The run now, then the run again after every observed change (status, required action, last error, usage, timestamps, metadata). ' +
+      'Completes right after a terminal status (completed, failed, cancelled, expired, incomplete) has been sent. An unknown run is a NOT_FOUND error.',
+    args: {
+      threadId: t.arg.id({ required: false, description: 'The thread of the run (upstream or global id); not needed with a run\'s global id.' }),
+      runId: t.arg.id({ required: true, description: 'The run (upstream id with threadId, or its global id).' }),
+    },
+    subscribe: (_root, args, ctx) => runUpdates(ctx, runKeyArgs({ threadId: args.threadId, runId: String(args.runId) })),
+    resolve: (run) => run,
+  }),
+);
+
+builder.subscriptionField('threadRunsUpdated', (t) =>
+  t.field({
+    type: RunRef,
+    description:
+      'The thread\'s runs that are still moving, now; then each new run of the thread and each change of any of its recent runs (the newest 20). ' +
+      'Never completes by itself. An unknown thread is a NOT_FOUND error.',
+    args: { threadId: t.arg.id({ required: true, description: 'The thread (upstream or global id).' }) },
+    subscribe: (_root, args, ctx) => threadRunUpdates(ctx, threadIdArg(String(args.threadId))),
+    resolve: (run) => run,
+  }),
+);
+
+interface TextDelta {
+  messageId: string;
+  index: number;
+  text: string;
+}
+
+const TextDeltaRef = builder.objectRef<TextDelta>('MessageTextDelta').implement({
+  description: 'A piece of the text of an assistant message, in the order produced. Concatenating the pieces of one message and content index gives its text.',
+  fields: (t) => ({
+    messageId: t.exposeID('messageId', { description: 'The upstream id of the message (msg_…).' }),
+    index: t.exposeInt('index', { description: 'The index of the content part within the message.' }),
+    text: t.exposeString('text', { description: 'The text produced since the previous piece.' }),
+  }),
+});
+
+builder.subscriptionField('runMessageDeltas', (t) =>
+  t.field({
+    type: TextDeltaRef,
+    description:
+      'The text of the run\'s assistant messages as it is produced, for chat UIs. Runs created through this gateway are streamed piece by piece; ' +
+      'for any other run (or when a stream breaks) the rest of the text arrives when the run ends. Completes when the run reaches a terminal status.',
+    args: {
+      threadId: t.arg.id({ required: false, description: 'The thread of the run (upstream or global id); not needed with a run\'s global id.' }),
+      runId: t.arg.id({ required: true, description: 'The run (upstream id with threadId, or its global id).' }),
+    },
+    subscribe: (_root, args, ctx) => messageDeltas(ctx, runKeyArgs({ threadId: args.threadId, runId: String(args.runId) })),
+    resolve: (delta) => delta,
+  }),
+);
+
+async function* runUpdates(ctx: GatewayContext, key: RunKey): AsyncGenerator<RunWire> {
+  const { runs, pubsub } = ctx.services.live;
+  const queue = new EventQueue<RunSnapshot>();
+  queue.feed(pubsub.subscribe('runUpdated', runKey(key.threadId, key.runId)), (snapshot) => snapshot);
+  let acquired = false;
+  try {
+    const current = await runs.acquire(key.threadId, key.runId);
+    if (!current) throw notFound('The run');
+    acquired = true;
+    let version = current.version;
+    yield current.run;
+    if (isTerminalRunStatus(current.run.status)) return;
+    for (let snapshot = await queue.next(); snapshot; snapshot = await queue.next()) {
+      if (snapshot.gone) throw notFound('The run');
+      if (snapshot.version <= version) continue;
+      version = snapshot.version;
+      yield snapshot.run;
+      if (isTerminalRunStatus(snapshot.run.status)) return;
+    }
+  } finally {
+    queue.close();
+    if (acquired) runs.release(key.threadId, key.runId);
+  }
+}
+
+async function* threadRunUpdates(ctx: GatewayContext, threadId: string): AsyncGenerator<RunWire> {
+  const { threads, pubsub } = ctx.services.live;
+  const queue = new EventQueue<RunSnapshot>();
+  queue.feed(pubsub.subscribe('threadRunUpdated', threadId), (snapshot) => snapshot);
+  let acquired = false;
+  try {
+    const live = await threads.acquire(threadId);
+    if (!live) throw notFound('The thread');
+    acquired = true;
+    const versions = new Map<string, number>();
+    for (const run of live) {
+      versions.set(run.id, ctx.services.live.runs.peek(threadId, run.id)?.version ?? 0);
+      yield run;
+    }
+    for (let snapshot = await queue.next(); snapshot; snapshot = await queue.next()) {
+      if (snapshot.gone || snapshot.version <= (versions.get(snapshot.run.id) ?? 0)) continue;
+      versions.set(snapshot.run.id, snapshot.version);
+      yield snapshot.run;
+    }
+  } finally {
+    queue.close();
+    if (acquired) threads.release(threadId);
+  }
+}
+
+type DeltaOrRun = { kind: 'delta'; event: MessageDeltaEvent | { done: true } } | { kind: 'run'; snapshot: RunSnapshot };
+
+async function* messageDeltas(ctx: GatewayContext, key: RunKey): AsyncGenerator<TextDelta> {
+  const { runs, pubsub } = ctx.services.live;
+  const topic = runKey(key.threadId, key.runId);
+  const queue = new EventQueue<DeltaOrRun>();
+  queue.feed(pubsub.subscribe('runMessageDelta', topic), (event) => ({ kind: 'delta', event }));
+  queue.feed(pubsub.subscribe('runUpdated', topic), (snapshot) => ({ kind: 'run', snapshot }));
+  /** Text sent so far, by message and content index. */
+  const sent = new Map<string, string>();
+  let acquired = false;
+  try {
+    // The observer makes sure the run's end is seen, by polling when no stream feeds it.
+    const current = await runs.acquire(key.threadId, key.runId);
+    if (!current) throw notFound('The run');
+    acquired = true;
+    let finished = isTerminalRunStatus(current.run.status);
+    while (!finished) {
+      const item = await queue.next();
+      if (!item) return;
+      if (item.kind === 'run') {
+        if (item.snapshot.gone) throw notFound('The run');
+        finished = isTerminalRunStatus(item.snapshot.run.status);
+      } else if ('done' in item.event) {
+        finished = true;
+      } else {
+        const { messageId, index, text } = item.event;
+        const sentKey = `${messageId}:${index}`;
+        sent.set(sentKey, (sent.get(sentKey) ?? '') + text);
+        yield { messageId, index, text };
+      }
+    }
+    // Whatever the stream did not carry (no stream, a broken one), from the final messages.
+    yield* remainingText(ctx, key, sent);
+  } finally {
+    queue.close();
+    if (acquired) runs.release(key.threadId, key.runId);
+  }
+}
+
+async function* remainingText(ctx: GatewayContext, key: RunKey, sent: Map<string, string>): AsyncGenerator<TextDelta> {
+  const page = await ctx.upstream.listMessages(key.threadId, { run_id: key.runId, order: 'asc', limit: 100 });
+  for (const message of page.data as Array<Schemas['MessageObject']>) {
+    if (message.role !== 'assistant') continue;
+    for (const [index, part] of message.content.entries()) {
+      if (part.type !== 'text') continue;
+      const full = part.text.value;
+      const already = sent.get(`${message.id}:${index}`) ?? '';
+      if (full.length > already.length && full.startsWith(already)) yield { messageId: message.id, index, text: full.slice(already.length) };
+    }
+  }
+}
