@@ -1,12 +1,15 @@
 import type { Schemas } from '../spec/index.js';
+import { createMessage, deleteMessage, modifyMessage } from '../writes/actions.js';
+import type { WriteResult } from '../writes/run-write.js';
 import { builder } from './builder.js';
 import { unionOf, unknownMember, wireEnum } from './helpers.js';
-import { localIds, parseLocalId } from './ids.js';
+import { encodeGlobalId, localIds, parseLocalId } from './ids.js';
 import { ListOrder, ORDER_ARG_DESCRIPTION, planPage, toConnection } from './pagination.js';
 import { AssistantRef, MessageConnection, MessageRef, RunRef, ThreadRef } from './refs.js';
 import { fromUnix } from './scalars.js';
 import { operationDescription, specObject } from './spec.js';
 import { AssistantToolRef, wrapTool } from './tools.js';
+import { INPUT_ARG_DESCRIPTION, MetadataDescription, messageFields, mutationFields, payloadFields, type InputFields, type PayloadShape } from './write-inputs.js';
 
 type Message = Schemas['MessageObject'];
 
@@ -219,3 +222,116 @@ builder.objectField(ThreadRef, 'messages', (t) =>
     MessageConnection,
   ),
 );
+
+/* Mutations: createMessage, modifyMessage, deleteMessage (the work is in src/writes/actions.ts). */
+
+interface MessagePayloadShape extends PayloadShape {
+  message: Message;
+}
+
+function messagePayload(name: string, description: string) {
+  return builder.objectRef<MessagePayloadShape>(name).implement({
+    description,
+    fields: (t) => ({
+      ...payloadFields(t),
+      message: t.field({
+        type: MessageRef,
+        description: 'The message after the write.',
+        resolve: async (payload, _args, context) =>
+          payload.replayed ? ((await context.loaders.message.load({ threadId: payload.message.thread_id, messageId: payload.message.id })) ?? payload.message) : payload.message,
+      }),
+      thread: t.field({
+        type: ThreadRef,
+        nullable: true,
+        description: 'The thread of the message.',
+        resolve: (payload, _args, context) => context.loaders.thread.load(payload.message.thread_id),
+      }),
+    }),
+  });
+}
+
+const toMessagePayload = (input: { clientMutationId?: string | null | undefined }, result: WriteResult<Message>): MessagePayloadShape => ({
+  clientMutationId: input.clientMutationId,
+  replayed: result.replayed,
+  message: result.value,
+});
+
+const messageRefFields = (t: InputFields) => ({
+  threadId: t.id({ description: 'The thread: `thread_…` or a Thread global id. Not needed with a message global id.' }),
+  messageId: t.id({ required: true, description: 'The message: `msg_…` or a Message global id.' }),
+});
+
+function messageRefArgs(input: { threadId?: string | number | null | undefined; messageId: string | number }) {
+  return { threadId: input.threadId == null ? input.threadId : String(input.threadId), messageId: String(input.messageId) };
+}
+
+const CreateMessageInput = builder.inputType('CreateMessageInput', {
+  description: `${operationDescription('POST', '/threads/{thread_id}/messages')} Not while a run of the thread is active (CONFLICT).`,
+  fields: (t) => ({
+    threadId: t.id({ required: true, description: 'The thread: `thread_…` or a Thread global id.' }),
+    ...messageFields(t),
+    ...mutationFields(t),
+  }),
+});
+
+const ModifyMessageInput = builder.inputType('ModifyMessageInput', {
+  description: operationDescription('POST', '/threads/{thread_id}/messages/{message_id}'),
+  fields: (t) => ({
+    ...messageRefFields(t),
+    metadata: t.field({ type: 'JSONObject', description: MetadataDescription }),
+    ...mutationFields(t),
+  }),
+});
+
+const DeleteMessageInput = builder.inputType('DeleteMessageInput', {
+  description: operationDescription('DELETE', '/threads/{thread_id}/messages/{message_id}'),
+  fields: (t) => ({ ...messageRefFields(t), ...mutationFields(t) }),
+});
+
+interface DeletedMessageShape extends PayloadShape {
+  threadId: string;
+  messageId: string;
+}
+
+const DeleteMessagePayload = builder.objectRef<DeletedMessageShape>('DeleteMessagePayload').implement({
+  description: 'The message that was deleted.',
+  fields: (t) => ({
+    ...payloadFields(t),
+    deletedId: t.id({
+      description: 'The global id of the deleted message (to evict it from a client cache).',
+      resolve: (payload) => encodeGlobalId('Message', localIds.message({ thread_id: payload.threadId, id: payload.messageId })),
+    }),
+    messageId: t.id({ description: 'The upstream id of the deleted message.', resolve: (payload) => payload.messageId }),
+    thread: t.field({
+      type: ThreadRef,
+      nullable: true,
+      description: 'The thread the message was deleted from.',
+      resolve: (payload, _args, context) => context.loaders.thread.load(payload.threadId),
+    }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  createMessage: t.field({
+    type: messagePayload('CreateMessagePayload', 'The message added to the thread.'),
+    description: operationDescription('POST', '/threads/{thread_id}/messages'),
+    args: { input: t.arg({ type: CreateMessageInput, required: true, description: INPUT_ARG_DESCRIPTION }) },
+    resolve: async (_root, { input }, context) => toMessagePayload(input, await createMessage(context, { ...input, threadId: String(input.threadId) })),
+  }),
+  modifyMessage: t.field({
+    type: messagePayload('ModifyMessagePayload', 'The message with its new metadata.'),
+    description: operationDescription('POST', '/threads/{thread_id}/messages/{message_id}'),
+    args: { input: t.arg({ type: ModifyMessageInput, required: true, description: INPUT_ARG_DESCRIPTION }) },
+    resolve: async (_root, { input }, context) => toMessagePayload(input, await modifyMessage(context, { ...input, ...messageRefArgs(input) })),
+  }),
+  deleteMessage: t.field({
+    type: DeleteMessagePayload,
+    description: operationDescription('DELETE', '/threads/{thread_id}/messages/{message_id}'),
+    args: { input: t.arg({ type: DeleteMessageInput, required: true, description: INPUT_ARG_DESCRIPTION }) },
+    resolve: async (_root, { input }, context) => {
+      const key = messageRefArgs(input);
+      const result = await deleteMessage(context, { ...input, ...key });
+      return { clientMutationId: input.clientMutationId, replayed: result.replayed, ...result.key };
+    },
+  }),
+}));

@@ -1,4 +1,7 @@
+import type { GatewayContext } from '../context.js';
 import type { Schemas } from '../spec/index.js';
+import { cancelRun, createRun, createThreadAndRun, modifyRun, submitToolOutputs } from '../writes/actions.js';
+import type { WriteResult } from '../writes/run-write.js';
 import { builder } from './builder.js';
 import { wireEnum } from './helpers.js';
 import { localIds, parseLocalId, runKeyArgs } from './ids.js';
@@ -6,8 +9,25 @@ import { ListOrder, ORDER_ARG_DESCRIPTION, planPage, toConnection } from './pagi
 import { AssistantRef, MessageConnection, MessageRef, RunConnection, RunRef, RunStepConnection, RunStepRef, ThreadRef } from './refs.js';
 import { INCLUDE_ARG_DESCRIPTION, RunStepInclude } from './run-step.js';
 import { fromUnix } from './scalars.js';
-import { operationDescription, parameterDescription, specObject } from './spec.js';
+import { describeNode, operationDescription, parameterDescription, schemaAt, specObject } from './spec.js';
 import { AssistantToolRef, ToolChoiceRef, ResponseFormatRef, wrapResponseFormat, wrapTool, wrapToolChoice } from './tools.js';
+import {
+  MessageInput,
+  MetadataDescription,
+  NewThreadInput,
+  ReasoningEffortInput,
+  ResponseFormatInput,
+  ToolChoiceInput,
+  ToolInput,
+  ToolResourcesInput,
+  TruncationStrategyInput,
+  INPUT_ARG_DESCRIPTION,
+  mutationFields,
+  payloadFields,
+  requestDescription,
+  type InputFields,
+  type PayloadShape,
+} from './write-inputs.js';
 
 type Run = Schemas['RunObject'];
 
@@ -202,3 +222,174 @@ builder.objectField(ThreadRef, 'runs', (t) =>
     RunConnection,
   ),
 );
+
+/* Mutations: start, steer and finish runs. The work (ids, validation, one idempotent send, loader priming) is in src/writes/actions.ts. */
+
+interface RunPayloadShape extends PayloadShape {
+  run: Run;
+}
+
+/** The payload's run: as written, or for a replayed idempotent result the same run's current state. */
+async function payloadRun(payload: RunPayloadShape, context: GatewayContext): Promise<Run> {
+  if (!payload.replayed) return payload.run;
+  return (await context.loaders.run.load({ threadId: payload.run.thread_id, runId: payload.run.id })) ?? payload.run;
+}
+
+function runPayload(name: string, description: string) {
+  return builder.objectRef<RunPayloadShape>(name).implement({
+    description,
+    fields: (t) => ({
+      ...payloadFields(t),
+      run: t.field({ type: RunRef, description: 'The run after the write.', resolve: (payload, _args, context) => payloadRun(payload, context) }),
+      thread: t.field({
+        type: ThreadRef,
+        nullable: true,
+        description: 'The thread of the run.',
+        resolve: (payload, _args, context) => context.loaders.thread.load(payload.run.thread_id),
+      }),
+    }),
+  });
+}
+
+const toRunPayload = (input: { clientMutationId?: string | null | undefined }, result: WriteResult<Run>): RunPayloadShape => ({
+  clientMutationId: input.clientMutationId,
+  replayed: result.replayed,
+  run: result.value,
+});
+
+const runRefFields = (t: InputFields) => ({
+  threadId: t.id({ description: 'The thread: `thread_…` or a Thread global id. Not needed with a run global id.' }),
+  runId: t.id({ required: true, description: 'The run: `run_…` or a RunObject global id.' }),
+});
+
+const CreateRunInput = builder.inputType('CreateRunInput', {
+  description: `${operationDescription('POST', '/threads/{thread_id}/runs')} Every field of the upstream create-run request (\`stream\` excepted: follow a run with the subscription instead).`,
+  fields: (t) => ({
+    threadId: t.id({ required: true, description: 'The thread to run: `thread_…` or a Thread global id.' }),
+    assistantId: t.id({ required: true, description: `${requestDescription('CreateRunRequest', 'assistant_id')} \`asst_…\` or an Assistant global id.` }),
+    model: t.string({ description: requestDescription('CreateRunRequest', 'model') }),
+    reasoningEffort: t.field({ type: ReasoningEffortInput, description: describeNode(schemaAt('ReasoningEffort')) }),
+    instructions: t.string({ description: requestDescription('CreateRunRequest', 'instructions') }),
+    additionalInstructions: t.string({ description: requestDescription('CreateRunRequest', 'additional_instructions') }),
+    additionalMessages: t.field({ type: [MessageInput], description: requestDescription('CreateRunRequest', 'additional_messages') }),
+    tools: t.field({ type: [ToolInput], description: requestDescription('CreateRunRequest', 'tools', 'At most 20.') }),
+    metadata: t.field({ type: 'JSONObject', description: MetadataDescription }),
+    temperature: t.float({ description: requestDescription('CreateRunRequest', 'temperature', 'From 0 to 2.') }),
+    topP: t.float({ description: requestDescription('CreateRunRequest', 'top_p', 'From 0 to 1.') }),
+    maxPromptTokens: t.int({ description: requestDescription('CreateRunRequest', 'max_prompt_tokens', 'At least 256.') }),
+    maxCompletionTokens: t.int({ description: requestDescription('CreateRunRequest', 'max_completion_tokens', 'At least 256.') }),
+    truncationStrategy: t.field({ type: TruncationStrategyInput, description: describeNode(schemaAt('TruncationObject')) }),
+    toolChoice: t.field({ type: ToolChoiceInput, description: describeNode(schemaAt('AssistantsApiToolChoiceOption')) }),
+    parallelToolCalls: t.boolean({ description: describeNode(schemaAt('ParallelToolCalls')) }),
+    responseFormat: t.field({ type: ResponseFormatInput, description: describeNode(schemaAt('AssistantsApiResponseFormatOption')) }),
+    include: t.field({ type: [RunStepInclude.ref], description: parameterDescription('POST', '/threads/{thread_id}/runs', 'include[]') }),
+    ...mutationFields(t),
+  }),
+});
+
+const CreateThreadAndRunInput = builder.inputType('CreateThreadAndRunInput', {
+  description: `${operationDescription('POST', '/threads/runs')} Only the fields of the upstream create-thread-and-run request (\`stream\` excepted).`,
+  fields: (t) => ({
+    assistantId: t.id({ required: true, description: `${requestDescription('CreateThreadAndRunRequest', 'assistant_id')} \`asst_…\` or an Assistant global id.` }),
+    thread: t.field({ type: NewThreadInput, description: 'The thread to create, with its first messages. Without it an empty thread is created.' }),
+    model: t.string({ description: requestDescription('CreateThreadAndRunRequest', 'model') }),
+    instructions: t.string({ description: requestDescription('CreateThreadAndRunRequest', 'instructions') }),
+    tools: t.field({ type: [ToolInput], description: requestDescription('CreateThreadAndRunRequest', 'tools', 'At most 20.') }),
+    toolResources: t.field({ type: ToolResourcesInput, description: requestDescription('CreateThreadAndRunRequest', 'tool_resources') }),
+    metadata: t.field({ type: 'JSONObject', description: MetadataDescription }),
+    temperature: t.float({ description: requestDescription('CreateThreadAndRunRequest', 'temperature', 'From 0 to 2.') }),
+    topP: t.float({ description: requestDescription('CreateThreadAndRunRequest', 'top_p', 'From 0 to 1.') }),
+    maxPromptTokens: t.int({ description: requestDescription('CreateThreadAndRunRequest', 'max_prompt_tokens', 'At least 256.') }),
+    maxCompletionTokens: t.int({ description: requestDescription('CreateThreadAndRunRequest', 'max_completion_tokens', 'At least 256.') }),
+    truncationStrategy: t.field({ type: TruncationStrategyInput, description: describeNode(schemaAt('TruncationObject')) }),
+    toolChoice: t.field({ type: ToolChoiceInput, description: describeNode(schemaAt('AssistantsApiToolChoiceOption')) }),
+    parallelToolCalls: t.boolean({ description: describeNode(schemaAt('ParallelToolCalls')) }),
+    responseFormat: t.field({ type: ResponseFormatInput, description: describeNode(schemaAt('AssistantsApiResponseFormatOption')) }),
+    ...mutationFields(t),
+  }),
+});
+
+const ModifyRunInput = builder.inputType('ModifyRunInput', {
+  description: operationDescription('POST', '/threads/{thread_id}/runs/{run_id}'),
+  fields: (t) => ({
+    ...runRefFields(t),
+    metadata: t.field({ type: 'JSONObject', description: MetadataDescription }),
+    ...mutationFields(t),
+  }),
+});
+
+const CancelRunInput = builder.inputType('CancelRunInput', {
+  description: `${operationDescription('POST', '/threads/{thread_id}/runs/{run_id}/cancel')} Only a queued, in-progress or requires_action run can be cancelled (else CONFLICT).`,
+  fields: (t) => ({ ...runRefFields(t), ...mutationFields(t) }),
+});
+
+const ToolOutputInput = builder.inputType('ToolOutputInput', {
+  description: 'The output of one tool call.',
+  fields: (t) => ({
+    toolCallId: t.id({ required: true, description: requestDescription('SubmitToolOutputsRunRequest', 'tool_outputs[].tool_call_id') }),
+    output: t.string({ required: true, description: requestDescription('SubmitToolOutputsRunRequest', 'tool_outputs[].output') }),
+  }),
+});
+
+const SubmitToolOutputsInput = builder.inputType('SubmitToolOutputsInput', {
+  description:
+    `${operationDescription('POST', '/threads/{thread_id}/runs/{run_id}/submit_tool_outputs')} ` +
+    'The run must be in requires_action (else CONFLICT), and `toolOutputs` must answer each of its pending tool calls exactly once (else BAD_USER_INPUT); both are checked before the write.',
+  fields: (t) => ({
+    ...runRefFields(t),
+    toolOutputs: t.field({ type: [ToolOutputInput], required: true, description: requestDescription('SubmitToolOutputsRunRequest', 'tool_outputs') }),
+    ...mutationFields(t),
+  }),
+});
+
+const CreateRunPayload = runPayload('CreateRunPayload', 'The run created on the thread.');
+const CreateThreadAndRunPayload = runPayload('CreateThreadAndRunPayload', 'The thread created and the run started on it.');
+const ModifyRunPayload = runPayload('ModifyRunPayload', 'The run with its new metadata.');
+const CancelRunPayload = runPayload('CancelRunPayload', 'The run being cancelled (usually CANCELLING, then CANCELLED).');
+const SubmitToolOutputsPayload = runPayload('SubmitToolOutputsPayload', 'The run, resumed with the tool outputs.');
+
+builder.mutationFields((t) => ({
+  createRun: t.field({
+    type: CreateRunPayload,
+    description: operationDescription('POST', '/threads/{thread_id}/runs'),
+    args: { input: t.arg({ type: CreateRunInput, required: true, description: INPUT_ARG_DESCRIPTION }) },
+    resolve: async (_root, { input }, context) =>
+      toRunPayload(input, await createRun(context, { ...input, threadId: String(input.threadId), assistantId: String(input.assistantId) })),
+  }),
+  createThreadAndRun: t.field({
+    type: CreateThreadAndRunPayload,
+    description: operationDescription('POST', '/threads/runs'),
+    args: { input: t.arg({ type: CreateThreadAndRunInput, required: true, description: INPUT_ARG_DESCRIPTION }) },
+    resolve: async (_root, { input }, context) => toRunPayload(input, await createThreadAndRun(context, { ...input, assistantId: String(input.assistantId) })),
+  }),
+  modifyRun: t.field({
+    type: ModifyRunPayload,
+    description: operationDescription('POST', '/threads/{thread_id}/runs/{run_id}'),
+    args: { input: t.arg({ type: ModifyRunInput, required: true, description: INPUT_ARG_DESCRIPTION }) },
+    resolve: async (_root, { input }, context) => toRunPayload(input, await modifyRun(context, { ...input, ...runRefArgs(input) })),
+  }),
+  cancelRun: t.field({
+    type: CancelRunPayload,
+    description: operationDescription('POST', '/threads/{thread_id}/runs/{run_id}/cancel'),
+    args: { input: t.arg({ type: CancelRunInput, required: true, description: INPUT_ARG_DESCRIPTION }) },
+    resolve: async (_root, { input }, context) => toRunPayload(input, await cancelRun(context, { ...input, ...runRefArgs(input) })),
+  }),
+  submitToolOutputs: t.field({
+    type: SubmitToolOutputsPayload,
+    description: operationDescription('POST', '/threads/{thread_id}/runs/{run_id}/submit_tool_outputs'),
+    args: { input: t.arg({ type: SubmitToolOutputsInput, required: true, description: INPUT_ARG_DESCRIPTION }) },
+    resolve: async (_root, { input }, context) =>
+      toRunPayload(
+        input,
+        await submitToolOutputs(context, {
+          ...input,
+          ...runRefArgs(input),
+          toolOutputs: input.toolOutputs.map((output) => ({ toolCallId: String(output.toolCallId), output: output.output })),
+        }),
+      ),
+  }),
+}));
+
+function runRefArgs(input: { threadId?: string | number | null | undefined; runId: string | number }) {
+  return { threadId: input.threadId == null ? input.threadId : String(input.threadId), runId: String(input.runId) };
+}

@@ -1,6 +1,5 @@
 import { builder } from './builder.js';
-import { INCLUDE_VALUES } from '../writes/validate.js';
-import { describeNode, enumName, parameterDescription, schemaAt, specEnum } from './spec.js';
+import { describeNode, enumName, schemaAt, specEnum } from './spec.js';
 
 /*
  * Input types shared by the mutations (run.ts, thread.ts, message.ts). They mirror the wire request bodies in
@@ -10,6 +9,9 @@ import { describeNode, enumName, parameterDescription, schemaAt, specEnum } from
  */
 
 const describe = (path: string, extra?: string) => [describeNode(schemaAt(path)), extra].filter(Boolean).join('\n\n') || undefined;
+
+/** The spec's description of a request body property (e.g. `CreateRunRequest`, `temperature`), plus a note. */
+export const requestDescription = (request: string, property: string, extra?: string) => describe(`${request}.${property}`, extra);
 
 /** An input enum whose internal values are the spec's wire values. */
 function inputEnum(name: string, values: readonly string[], description: string | undefined) {
@@ -29,11 +31,6 @@ export const ReasoningEffortInput = specInputEnum('ReasoningEffortInput', 'Reaso
 export const ToolChoiceModeInput = specInputEnum('ToolChoiceModeInput', 'AssistantsApiToolChoiceOption#0');
 export const FileSearchRankerInput = specInputEnum('FileSearchRankerInput', 'FileSearchRanker');
 export const TruncationTypeInput = specInputEnum('TruncationTypeInput', 'TruncationObject.type');
-export const RunIncludeInput = inputEnum(
-  'RunIncludeInput',
-  INCLUDE_VALUES,
-  parameterDescription('POST', '/threads/{thread_id}/runs', 'include[]'),
-);
 
 export const MetadataDescription = describe('Metadata');
 
@@ -118,7 +115,7 @@ export const TruncationStrategyInput = builder.inputType('TruncationStrategyInpu
 // Messages -------------------------------------------------------------------------------------------------------
 
 export const ImageFileInput = builder.inputType('ImageFileInput', {
-  description: describe('MessageContentImageFileObject.image_file'),
+  description: describe('MessageContentImageFileObject.image_file') ?? 'An uploaded image file, by its file id.',
   fields: (t) => ({
     fileId: t.string({ required: true, description: describe('MessageContentImageFileObject.image_file.file_id') }),
     detail: t.field({ type: ImageDetailInput, description: describe('MessageContentImageFileObject.image_file.detail') }),
@@ -126,7 +123,7 @@ export const ImageFileInput = builder.inputType('ImageFileInput', {
 });
 
 export const ImageUrlInput = builder.inputType('ImageUrlInput', {
-  description: describe('MessageContentImageUrlObject.image_url'),
+  description: describe('MessageContentImageUrlObject.image_url') ?? 'An image on the web, by its URL.',
   fields: (t) => ({
     url: t.string({ required: true, description: describe('MessageContentImageUrlObject.image_url.url') }),
     detail: t.field({ type: ImageDetailInput, description: describe('MessageContentImageUrlObject.image_url.detail') }),
@@ -152,7 +149,7 @@ export const AttachmentInput = builder.inputType('AttachmentInput', {
 });
 
 /** The fields of a new message (CreateMessageRequest), shared by createMessage, additionalMessages and new threads. */
-export const messageFields = (t: PothosSchemaTypes.InputFieldBuilder<PothosTypes, 'InputObject'>) => ({
+export const messageFields = (t: InputFields) => ({
   role: t.field({ type: MessageRoleInput, required: true, description: describe('CreateMessageRequest.role') }),
   content: t.field({ type: [MessageContentPartInput], required: true, description: 'The content parts of the message (at least one).' }),
   attachments: t.field({ type: [AttachmentInput], description: 'A list of files attached to the message, and the tools they should be added to.' }),
@@ -231,7 +228,7 @@ export const NewThreadToolResourcesInput = builder.inputType('NewThreadToolResou
 });
 
 /** The fields of a new thread (CreateThreadRequest), shared by createThread and createThreadAndRun. */
-export const threadFields = (t: PothosSchemaTypes.InputFieldBuilder<PothosTypes, 'InputObject'>) => ({
+export const threadFields = (t: InputFields) => ({
   messages: t.field({ type: [MessageInput], description: describe('CreateThreadRequest.messages') }),
   toolResources: t.field({ type: NewThreadToolResourcesInput, description: describe('CreateThreadRequest.tool_resources') }),
   metadata: t.field({ type: 'JSONObject', description: MetadataDescription }),
@@ -244,20 +241,36 @@ export const NewThreadInput = builder.inputType('NewThreadInput', {
 
 // Mutation plumbing ----------------------------------------------------------------------------------------------
 
+builder.mutationType({
+  description:
+    'Writes to the upstream runs API (assistants stay read-only). Each mutation takes one `input` and returns a payload with ' +
+    'the written object, so a client cache updates from the response. Input is checked against the spec before anything is ' +
+    'sent (BAD_USER_INPUT with `extensions.field`, e.g. `input.temperature`); a write is sent once and never retried ' +
+    '(UPSTREAM_UNAVAILABLE when its outcome is unknown); state conflicts are CONFLICT with `extensions.requestId`.',
+});
+
 export const IDEMPOTENCY_KEY_DESCRIPTION =
   'Makes the mutation safe to repeat: a repeat with the same key (within IDEMPOTENCY_TTL_MS, 24 h by default) returns the ' +
   'first result without a second upstream write, also while the first is still running. The same key with a different ' +
   'input is a BAD_USER_INPUT error. If the first attempt failed with UPSTREAM_UNAVAILABLE (the write may or may not have ' +
   'happened), repeats get that error too: check the thread, then retry with a new key. 1–255 printable ASCII characters.';
 
+export const INPUT_ARG_DESCRIPTION = 'The input of the mutation (Relay style: one input object).';
+
 /** `clientMutationId` and `idempotencyKey`, on every mutation input. */
-export const mutationFields = (t: PothosSchemaTypes.InputFieldBuilder<PothosTypes, 'InputObject'>) => ({
+export const mutationFields = (t: InputFields) => ({
   clientMutationId: t.string({ description: 'Echoed back in the payload (Relay).' }),
   idempotencyKey: t.string({ description: IDEMPOTENCY_KEY_DESCRIPTION }),
 });
 
+/** What every payload carries besides its objects. */
+export interface PayloadShape {
+  clientMutationId?: string | null | undefined;
+  replayed: boolean;
+}
+
 /** `clientMutationId` and `replayed`, on every payload. */
-export const payloadFields = (t: PothosSchemaTypes.ObjectFieldBuilder<PothosTypes, { clientMutationId?: string | null | undefined; replayed: boolean }>) => ({
+export const payloadFields = <P extends PayloadShape>(t: PothosSchemaTypes.ObjectFieldBuilder<PothosTypes, P>) => ({
   clientMutationId: t.string({ nullable: true, description: 'The clientMutationId of the input.', resolve: (payload) => payload.clientMutationId ?? null }),
   replayed: t.boolean({
     description: 'True when the result is that of an earlier request with the same idempotencyKey (nothing was sent upstream this time).',
@@ -265,4 +278,6 @@ export const payloadFields = (t: PothosSchemaTypes.ObjectFieldBuilder<PothosType
   }),
 });
 
-type PothosTypes = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
+export type PothosTypes = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
+/** The field builder of input types, for field sets shared between inputs. */
+export type InputFields = PothosSchemaTypes.InputFieldBuilder<PothosTypes, 'InputObject'>;

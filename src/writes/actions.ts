@@ -152,6 +152,7 @@ export async function modifyThread(ctx: GatewayContext, input: ModifyThreadInput
   check(input, 'ModifyThreadRequest', body);
   const result = await write<Thread>(ctx, 'modifyThread', input, { method: 'POST', route: '/threads/{thread_id}', params: { thread_id: threadId }, body });
   if (!result.replayed) ctx.loaders.thread.clear(threadId).prime(threadId, result.value);
+  invalidate(ctx, `/threads/${threadId}`);
   return result;
 }
 
@@ -162,6 +163,7 @@ export async function deleteThread(ctx: GatewayContext, input: DeleteThreadInput
   ctx.loaders.thread.clear(threadId).prime(threadId, null);
   ctx.loaders.runsPage.clearAll();
   ctx.loaders.messagesPage.clearAll();
+  invalidate(ctx, `/threads/${threadId}`);
   return result;
 }
 
@@ -186,13 +188,14 @@ export async function modifyMessage(ctx: GatewayContext, input: ModifyMessageInp
   return result;
 }
 
-export async function deleteMessage(ctx: GatewayContext, input: MessageRefInput): Promise<WriteResult<Deleted>> {
+export async function deleteMessage(ctx: GatewayContext, input: MessageRefInput): Promise<WriteResult<Deleted> & { key: MessageKey }> {
   const key = messageKey(input);
   check(input, undefined, undefined);
   const result = await write<Deleted>(ctx, 'deleteMessage', input, { method: 'DELETE', route: '/threads/{thread_id}/messages/{message_id}', params: messageParams(key) });
   ctx.loaders.message.clear(key).prime(key, null);
   ctx.loaders.messagesPage.clearAll();
-  return result;
+  invalidate(ctx, `/threads/${key.threadId}/messages`);
+  return { ...result, key };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -265,19 +268,30 @@ function falseMembers(value: unknown, path = 'input'): FieldViolation[] {
   });
 }
 
-/** After a run write: this request's loaders hold the new state, and the pages that list it are dropped. */
+/**
+ * After a run write: this request's loaders hold the new state, the pages that list it are dropped, and so is any
+ * answer about the thread's runs or messages that other requests share (the client's read cache).
+ */
 function ranRun(ctx: GatewayContext, run: Run): void {
   const key: RunKey = { threadId: run.thread_id, runId: run.id };
   ctx.loaders.run.clear(key).prime(key, run);
   ctx.loaders.runsPage.clearAll();
   ctx.loaders.stepsPage.clearAll();
   ctx.loaders.messagesPage.clearAll();
+  invalidate(ctx, `/threads/${run.thread_id}/runs`);
+  invalidate(ctx, `/threads/${run.thread_id}/messages`);
 }
 
 function wroteMessage(ctx: GatewayContext, message: Message): void {
   const key: MessageKey = { threadId: message.thread_id, messageId: message.id };
   ctx.loaders.message.clear(key).prime(key, message);
   ctx.loaders.messagesPage.clearAll();
+  invalidate(ctx, `/threads/${message.thread_id}/messages`);
+}
+
+/** Drops shared (cross-request) cached GETs under `pathPrefix`, where the client keeps any. */
+function invalidate(ctx: GatewayContext, pathPrefix: string): void {
+  (ctx.upstream as { invalidate?: (prefix: string) => void }).invalidate?.(pathPrefix);
 }
 
 function runKey(input: RunRefInput): RunKey {
