@@ -73,9 +73,34 @@ builder.subscriptionField('runMessageDeltas', (t) =>
   }),
 );
 
-async function* runUpdates(ctx: GatewayContext, key: RunKey): AsyncGenerator<RunWire> {
-  const { runs, pubsub } = ctx.services.live;
+/**
+ * An async generator suspended in `await` only runs its `finally` once that await settles, so a client
+ * leaving a quiet run would keep its poller alive. Closing the queue on `return()` wakes it at once.
+ */
+function cancellable<T, E>(queue: EventQueue<E>, generator: AsyncGenerator<T>): AsyncIterableIterator<T> {
+  return {
+    next: () => generator.next(),
+    return: (value?: unknown) => {
+      queue.close();
+      return generator.return(value as T);
+    },
+    throw: (error?: unknown) => {
+      queue.close();
+      return generator.throw(error);
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
+function runUpdates(ctx: GatewayContext, key: RunKey): AsyncIterableIterator<RunWire> {
   const queue = new EventQueue<RunSnapshot>();
+  return cancellable(queue, runUpdatesFrom(ctx, key, queue));
+}
+
+async function* runUpdatesFrom(ctx: GatewayContext, key: RunKey, queue: EventQueue<RunSnapshot>): AsyncGenerator<RunWire> {
+  const { runs, pubsub } = ctx.services.live;
   queue.feed(pubsub.subscribe('runUpdated', runKey(key.threadId, key.runId)), (snapshot) => snapshot);
   let acquired = false;
   try {
@@ -98,9 +123,13 @@ async function* runUpdates(ctx: GatewayContext, key: RunKey): AsyncGenerator<Run
   }
 }
 
-async function* threadRunUpdates(ctx: GatewayContext, threadId: string): AsyncGenerator<RunWire> {
-  const { threads, pubsub } = ctx.services.live;
+function threadRunUpdates(ctx: GatewayContext, threadId: string): AsyncIterableIterator<RunWire> {
   const queue = new EventQueue<RunSnapshot>();
+  return cancellable(queue, threadRunUpdatesFrom(ctx, threadId, queue));
+}
+
+async function* threadRunUpdatesFrom(ctx: GatewayContext, threadId: string, queue: EventQueue<RunSnapshot>): AsyncGenerator<RunWire> {
+  const { threads, pubsub } = ctx.services.live;
   queue.feed(pubsub.subscribe('threadRunUpdated', threadId), (snapshot) => snapshot);
   let acquired = false;
   try {
@@ -125,10 +154,14 @@ async function* threadRunUpdates(ctx: GatewayContext, threadId: string): AsyncGe
 
 type DeltaOrRun = { kind: 'delta'; event: MessageDeltaEvent | { done: true } } | { kind: 'run'; snapshot: RunSnapshot };
 
-async function* messageDeltas(ctx: GatewayContext, key: RunKey): AsyncGenerator<TextDelta> {
+function messageDeltas(ctx: GatewayContext, key: RunKey): AsyncIterableIterator<TextDelta> {
+  const queue = new EventQueue<DeltaOrRun>();
+  return cancellable(queue, messageDeltasFrom(ctx, key, queue));
+}
+
+async function* messageDeltasFrom(ctx: GatewayContext, key: RunKey, queue: EventQueue<DeltaOrRun>): AsyncGenerator<TextDelta> {
   const { runs, pubsub } = ctx.services.live;
   const topic = runKey(key.threadId, key.runId);
-  const queue = new EventQueue<DeltaOrRun>();
   queue.feed(pubsub.subscribe('runMessageDelta', topic), (event) => ({ kind: 'delta', event }));
   queue.feed(pubsub.subscribe('runUpdated', topic), (snapshot) => ({ kind: 'run', snapshot }));
   /** Text sent so far, by message and content index. */

@@ -21,10 +21,18 @@ export function subscribeWs<TData = Record<string, any>>(client: Client, query: 
   const done = new Promise<void>((resolve, reject) => {
     stop = client.subscribe<TData>({ query, variables: variables ?? {} }, {
       next: (value) => void results.push(value as GraphQLResponse<TData>),
-      error: (error) => reject(error instanceof Error ? error : new Error(JSON.stringify(error))),
+      error: (error) => {
+        // Operation errors (e.g. NOT_FOUND before the first event) arrive as a list of GraphQL errors.
+        if (Array.isArray(error)) {
+          results.push({ errors: error });
+          resolve();
+        } else reject(error instanceof Error ? error : new Error(`socket closed: ${JSON.stringify(error)}`));
+      },
       complete: resolve,
     });
   });
+  // A test that stops early or disposes the client need not await `done`.
+  done.catch(() => undefined);
   return { results, done, stop: () => stop() };
 }
 
@@ -54,5 +62,6 @@ export function subscribeSse<TData = Record<string, any>>(url: string, query: st
       if (value.event === 'next' || value.event === undefined) results.push(JSON.parse(value.data) as GraphQLResponse<TData>);
     }
   })();
+  done.catch(() => undefined);
   return { results, done, stop: () => controller.abort() };
 }

@@ -1,0 +1,202 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createWsClient, subscribeSse, subscribeWs } from '../helpers/live-clients.js';
+import { startStack, type Stack } from '../helpers/stack.js';
+import { callsSince, createAssistant, createRun, createThread, ROUTES } from '../operations/fixtures.js';
+
+const RUN_UPDATED = /* GraphQL */ `
+  subscription ($threadId: ID!, $runId: ID!) {
+    runUpdated(threadId: $threadId, runId: $runId) { runId status assistant { name } thread { threadId } requiredAction { submitToolOutputs { toolCalls { id function { name } } } } }
+  }
+`;
+
+type RunEvent = { runUpdated: { runId: string; status: string; assistant: { name: string | null } | null; thread: { threadId: string } | null; requiredAction: { submitToolOutputs: { toolCalls: Array<{ id: string; function: { name: string } }> } } | null } };
+
+const ORDER = ['QUEUED', 'IN_PROGRESS', 'REQUIRES_ACTION', 'CANCELLING', 'CANCELLED', 'FAILED', 'COMPLETED', 'INCOMPLETE', 'EXPIRED'];
+
+/** Statuses with consecutive repeats folded (a run changes in other fields too). */
+const statusesOf = (results: Array<{ data?: RunEvent | null }>) =>
+  results.map((result) => result.data?.runUpdated.status).filter((status, index, all) => status !== all[index - 1]);
+
+/** Live tests: the embedded runs API takes 150 ms a phase and hints 75 ms polls, so each state is seen by polling. */
+async function liveStack(env: Record<string, string> = {}, stepMs = 150): Promise<Stack> {
+  return startStack({ runsApi: { stepMs }, env: { LIVE_POLL_INTERVAL_MS: '75', LIVE_SHARED_CACHE_MS: '1000', ...env } });
+}
+
+describe('subscriptions over graphql-ws', () => {
+  const cleanup: Array<() => Promise<void> | void> = [];
+  afterEach(async () => {
+    while (cleanup.length > 0) await cleanup.pop()!();
+  });
+
+  it('100 subscribers on one run get every status in order, then complete, for the upstream calls of one', async () => {
+    const stack = await liveStack();
+    cleanup.push(() => stack.close());
+    const assistant = await createAssistant(stack.api, { name: 'Helper' });
+
+    async function watch(subscribers: number) {
+      const thread = await createThread(stack.api);
+      const run = await createRun(stack.api, thread.id, { assistant_id: assistant.id });
+      const mark = stack.api.requestLog.length;
+      const clients = Array.from({ length: subscribers }, () => createWsClient(stack.gateway.wsUrl));
+      cleanup.push(() => Promise.all(clients.map((client) => client.dispose())).then(() => undefined));
+      const subscriptions = clients.map((client) => subscribeWs<RunEvent>(client, RUN_UPDATED, { threadId: thread.id, runId: run.id }));
+      await Promise.all(subscriptions.map((subscription) => subscription.done));
+      return { subscriptions, calls: callsSince(stack.api, mark), run };
+    }
+
+    const one = await watch(1);
+    const many = await watch(100);
+    for (const { subscriptions } of [one, many]) {
+      for (const subscription of subscriptions) {
+        const statuses = statusesOf(subscription.results);
+        expect(statuses.at(-1)).toBe('COMPLETED');
+        expect(statuses).toEqual(['QUEUED', 'IN_PROGRESS', 'COMPLETED'].slice(-statuses.length));
+        expect(subscription.results.every((result) => result.errors === undefined)).toBe(true);
+        expect(subscription.results.at(-1)?.data?.runUpdated).toMatchObject({ assistant: { name: 'Helper' }, thread: { threadId: expect.stringMatching(/^thread_/) } });
+      }
+    }
+    // Subscribers that joined while the run was queued saw all three states.
+    expect(many.subscriptions.some((subscription) => statusesOf(subscription.results).length === 3)).toBe(true);
+    const total = (calls: Record<string, number>) => (calls[ROUTES.run] ?? 0) + (calls[ROUTES.assistant] ?? 0) + (calls[ROUTES.thread] ?? 0);
+    expect(many.calls[ROUTES.run]).toBeLessThanOrEqual(Math.ceil(1.5 * (one.calls[ROUTES.run] ?? 0)));
+    expect(total(many.calls)).toBeLessThanOrEqual(Math.ceil(1.5 * total(one.calls)));
+  });
+
+  it('stops calling the upstream for a run once its last subscriber leaves', async () => {
+    // A function-tool run waits in requires_action: it stays live, and is polled, for as long as it is watched.
+    const stack = await liveStack({}, 100);
+    cleanup.push(() => stack.close());
+    const assistant = await createAssistant(stack.api, { tools: [{ type: 'function', function: { name: 'wait' } }] });
+    const thread = await createThread(stack.api);
+    const run = await createRun(stack.api, thread.id, { assistant_id: assistant.id });
+    const clients = [createWsClient(stack.gateway.wsUrl), createWsClient(stack.gateway.wsUrl)];
+    const subscriptions = clients.map((client) => subscribeWs<RunEvent>(client, RUN_UPDATED, { threadId: thread.id, runId: run.id }));
+    await waitUntil(() => subscriptions.every((subscription) => subscription.results.length > 0));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const path = `/v1/threads/${thread.id}/runs/${run.id}`;
+    const polls = () => stack.api.requestLog.filter((entry) => entry.path === path).length;
+    expect(polls()).toBeGreaterThan(1);
+    subscriptions[0]!.stop();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const whileOneLeft = polls();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(polls()).toBeGreaterThan(whileOneLeft);
+    subscriptions[1]!.stop();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const afterLast = polls();
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(polls()).toBe(afterLast);
+    expect(stack.gateway.services.live.runs.size).toBe(0);
+    await Promise.all(clients.map((client) => client.dispose()));
+  });
+
+  it('delivers REQUIRES_ACTION with its tool call, then the rest after submitToolOutputs', async () => {
+    const stack = await liveStack();
+    cleanup.push(() => stack.close());
+    const assistant = await createAssistant(stack.api, { tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: {} } } }] });
+    const thread = await createThread(stack.api);
+    const run = await createRun(stack.api, thread.id, { assistant_id: assistant.id });
+    const client = createWsClient(stack.gateway.wsUrl);
+    cleanup.push(() => client.dispose());
+    const subscription = subscribeWs<RunEvent>(client, RUN_UPDATED, { threadId: thread.id, runId: run.id });
+    await waitUntil(() => subscription.results.some((result) => result.data?.runUpdated.status === 'REQUIRES_ACTION'));
+    const waiting = subscription.results.find((result) => result.data?.runUpdated.status === 'REQUIRES_ACTION')!.data!.runUpdated;
+    const call = waiting.requiredAction!.submitToolOutputs.toolCalls[0]!;
+    expect(call.function.name).toBe('get_weather');
+    const submitted = await stack.query(
+      /* GraphQL */ `mutation ($input: SubmitToolOutputsInput!) { submitToolOutputs(input: $input) { run { status } } }`,
+      { input: { threadId: thread.id, runId: run.id, toolOutputs: [{ toolCallId: call.id, output: '{"celsius": 21}' }] } },
+    );
+    expect(submitted.errors).toBeUndefined();
+    await subscription.done;
+    expect(statusesOf(subscription.results)).toEqual(['QUEUED', 'IN_PROGRESS', 'REQUIRES_ACTION', 'IN_PROGRESS', 'COMPLETED'].slice(-statusesOf(subscription.results).length));
+    expect(statusesOf(subscription.results)).toContain('REQUIRES_ACTION');
+    expect(statusesOf(subscription.results).at(-1)).toBe('COMPLETED');
+  });
+
+  it('delivers CANCELLING then CANCELLED when the run is cancelled through the gateway', async () => {
+    const stack = await liveStack({}, 300);
+    cleanup.push(() => stack.close());
+    const assistant = await createAssistant(stack.api);
+    const thread = await createThread(stack.api);
+    const run = await createRun(stack.api, thread.id, { assistant_id: assistant.id });
+    const client = createWsClient(stack.gateway.wsUrl);
+    cleanup.push(() => client.dispose());
+    const subscription = subscribeWs<RunEvent>(client, RUN_UPDATED, { threadId: thread.id, runId: run.id });
+    await waitUntil(() => subscription.results.length > 0);
+    const cancelled = await stack.query(/* GraphQL */ `mutation ($input: CancelRunInput!) { cancelRun(input: $input) { run { status } } }`, { input: { threadId: thread.id, runId: run.id } });
+    expect(cancelled.errors).toBeUndefined();
+    await subscription.done;
+    expect(statusesOf(subscription.results).slice(-2)).toEqual(['CANCELLING', 'CANCELLED']);
+  });
+
+  it.each([
+    ['fail', 'FAILED'],
+    ['incomplete', 'INCOMPLETE'],
+    ['expire', 'EXPIRED'],
+  ])('delivers the %s ending and completes', async (simulate, status) => {
+    const stack = await liveStack();
+    cleanup.push(() => stack.close());
+    const assistant = await createAssistant(stack.api);
+    const thread = await createThread(stack.api);
+    const run = await createRun(stack.api, thread.id, { assistant_id: assistant.id, metadata: { simulate } });
+    const client = createWsClient(stack.gateway.wsUrl);
+    cleanup.push(() => client.dispose());
+    const subscription = subscribeWs<RunEvent>(client, RUN_UPDATED, { threadId: thread.id, runId: run.id });
+    await subscription.done;
+    expect(statusesOf(subscription.results).at(-1)).toBe(status);
+    const statuses = statusesOf(subscription.results);
+    expect([...statuses].sort((a, b) => ORDER.indexOf(a!) - ORDER.indexOf(b!))).toEqual(statuses);
+  });
+
+  it('keeps subscribers through upstream 500s and 429s while polling, to the terminal state', async () => {
+    const stack = await liveStack({ UPSTREAM_MAX_RETRIES: '0', LIVE_MAX_BACKOFF_MS: '300' });
+    cleanup.push(() => stack.close());
+    const assistant = await createAssistant(stack.api);
+    const thread = await createThread(stack.api);
+    const run = await createRun(stack.api, thread.id, { assistant_id: assistant.id });
+    const client = createWsClient(stack.gateway.wsUrl);
+    cleanup.push(() => client.dispose());
+    const subscription = subscribeWs<RunEvent>(client, RUN_UPDATED, { threadId: thread.id, runId: run.id });
+    await waitUntil(() => subscription.results.length > 0);
+    stack.api.faults.set('GET /threads/{thread_id}/runs/{run_id} status=500 count=3; GET /threads/{thread_id}/runs/{run_id} status=429 count=2 retry_after_ms=100');
+    await subscription.done;
+    expect(statusesOf(subscription.results).at(-1)).toBe('COMPLETED');
+    expect(subscription.results.every((result) => result.errors === undefined)).toBe(true);
+    const faulted = stack.api.requestLog.filter((entry) => entry.path.endsWith(run.id) && (entry.status === 500 || entry.status === 429));
+    expect(faulted.length).toBe(5);
+  });
+
+  it('answers an unknown run with NOT_FOUND', async () => {
+    const stack = await liveStack();
+    cleanup.push(() => stack.close());
+    const thread = await createThread(stack.api);
+    const client = createWsClient(stack.gateway.wsUrl);
+    cleanup.push(() => client.dispose());
+    const subscription = subscribeWs<RunEvent>(client, RUN_UPDATED, { threadId: thread.id, runId: 'run_doesnotexist00000000000' });
+    await subscription.done;
+    expect(subscription.results).toHaveLength(1);
+    expect(subscription.results[0]?.errors?.[0]?.extensions?.['code']).toBe('NOT_FOUND');
+  });
+
+  it('delivers the same sequence over Server-Sent Events', async () => {
+    const stack = await liveStack();
+    cleanup.push(() => stack.close());
+    const assistant = await createAssistant(stack.api);
+    const thread = await createThread(stack.api);
+    const run = await createRun(stack.api, thread.id, { assistant_id: assistant.id });
+    const sse = subscribeSse<RunEvent>(stack.gateway.url, RUN_UPDATED, { threadId: thread.id, runId: run.id });
+    cleanup.push(() => sse.stop());
+    await sse.done;
+    expect(statusesOf(sse.results)).toEqual(['QUEUED', 'IN_PROGRESS', 'COMPLETED'].slice(-statusesOf(sse.results).length));
+    expect(statusesOf(sse.results).at(-1)).toBe('COMPLETED');
+  });
+});
+
+async function waitUntil(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
