@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWsClient, subscribeSse, subscribeWs } from '../helpers/live-clients.js';
 import { startStack, type Stack } from '../helpers/stack.js';
+import { waitUntil } from '../helpers/wait.js';
 import { callsSince, createAssistant, createRun, createThread, ROUTES } from '../operations/fixtures.js';
 
 const RUN_UPDATED = /* GraphQL */ `
@@ -193,10 +194,3 @@ describe('subscriptions over graphql-ws', () => {
   });
 });
 
-async function waitUntil(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
