@@ -4,6 +4,7 @@ import type { MessageKey, RunKey } from '../loaders.js';
 import { assistantIdArg, messageKeyArgs, runKeyArgs, threadIdArg } from '../schema/ids.js';
 import type { Schemas } from '../spec/index.js';
 import type { Route } from '../upstream/client.js';
+import { UpstreamError } from '../upstream/errors.js';
 import type { FieldViolation } from './errors.js';
 import { MemoryIdempotencyStore, idempotencyStoreKey, requestFingerprint, type IdempotencyStore } from './idempotency.js';
 import { runWrite, type WriteResult } from './run-write.js';
@@ -96,7 +97,7 @@ export async function createRun(ctx: GatewayContext, input: CreateRunInput): Pro
 export async function createThreadAndRun(ctx: GatewayContext, input: CreateThreadAndRunInput): Promise<WriteResult<Run>> {
   const body = createThreadAndRunToWire({ ...input, assistantId: argument(() => assistantIdArg(input.assistantId), 'assistantId') });
   check(input, 'CreateThreadAndRunRequest', body);
-  const result = await write<Run>(ctx, 'createThreadAndRun', input, { method: 'POST', route: '/threads/runs', params: {}, body });
+  const result = await write<Run>(ctx, 'createThreadAndRun', input, { method: 'POST', route: '/threads/runs', params: {}, body, stream: true });
   if (!result.replayed) ranRun(ctx, result.value);
   return result;
 }
@@ -106,7 +107,7 @@ export async function modifyRun(ctx: GatewayContext, input: ModifyRunInput): Pro
   const body = defined({ metadata: input.metadata }) as WireBody<'ModifyRunRequest'>;
   check(input, 'ModifyRunRequest', body);
   const result = await write<Run>(ctx, 'modifyRun', input, { method: 'POST', route: '/threads/{thread_id}/runs/{run_id}', params: runParams(key), body });
-  if (!result.replayed) ranRun(ctx, result.value);
+  if (!result.replayed) ranRun(ctx, result.value, { publish: true });
   return result;
 }
 
@@ -114,7 +115,7 @@ export async function cancelRun(ctx: GatewayContext, input: RunRefInput): Promis
   const key = runKey(input);
   check(input, undefined, undefined);
   const result = await write<Run>(ctx, 'cancelRun', input, { method: 'POST', route: '/threads/{thread_id}/runs/{run_id}/cancel', params: runParams(key) });
-  if (!result.replayed) ranRun(ctx, result.value);
+  if (!result.replayed) ranRun(ctx, result.value, { publish: true });
   return result;
 }
 
@@ -122,7 +123,7 @@ export async function submitToolOutputs(ctx: GatewayContext, input: SubmitToolOu
   const key = runKey(input);
   const body: WireBody<'SubmitToolOutputsRunRequest'> = { tool_outputs: input.toolOutputs.map((output) => ({ tool_call_id: output.toolCallId, output: output.output })) };
   check(input, 'SubmitToolOutputsRunRequest', body);
-  const request = { method: 'POST', route: '/threads/{thread_id}/runs/{run_id}/submit_tool_outputs', params: runParams(key), body } as const;
+  const request = { method: 'POST', route: '/threads/{thread_id}/runs/{run_id}/submit_tool_outputs', params: runParams(key), body, stream: true } as const;
   const result = await write<Run>(ctx, 'submitToolOutputs', input, request, async () => {
     // Inside the idempotent section: a repeat of a submission that went through replays it instead of finding
     // the run no longer waiting. A fresh read (not joined to another request's GET, not this request's cache):
@@ -207,6 +208,11 @@ interface WriteRequest {
   params: Record<string, string>;
   query?: Record<string, readonly string[]>;
   body?: unknown;
+  /**
+   * Send with `stream: true` and hand the event stream to the live machinery, which publishes the run's changes
+   * (and message deltas) from it without polling; the mutation returns the first run state of the stream.
+   */
+  stream?: boolean;
 }
 
 const fallbackStores = new WeakMap<GatewayServices, IdempotencyStore>();
@@ -228,8 +234,9 @@ export function idempotencyStoreFor(services: GatewayServices): IdempotencyStore
  * idempotencyKey. `before` runs inside the idempotent section, right before the write (a state check).
  */
 async function write<T>(ctx: GatewayContext, mutation: string, input: MutationInputBase, request: WriteRequest, before?: () => Promise<void>): Promise<WriteResult<T>> {
-  const send = async () => {
+  const send = async (): Promise<T> => {
     await before?.();
+    if (request.stream) return (await streamedRun(ctx, request)) as T;
     const response = await ctx.upstream.request<T>({ ...request, retry: false });
     return response.data;
   };
@@ -245,6 +252,21 @@ async function write<T>(ctx: GatewayContext, mutation: string, input: MutationIn
       ttlMs: ctx.config.idempotency.ttlMs,
     },
   });
+}
+
+/** Opens the write's event stream, leaves it to the live machinery, and returns the run it first announces. */
+async function streamedRun(ctx: GatewayContext, request: WriteRequest): Promise<Run> {
+  const { stream: _stream, ...rest } = request;
+  const opened = await ctx.upstream.stream({ ...rest, body: { ...(request.body as object), stream: true }, retry: false });
+  try {
+    return await ctx.services.live.follow(opened).created;
+  } catch {
+    // The write was accepted (the stream opened) but no run state arrived: whether it happened is unknown.
+    throw new UpstreamError('The upstream accepted the write, but its event stream ended before announcing the run.', 'UPSTREAM_UNAVAILABLE', undefined, {
+      reason: 'stream_ended',
+      requestId: opened.requestId,
+    });
+  }
 }
 
 /** Every check that needs no upstream call; BAD_USER_INPUT naming each offending field. */
@@ -270,9 +292,11 @@ function falseMembers(value: unknown, path = 'input'): FieldViolation[] {
 
 /**
  * After a run write: this request's loaders hold the new state, the pages that list it are dropped, and so is any
- * answer about the thread's runs or messages that other requests share (the client's read cache).
+ * answer about the thread's runs or messages that other requests share (the client's read cache). `publish` hands
+ * the state to the run's observer (its last known state, and subscribers); streamed writes need not, their stream
+ * does it, and with states newer than the first one returned here.
  */
-function ranRun(ctx: GatewayContext, run: Run): void {
+function ranRun(ctx: GatewayContext, run: Run, options: { publish?: boolean } = {}): void {
   const key: RunKey = { threadId: run.thread_id, runId: run.id };
   ctx.loaders.run.clear(key).prime(key, run);
   ctx.loaders.runsPage.clearAll();
@@ -280,6 +304,7 @@ function ranRun(ctx: GatewayContext, run: Run): void {
   ctx.loaders.messagesPage.clearAll();
   invalidate(ctx, `/threads/${run.thread_id}/runs`);
   invalidate(ctx, `/threads/${run.thread_id}/messages`);
+  if (options.publish) ctx.services.live.runs.observe(run);
 }
 
 function wroteMessage(ctx: GatewayContext, message: Message): void {
@@ -289,9 +314,9 @@ function wroteMessage(ctx: GatewayContext, message: Message): void {
   invalidate(ctx, `/threads/${message.thread_id}/messages`);
 }
 
-/** Drops shared (cross-request) cached GETs under `pathPrefix`, where the client keeps any. */
+/** Drops the shared (cross-request) cached GETs under `pathPrefix`. */
 function invalidate(ctx: GatewayContext, pathPrefix: string): void {
-  (ctx.upstream as { invalidate?: (prefix: string) => void }).invalidate?.(pathPrefix);
+  ctx.upstream.invalidate(pathPrefix);
 }
 
 function runKey(input: RunRefInput): RunKey {
