@@ -88,7 +88,7 @@ export async function createRun(ctx: GatewayContext, input: CreateRunInput): Pro
   const body = createRunToWire({ ...input, assistantId: argument(() => assistantIdArg(input.assistantId), 'assistantId') });
   const include = input.include ?? undefined;
   check(input, 'CreateRunRequest', body, includeViolations(include));
-  const request = { method: 'POST', route: '/threads/{thread_id}/runs', params: { thread_id: threadId }, ...(include?.length ? { query: { 'include[]': include } } : {}), body } as const;
+  const request = { method: 'POST', route: '/threads/{thread_id}/runs', params: { thread_id: threadId }, ...(include?.length ? { query: { 'include[]': include } } : {}), body, stream: true } as const;
   const result = await write<Run>(ctx, 'createRun', input, request);
   if (!result.replayed) ranRun(ctx, result.value);
   return result;

@@ -47,7 +47,7 @@ function onlyError(result: GraphQLResponse): NonNullable<GraphQLResponse['errors
   return result.errors![0]!;
 }
 
-const posts = (calls: Record<string, number>) => Object.entries(calls).filter(([key]) => key.startsWith('POST') || key.startsWith('DELETE')).reduce((sum, [, count]) => sum + count, 0);
+const writes = (calls: Record<string, number>) => Object.entries(calls).filter(([key]) => key.startsWith('POST') || key.startsWith('DELETE')).reduce((sum, [, count]) => sum + count, 0);
 
 describe('mutations', () => {
   let stack: Stack;
@@ -424,7 +424,7 @@ describe('mutations', () => {
       const mark = stack.api.requestLog.length;
       const error = onlyError(await stack.query(CREATE_MESSAGE, { input: { threadId, role: 'USER', content: [{ text: 'b' }], idempotencyKey: key } }));
       expect(error.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.idempotencyKey' });
-      expect(posts(callsSince(stack.api, mark))).toBe(0);
+      expect(writes(callsSince(stack.api, mark))).toBe(0);
       // A different clientMutationId does not make it a different request.
       const again = ok(await stack.query<any>(CREATE_MESSAGE, { input: { threadId, role: 'USER', content: [{ text: 'a' }], idempotencyKey: key, clientMutationId: 'other' } }));
       expect(again.createMessage.message.messageId).toBe(first.createMessage.message.messageId);
@@ -470,5 +470,34 @@ describe('mutations', () => {
       const again = onlyError(await stack.query(CANCEL, { input: { threadId, runId: activeRunId } }));
       expect(again.extensions).toMatchObject({ code: 'CONFLICT', requestId: expect.stringMatching(/^req_/) });
     });
+  });
+});
+
+describe('a streamed write whose stream ends before announcing the run', () => {
+  let stack: Stack;
+  let posts = 0;
+
+  beforeAll(async () => {
+    // The upstream answers the create-run POST with an event stream that closes at once: accepted, but no run state.
+    const fetchWithEmptyStream: typeof fetch = async (url, init) => {
+      if (init?.method === 'POST' && /\/threads\/[^/]+\/runs$/.test(new URL(String(url)).pathname)) {
+        posts += 1;
+        return new Response('event: done\ndata: [DONE]\n\n', { status: 200, headers: { 'content-type': 'text/event-stream', 'x-request-id': 'req_stream' } });
+      }
+      return fetch(url, init);
+    };
+    stack = await startStack({ runsApi: { stepMs: 10 }, fetch: fetchWithEmptyStream });
+  });
+  afterAll(() => stack?.close());
+
+  it('is UPSTREAM_UNAVAILABLE (outcome unknown) with the request id, and a repeat with the key sends nothing', async () => {
+    const assistantId = (await createAssistant(stack.api)).id;
+    const threadId = ok(await stack.query<any>(CREATE_THREAD, { input: {} })).createThread.thread.threadId;
+    const input = { threadId, assistantId, idempotencyKey: 'stream-ended' };
+    const first = onlyError(await stack.query(CREATE_RUN, { input }));
+    expect(first.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', reason: 'stream_ended', requestId: 'req_stream' });
+    const second = onlyError(await stack.query(CREATE_RUN, { input }));
+    expect(second.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', idempotentReplay: true });
+    expect(posts).toBe(1);
   });
 });
