@@ -272,6 +272,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   function invalidate(pathPrefix: string): void {
     const prefix = `${baseUrl}${pathPrefix}`;
     for (const key of recent.keys()) if (key.startsWith(prefix)) recent.delete(key);
+    // A GET that began before the write may answer the old state: later callers start a fresh one.
+    for (const key of inFlight.keys()) if (key.startsWith(`GET ${prefix}`)) inFlight.delete(key);
   }
 
   const withInclude = (include: readonly StepInclude[] | undefined) => (include && include.length > 0 ? { 'include[]': include } : {});

@@ -78,3 +78,27 @@ describe('upstream client: poll hint, streams, shared read cache', () => {
     expect(calls).toHaveLength(6);
   });
 });
+
+describe('upstream client: invalidation and in-flight sharing', () => {
+  it('does not let a GET started after a write join one that began before it', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let calls = 0;
+    const fetch = (async () => {
+      calls += 1;
+      if (calls === 1) await gate;
+      return json(wireRun({ status: calls === 1 ? 'queued' : 'cancelling' }));
+    }) as typeof globalThis.fetch;
+    const client = createUpstreamClient({ config, fetch });
+    const before = client.getRun('t', 'r');
+    await new Promise((resolve) => setTimeout(resolve, 0)); // its fetch is under way
+    const joined = client.getRun('t', 'r');
+    client.invalidate('/threads/t/runs/r');
+    const after = client.getRun('t', 'r');
+    release();
+    expect((await before).status).toBe('queued');
+    expect((await joined).status).toBe('queued');
+    expect((await after).status).toBe('cancelling');
+    expect(calls).toBe(2);
+  });
+});
