@@ -39,7 +39,7 @@ export interface RedisHealth {
   lastError(): Error | undefined;
   /** Called on every transition; returns a function that removes the listener. */
   on(event: 'ready', listener: () => void): () => void;
-  on(event: 'down', listener: (error: Error | undefined) => void): () => void;
+  on(event: 'down', listener: (error: Error) => void): () => void;
   /** Resolves true once ready, or false after `timeoutMs`. */
   waitUntilReady(timeoutMs: number): Promise<boolean>;
 }
@@ -179,7 +179,7 @@ class Health implements RedisHealth {
     return this.#status === 'down' ? this.#lastError : undefined;
   }
 
-  on(event: 'ready' | 'down', listener: (error?: Error) => void): () => void {
+  on(event: 'ready' | 'down', listener: (error: Error) => void): () => void {
     this.#events.on(event, listener);
     return () => this.#events.off(event, listener);
   }
@@ -215,6 +215,8 @@ class Health implements RedisHealth {
       this.#lastError = undefined;
       this.#events.emit('ready');
     } else {
+      // A Redis that shuts down cleanly closes the socket without an error; the failed reconnects come later.
+      this.#lastError ??= new Error('The connection to Redis was closed');
       this.#logger?.warn({ redis: this.#target, err: this.#lastError?.message }, 'Redis is unreachable; idempotent mutations are refused and live updates pause until it is back');
       this.#events.emit('down', this.#lastError);
     }
