@@ -86,8 +86,9 @@ describe('upstream client: invalidation and in-flight sharing', () => {
     let calls = 0;
     const fetch = (async () => {
       calls += 1;
-      if (calls === 1) await gate;
-      return json(wireRun({ status: calls === 1 ? 'queued' : 'cancelling' }));
+      const first = calls === 1;
+      if (first) await gate;
+      return json(wireRun({ status: first ? 'queued' : 'cancelling' }));
     }) as typeof globalThis.fetch;
     const client = createUpstreamClient({ config, fetch });
     const before = client.getRun('t', 'r');
