@@ -19,7 +19,7 @@ describe.skipIf(!redisAvailable)(`leases${redisSkipReason}`, () => {
     return { connections, leases: new Leases(connections.command) };
   }
 
-  function keeper(leases: Leases, ttlMs = 300) {
+  function keeper(leases: Leases, ttlMs = 500) {
     const events: Array<'acquired' | LeaseLossReason> = [];
     const keeper = new LeaseKeeper({ leases, key, ttlMs, onAcquired: () => events.push('acquired'), onLost: (reason) => events.push(reason) });
     keepers.push(keeper);
