@@ -11,6 +11,7 @@ export const redisAvailable: boolean = spawnSync(REDIS_SERVER, ['--version'], { 
 
 /** Appended to the names of skipped suites, so the skip says how to get them running. */
 export const redisSkipReason = redisAvailable ? '' : ' [skipped: redis-server not installed; apt-get install -y redis-server]';
+if (!redisAvailable) console.warn(`Redis suites skipped: ${REDIS_SERVER} not found. Install it with: apt-get install -y redis-server`);
 
 export interface TestRedis {
   /** redis://127.0.0.1:<port> */
