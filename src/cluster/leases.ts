@@ -165,7 +165,8 @@ export class LeaseKeeper {
   }
 
   #run(): Promise<void> {
-    this.#tick = this.#attempt().finally(() => {
+    // A callback that throws is the caller's bug; from a timer it would become an unhandled rejection (a crash).
+    this.#tick = this.#attempt().catch(() => undefined).finally(() => {
       this.#tick = undefined;
       if (this.#stopped) return;
       this.#timer = setTimeout(() => void this.#run(), this.#held ? this.#renewEveryMs : this.#retryEveryMs);
