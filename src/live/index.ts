@@ -3,13 +3,15 @@ import type { Metrics } from '../observability/metrics.js';
 import type { Schemas } from '../spec/index.js';
 import type { UpstreamClient, UpstreamStream } from '../upstream/client.js';
 import { isNotFound } from '../upstream/errors.js';
-import { createLivePubSub, type LivePubSub, type LiveTopics } from './pubsub.js';
+import { createLivePubSub, type LivePubSub, type LiveTopics, type MessageDeltaEvent } from './pubsub.js';
 import { RunObservers } from './run-observers.js';
 import { followRunStream, type FollowedRunStream } from './run-stream.js';
 import { ThreadObservers } from './thread-observers.js';
 import type { PubSubEventTarget } from 'graphql-yoga';
 
-export { isTerminalRunStatus, runKey } from './run-status.js';
+import { isTerminalRunStatus, runKey } from './run-status.js';
+
+export { isTerminalRunStatus, runKey };
 export type { LivePubSub, MessageDeltaEvent, RunSnapshot, RunWire } from './pubsub.js';
 
 /** The live machinery of one gateway instance: pubsub, one observer per run and per thread, stream readers. */
@@ -19,6 +21,11 @@ export interface LiveServices {
   threads: ThreadObservers;
   /** Reads a run's upstream event stream in the background (runs created through the gateway). */
   follow(stream: UpstreamStream): FollowedRunStream;
+  /**
+   * The text streamed so far for a run's messages (runs followed here), so that a subscriber joining
+   * mid-message starts from it. Read it right after subscribing to `runMessageDelta`, in the same tick.
+   */
+  streamedText(runKey: string): MessageDeltaEvent[];
   /** Streams being read now. */
   readonly streams: number;
   close(): void;
@@ -68,20 +75,50 @@ export function createLiveServices(options: LiveServicesOptions): LiveServices {
     },
   });
   const open = new Set<UpstreamStream>();
+  /** runKey → `${messageId}:${index}` → text so far; dropped when the run ends. */
+  const texts = new Map<string, Map<string, MessageDeltaEvent>>();
   return {
     pubsub,
     runs,
     threads,
     follow(stream) {
       open.add(stream);
-      const followed = followRunStream({ body: stream.body, observers: runs, pubsub, idleTimeoutMs: config.streamIdleTimeoutMs, abort: stream.abort });
-      void followed.finished.finally(() => open.delete(stream));
+      const followed = followRunStream({
+        body: stream.body,
+        observers: runs,
+        pubsub,
+        idleTimeoutMs: config.streamIdleTimeoutMs,
+        abort: stream.abort,
+        onText(key, delta) {
+          let parts = texts.get(key);
+          if (!parts) texts.set(key, (parts = new Map()));
+          const partKey = `${delta.messageId}:${delta.index}`;
+          const sofar = parts.get(partKey);
+          parts.set(partKey, { ...delta, text: (sofar?.text ?? '') + delta.text });
+        },
+      });
+      void followed.finished.then(
+        (last) => {
+          open.delete(stream);
+          if (!last) return;
+          const key = runKey(last.thread_id, last.id);
+          // A run waiting for tool outputs keeps its text for the stream of its outputs (bounded by the run's own expiry);
+          // otherwise the text is in the run's messages now, or the stream broke and polling carries the rest.
+          if (last.status !== 'requires_action') texts.delete(key);
+          else setTimeout(() => texts.delete(key), 15 * 60_000).unref();
+        },
+        () => open.delete(stream),
+      );
       return followed;
+    },
+    streamedText(key) {
+      return [...(texts.get(key)?.values() ?? [])];
     },
     get streams() {
       return open.size;
     },
     close() {
+      texts.clear();
       for (const stream of open) stream.abort();
       threads.close();
       runs.close();

@@ -1,6 +1,6 @@
 import { EventSourceParserStream, type EventSourceMessage } from 'eventsource-parser/stream';
 import type { Schemas } from '../spec/index.js';
-import type { LivePubSub, RunWire } from './pubsub.js';
+import type { LivePubSub, MessageDeltaEvent, RunWire } from './pubsub.js';
 import type { RunObservers } from './run-observers.js';
 import { isTerminalRunStatus, runKey } from './run-status.js';
 
@@ -15,6 +15,8 @@ export interface FollowRunStreamOptions {
   idleTimeoutMs: number;
   /** Aborts the upstream request when the stream is abandoned. */
   abort?: () => void;
+  /** Called with each text delta, before it is published. */
+  onText?: (runKey: string, delta: MessageDeltaEvent) => void;
 }
 
 export interface FollowedRunStream {
@@ -92,7 +94,9 @@ export function followRunStream(options: FollowRunStreamOptions): FollowedRunStr
       const delta = JSON.parse(message.data) as MessageDelta;
       for (const part of delta.delta.content ?? []) {
         if (part.type === 'text' && part.text?.value) {
-          options.pubsub.publish('runMessageDelta', currentRunKey, { messageId: delta.id, text: part.text.value, index: part.index });
+          const event = { messageId: delta.id, text: part.text.value, index: part.index };
+          options.onText?.(currentRunKey, event);
+          options.pubsub.publish('runMessageDelta', currentRunKey, event);
         }
       }
     }

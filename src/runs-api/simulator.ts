@@ -35,6 +35,8 @@ interface Live {
   listeners: Set<RunListener>;
   step: RunStep | undefined;
   message: Message | undefined;
+  /** The reply, streamed when the message begins and stored when it ends (a phase later). */
+  reply: MessageContent[] | undefined;
   /** Facts the final reply mentions. */
   facts: { imageFileId?: string; citedFileId?: string; toolOutputs: Array<{ name: string; output: string }> };
 }
@@ -170,7 +172,7 @@ export class Simulator {
   private track(run: Run): Live {
     let live = this.live.get(run.id);
     if (!live) {
-      live = { run, phases: [], timer: undefined, expiryTimer: undefined, generation: 0, listeners: new Set(), step: undefined, message: undefined, facts: { toolOutputs: [] } };
+      live = { run, phases: [], timer: undefined, expiryTimer: undefined, generation: 0, listeners: new Set(), step: undefined, message: undefined, reply: undefined, facts: { toolOutputs: [] } };
       this.live.set(run.id, live);
     }
     return live;
@@ -359,6 +361,18 @@ export class Simulator {
     live.message = message;
     this.emit(live, 'thread.message.created', message);
     this.emit(live, 'thread.message.in_progress', message);
+    // The text streams now and the message completes a phase later, as a model's reply does.
+    live.reply = this.plannedReply(live);
+    if (live.reply) this.streamContent(live, message, live.reply);
+  }
+
+  /** What the assistant will say: nothing for a run that fails or expires, half for an incomplete one. */
+  private plannedReply(live: Live): MessageContent[] | undefined {
+    const simulate = live.run.metadata?.['simulate'];
+    if (simulate === 'fail' || simulate === 'expire') return undefined;
+    if (simulate === 'refusal') return refusalContent();
+    const content = replyContent(live, lastUserText(this.store, live.run.thread_id));
+    return simulate === 'incomplete' ? truncateContent(content) : content;
   }
 
   private endMessage(live: Live): void {
@@ -383,13 +397,12 @@ export class Simulator {
       return;
     }
 
-    const content = simulate === 'refusal' ? refusalContent() : replyContent(live, lastUserText(this.store, run.thread_id));
+    const content = live.reply ?? this.plannedReply(live) ?? [];
     const reply = contentText(content);
     if (simulate === 'incomplete') {
-      // Cut the reply at half, as if max_completion_tokens ran out mid-sentence.
-      const cut = truncateContent(content);
+      // The reply was cut at half, as if max_completion_tokens ran out mid-sentence.
+      const cut = content;
       if (message) {
-        this.streamContent(live, message, cut);
         message.content = cut;
         this.finishMessageIncomplete(live, message, 'max_tokens');
       }
@@ -402,7 +415,6 @@ export class Simulator {
     }
 
     if (message) {
-      this.streamContent(live, message, content);
       message.content = content;
       message.status = 'completed';
       message.completed_at = now;

@@ -166,8 +166,14 @@ async function* messageDeltasFrom(ctx: GatewayContext, key: RunKey, queue: Event
   queue.feed(pubsub.subscribe('runUpdated', topic), (snapshot) => ({ kind: 'run', snapshot }));
   /** Text sent so far, by message and content index. */
   const sent = new Map<string, string>();
+  // Read in the same tick as subscribing above: the text streamed before this subscriber came, and nothing twice.
+  const catchUp = ctx.services.live.streamedText(topic);
   let acquired = false;
   try {
+    for (const delta of catchUp) {
+      sent.set(`${delta.messageId}:${delta.index}`, delta.text);
+      yield delta;
+    }
     // The observer makes sure the run's end is seen, by polling when no stream feeds it.
     const current = await runs.acquire(key.threadId, key.runId);
     if (!current) throw notFound('The run');
