@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 /** Thrown for a bad setting; `src/index.ts` prints it and exits before anything listens. */
@@ -49,6 +50,32 @@ const stringMap = z.string().transform((value, ctx): Record<string, string> => {
   return Object.fromEntries(entries);
 });
 
+const list = z.string().transform((value) => value.split(',').map((item) => item.trim()).filter((item) => item !== ''));
+
+/** `subject:key,…`: the keys are hashed at once, so no plain key outlives parsing. */
+const apiKeys = z.string().transform((value, ctx): ApiKeyEntry[] => {
+  const entries: ApiKeyEntry[] = [];
+  for (const pair of value.split(',').map((item) => item.trim()).filter((item) => item !== '')) {
+    const index = pair.indexOf(':');
+    const subject = pair.slice(0, Math.max(index, 0));
+    const key = pair.slice(index + 1);
+    if (index <= 0 || !SUBJECT.test(subject)) {
+      ctx.addIssue({ code: 'custom', message: `entry ${entries.length + 1} is not subject:key (subject: 1-128 of A-Z a-z 0-9 _ . @ -)` });
+      return z.NEVER;
+    }
+    if (key.length < 16) {
+      ctx.addIssue({ code: 'custom', message: `the key of "${subject}" must be at least 16 characters long` });
+      return z.NEVER;
+    }
+    entries.push({ subject, keyHash: createHash('sha256').update(key).digest() });
+  }
+  return entries;
+});
+const SUBJECT = /^[\w.@-]{1,128}$/;
+/** Asymmetric algorithms only: an HMAC secret next to a public key is the algorithm-confusion attack. */
+const JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+const loopback = (host: string) => host === 'localhost' || host === '::1' || host.startsWith('127.');
+
 /**
  * Every setting of the gateway and the embedded runs API, by environment variable.
  * The README's settings table lists the same names, defaults and meanings.
@@ -58,7 +85,31 @@ const envSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port.default(4000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  GRAPHIQL: bool.default(true),
+  GRAPHIQL: bool.optional(),
+  INTROSPECTION: bool.optional(),
+
+  GATEWAY_AUTH: z.enum(['none', 'api-key', 'jwt']).optional(),
+  GATEWAY_API_KEYS: apiKeys.default([]),
+  GATEWAY_ADMIN_SUBJECTS: list.default([]),
+  GATEWAY_JWT_PUBLIC_KEY: z.string().min(1).optional(),
+  GATEWAY_JWT_JWKS_URL: url.optional(),
+  GATEWAY_JWT_ALGORITHMS: list.pipe(z.array(z.enum(JWT_ALGORITHMS)).min(1)).default(['RS256']),
+  GATEWAY_JWT_ISSUER: z.string().min(1).optional(),
+  GATEWAY_JWT_AUDIENCE: z.string().min(1).optional(),
+  GATEWAY_JWT_SUBJECT_CLAIM: z.string().min(1).default('sub'),
+  CORS_ORIGINS: list.default([]),
+  MAX_REQUEST_BODY_BYTES: positiveInt.default(2 * 1024 * 1024),
+  MAX_UPSTREAM_CALLS_PER_OPERATION: positiveInt.default(200),
+  GRAPHQL_MAX_DEPTH: positiveInt.default(15),
+  GRAPHQL_MAX_ALIASES: positiveInt.default(15),
+  GRAPHQL_MAX_TOKENS: positiveInt.default(2_000),
+  GRAPHQL_MAX_DIRECTIVES: positiveInt.default(50),
+  GRAPHQL_MAX_COST: positiveInt.default(50_000),
+  PERSISTED_DOCUMENTS: z.string().min(1).optional(),
+  RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(10),
+  RATE_LIMIT_BURST: positiveInt.default(300),
+  RATE_LIMIT_RUN_COST: positiveInt.default(5),
+  WS_MAX_CONNECTIONS_PER_CLIENT: positiveInt.default(50),
 
   UPSTREAM_BASE_URL: url.optional(),
   UPSTREAM_API_KEY: z.string().min(1).optional(),
@@ -91,6 +142,8 @@ const envSchema = z.object({
   LIVE_THREAD_POLL_INTERVAL_MS: positiveInt.default(2_000),
   LIVE_STREAM_IDLE_TIMEOUT_MS: positiveInt.default(30_000),
   LIVE_SHARED_CACHE_MS: nonNegativeInt.default(1_000),
+  LIVE_LEASE_MS: positiveInt.min(300).default(10_000),
+  LIVE_STATE_TTL_MS: positiveInt.default(600_000),
   WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: positiveInt.default(100),
   WS_CONNECTION_INIT_TIMEOUT_MS: positiveInt.default(3_000),
   WS_MAX_MESSAGE_BYTES: positiveInt.default(1024 * 1024),
@@ -144,6 +197,10 @@ export interface LiveConfig {
   streamIdleTimeoutMs: number;
   /** How long subscription events share answers of nested reads (assistant, thread, steps). */
   sharedCacheMs: number;
+  /** With Redis: lease of a run or thread poller; a dead poller is replaced within about two of these. */
+  leaseMs: number;
+  /** With Redis: how long the last state of a run is kept after its last change. */
+  stateTtlMs: number;
 }
 
 export interface WebSocketConfig {
@@ -153,6 +210,42 @@ export interface WebSocketConfig {
   keepAliveMs: number;
   /** A client whose unsent data grows past this is closed (slow consumer). */
   maxBufferedBytes: number;
+}
+
+export interface ApiKeyEntry {
+  subject: string;
+  /** sha256 of the key; the key itself is not kept. */
+  keyHash: Buffer;
+}
+
+export type AuthConfig =
+  | { mode: 'none' }
+  | { mode: 'api-key'; keys: readonly ApiKeyEntry[]; adminSubjects: readonly string[] }
+  | {
+      mode: 'jwt';
+      /** SPKI PEM, or a JWKS URL: exactly one. */
+      publicKey: string | undefined;
+      jwksUrl: string | undefined;
+      algorithms: readonly string[];
+      issuer: string;
+      audience: string;
+      subjectClaim: string;
+      adminSubjects: readonly string[];
+    };
+
+export interface SecurityConfig {
+  auth: AuthConfig;
+  introspection: boolean;
+  /** Allowed cross-origin callers (HTTP CORS and WebSocket upgrade); `*` any, without credentials. Same-origin is always allowed. */
+  corsOrigins: readonly string[];
+  maxRequestBodyBytes: number;
+  maxUpstreamCallsPerOperation: number;
+  limits: { depth: number; aliases: number; tokens: number; directives: number; cost: number };
+  /** Path of a JSON map `{ "<sha256>": "<document>" }`; when set, only these documents are accepted. */
+  persistedDocuments: string | undefined;
+  /** Token bucket per client (subject, or address when anonymous); perSecond 0 turns it off. */
+  rateLimit: { perSecond: number; burst: number; runCost: number };
+  wsMaxConnectionsPerClient: number;
 }
 
 export interface RedisConfig {
@@ -177,6 +270,7 @@ export interface Config {
   idempotency: IdempotencyConfig;
   live: LiveConfig;
   ws: WebSocketConfig;
+  security: SecurityConfig;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -194,12 +288,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.UPSTREAM_API_KEY !== undefined && e.UPSTREAM_BASE_URL === undefined) {
     throw new ConfigError('Invalid configuration:\n  UPSTREAM_API_KEY is set but UPSTREAM_BASE_URL is not: the key would go nowhere.');
   }
+  const production = e.NODE_ENV === 'production';
+  const security = securityConfig(e);
+  const refuse = (message: string) => new ConfigError(`Invalid configuration:\n  ${message}`);
+  if (!production && !loopback(e.HOST)) {
+    throw refuse(`HOST=${e.HOST} exposes the gateway, which needs NODE_ENV=production (development mode shows error details).`);
+  }
+  if (production && e.GATEWAY_AUTH === undefined) {
+    throw refuse('NODE_ENV=production needs GATEWAY_AUTH (api-key or jwt; none only on purpose, e.g. behind an authenticating proxy).');
+  }
   return {
     nodeEnv: e.NODE_ENV,
     host: e.HOST,
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
-    graphiql: e.GRAPHIQL,
+    graphiql: e.GRAPHIQL ?? !production,
+    security,
     embeddedRunsApi: e.UPSTREAM_BASE_URL === undefined,
     redis: e.REDIS_URL === undefined ? undefined : { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
     upstream: {
@@ -230,6 +334,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       threadPollIntervalMs: e.LIVE_THREAD_POLL_INTERVAL_MS,
       streamIdleTimeoutMs: e.LIVE_STREAM_IDLE_TIMEOUT_MS,
       sharedCacheMs: e.LIVE_SHARED_CACHE_MS,
+      leaseMs: e.LIVE_LEASE_MS,
+      stateTtlMs: e.LIVE_STATE_TTL_MS,
     },
     ws: {
       maxSubscriptionsPerConnection: e.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
@@ -242,5 +348,54 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ttlMs: e.IDEMPOTENCY_TTL_MS,
       maxKeys: e.IDEMPOTENCY_MAX_KEYS,
     },
+  };
+}
+
+function securityConfig(e: Env): SecurityConfig {
+  const refuse = (message: string) => new ConfigError(`Invalid configuration:\n  ${message}`);
+  let auth: AuthConfig;
+  switch (e.GATEWAY_AUTH ?? 'none') {
+    case 'none':
+      auth = { mode: 'none' };
+      break;
+    case 'api-key':
+      if (e.GATEWAY_API_KEYS.length === 0) throw refuse('GATEWAY_AUTH=api-key needs GATEWAY_API_KEYS (subject:key,…).');
+      auth = { mode: 'api-key', keys: e.GATEWAY_API_KEYS, adminSubjects: e.GATEWAY_ADMIN_SUBJECTS };
+      break;
+    case 'jwt':
+      if ((e.GATEWAY_JWT_PUBLIC_KEY === undefined) === (e.GATEWAY_JWT_JWKS_URL === undefined)) {
+        throw refuse('GATEWAY_AUTH=jwt needs exactly one of GATEWAY_JWT_PUBLIC_KEY and GATEWAY_JWT_JWKS_URL.');
+      }
+      if (e.GATEWAY_JWT_ISSUER === undefined || e.GATEWAY_JWT_AUDIENCE === undefined) {
+        throw refuse('GATEWAY_AUTH=jwt needs GATEWAY_JWT_ISSUER and GATEWAY_JWT_AUDIENCE (tokens are checked against both).');
+      }
+      auth = {
+        mode: 'jwt',
+        publicKey: e.GATEWAY_JWT_PUBLIC_KEY?.replace(/\\n/g, '\n'),
+        jwksUrl: e.GATEWAY_JWT_JWKS_URL,
+        algorithms: e.GATEWAY_JWT_ALGORITHMS,
+        issuer: e.GATEWAY_JWT_ISSUER,
+        audience: e.GATEWAY_JWT_AUDIENCE,
+        subjectClaim: e.GATEWAY_JWT_SUBJECT_CLAIM,
+        adminSubjects: e.GATEWAY_ADMIN_SUBJECTS,
+      };
+      break;
+  }
+  return {
+    auth,
+    introspection: e.INTROSPECTION ?? e.NODE_ENV !== 'production',
+    corsOrigins: e.CORS_ORIGINS.map((origin) => origin.replace(/\/+$/, '')),
+    maxRequestBodyBytes: e.MAX_REQUEST_BODY_BYTES,
+    maxUpstreamCallsPerOperation: e.MAX_UPSTREAM_CALLS_PER_OPERATION,
+    limits: {
+      depth: e.GRAPHQL_MAX_DEPTH,
+      aliases: e.GRAPHQL_MAX_ALIASES,
+      tokens: e.GRAPHQL_MAX_TOKENS,
+      directives: e.GRAPHQL_MAX_DIRECTIVES,
+      cost: e.GRAPHQL_MAX_COST,
+    },
+    persistedDocuments: e.PERSISTED_DOCUMENTS,
+    rateLimit: { perSecond: e.RATE_LIMIT_PER_SECOND, burst: e.RATE_LIMIT_BURST, runCost: e.RATE_LIMIT_RUN_COST },
+    wsMaxConnectionsPerClient: e.WS_MAX_CONNECTIONS_PER_CLIENT,
   };
 }

@@ -1,8 +1,13 @@
 import type { Config } from './config.js';
+import type { Cluster } from './cluster/cluster.js';
 import type { LiveServices } from './live/index.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import type { Metrics } from './observability/metrics.js';
+import { ANONYMOUS, type Identity } from './security/auth.js';
+import { withCallBudget } from './security/budget.js';
+import { accessPolicy } from './security/tenants.js';
 import type { UpstreamClient } from './upstream/client.js';
+import type { IdempotencyStore } from './writes/idempotency.js';
 
 /** Long-lived pieces shared by every operation. */
 export interface GatewayServices {
@@ -11,6 +16,10 @@ export interface GatewayServices {
   metrics: Metrics;
   /** Pubsub, run and thread observers, stream readers: what subscriptions and run writes share. */
   live: LiveServices;
+  /** Mutations' idempotency keys: in memory, or in Redis when instances share them. */
+  idempotency: IdempotencyStore;
+  /** The Redis side of a multi-instance deployment (REDIS_URL), if configured. */
+  cluster?: Cluster;
   /**
    * Per-request DataLoaders (caching, priming from lists). false makes every field call the client directly;
    * only for measuring what the loaders save.
@@ -22,7 +31,10 @@ export interface GatewayServices {
 /** What every resolver receives: fresh loaders per operation, so nothing is cached across requests. */
 export interface GatewayContext {
   services: GatewayServices;
+  /** The shared client seen through this operation's upstream-call budget. */
   upstream: UpstreamClient;
+  /** The caller (ANONYMOUS when GATEWAY_AUTH=none). */
+  identity: Identity;
   config: Config;
   loaders: Loaders;
 }
@@ -31,15 +43,19 @@ export interface GatewayContext {
  * Fresh loaders for one subscription event. Their reads go through a short-lived cache shared by all
  * subscribers, so that N subscribers selecting the same nested fields cost one upstream call per event.
  */
-export function createEventLoaders(services: GatewayServices): Loaders {
-  return createLoaders(services.upstream.withReadCache(services.config.live.sharedCacheMs), { enabled: services.loaders ?? true });
+export function createEventLoaders(services: GatewayServices, identity: Identity = ANONYMOUS): Loaders {
+  // Each event is executed like an operation of its own, with a budget of its own.
+  const upstream = withCallBudget(services.upstream, services.config.security.maxUpstreamCallsPerOperation).withReadCache(services.config.live.sharedCacheMs);
+  return createLoaders(upstream, { enabled: services.loaders ?? true, access: accessPolicy(services, identity) });
 }
 
-export function createContext(services: GatewayServices): GatewayContext {
+export function createContext(services: GatewayServices, identity: Identity = ANONYMOUS): GatewayContext {
+  const upstream = withCallBudget(services.upstream, services.config.security.maxUpstreamCallsPerOperation);
   return {
     services,
-    upstream: services.upstream,
+    upstream,
+    identity,
     config: services.config,
-    loaders: createLoaders(services.upstream, { enabled: services.loaders ?? true }),
+    loaders: createLoaders(upstream, { enabled: services.loaders ?? true, access: accessPolicy(services, identity) }),
   };
 }

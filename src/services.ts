@@ -1,18 +1,47 @@
+import { createCluster, type Cluster } from './cluster/cluster.js';
+import { clusterCoordination } from './cluster/coordination.js';
 import type { Config } from './config.js';
 import type { GatewayServices } from './context.js';
 import { createLiveServices } from './live/index.js';
 import { createMetrics } from './observability/metrics.js';
 import { createUpstreamClient } from './upstream/client.js';
+import { MemoryIdempotencyStore } from './writes/idempotency.js';
 
 export interface ServicesOptions {
   /** Injected into the upstream client (tests fake or count upstream calls with it). */
   fetch?: typeof fetch;
 }
 
-/** The long-lived pieces of one gateway instance, built once at start-up. */
+/**
+ * The long-lived pieces of one gateway instance, built once at start-up. With `REDIS_URL` the instances
+ * share pubsub, poller leases, run states and idempotency keys through Redis; without it everything is in
+ * this process.
+ */
 export function createServices(config: Config, options: ServicesOptions = {}): GatewayServices {
   const metrics = createMetrics();
   const upstream = createUpstreamClient({ config: config.upstream, metrics, ...(options.fetch ? { fetch: options.fetch } : {}) });
-  const live = createLiveServices({ upstream, config: config.live, metrics });
-  return { upstream, config, metrics, live };
+  const cluster: Cluster | undefined = config.redis ? createCluster(config.redis) : undefined;
+  const live = createLiveServices({
+    upstream,
+    config: config.live,
+    metrics,
+    ...(cluster
+      ? {
+          eventTarget: cluster.eventTarget,
+          coordination: clusterCoordination(cluster, { leaseMs: config.live.leaseMs, stateTtlMs: config.live.stateTtlMs }),
+          health: {
+            available: () => cluster.health.status() === 'ready',
+            onDown: (listener) => cluster.health.on('down', () => listener()),
+          },
+        }
+      : {}),
+  });
+  const idempotency = cluster?.idempotency ?? new MemoryIdempotencyStore({ maxKeys: config.idempotency.maxKeys });
+  return { upstream, config, metrics, live, idempotency, ...(cluster ? { cluster } : {}) };
+}
+
+/** Stops what the services run: pollers (releasing their leases) and streams first, then the Redis connections. */
+export async function closeServices(services: GatewayServices): Promise<void> {
+  await services.live.close();
+  await services.cluster?.close();
 }

@@ -7,6 +7,7 @@ export class EventQueue<T> {
   readonly #items: T[] = [];
   #wake: (() => void) | undefined;
   #closed = false;
+  #error: unknown;
   readonly #sources: Array<AsyncIterator<unknown>> = [];
 
   feed<S>(source: AsyncIterableIterator<S>, map: (value: S) => T): void {
@@ -26,10 +27,18 @@ export class EventQueue<T> {
     this.#wake?.();
   }
 
+  /** Ends the queue with an error: `next` throws it once the items before it are taken. */
+  fail(error: unknown): void {
+    if (this.#closed) return;
+    this.#error = error;
+    this.close();
+  }
+
   /** The next item, or undefined once closed and drained. */
   async next(): Promise<T | undefined> {
     for (;;) {
       if (this.#items.length > 0) return this.#items.shift();
+      if (this.#error !== undefined) throw this.#error;
       if (this.#closed) return undefined;
       await new Promise<void>((resolve) => (this.#wake = resolve));
       this.#wake = undefined;

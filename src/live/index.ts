@@ -4,6 +4,7 @@ import type { Schemas } from '../spec/index.js';
 import type { UpstreamClient, UpstreamStream } from '../upstream/client.js';
 import { isNotFound } from '../upstream/errors.js';
 import { createLivePubSub, type LivePubSub, type LiveTopics, type MessageDeltaEvent } from './pubsub.js';
+import { localCoordination, type Coordination } from './coordination.js';
 import { RunObservers } from './run-observers.js';
 import { followRunStream, type FollowedRunStream } from './run-stream.js';
 import { ThreadObservers } from './thread-observers.js';
@@ -28,8 +29,22 @@ export interface LiveServices {
   streamedText(runKey: string): MessageDeltaEvent[];
   /** Streams being read now. */
   readonly streams: number;
-  close(): void;
+  /**
+   * Whether the transport between instances works (always, in one process). When it breaks,
+   * subscriptions end with an error rather than wait for events that cannot come.
+   */
+  readonly health: LiveHealth;
+  /** Stops pollers and streams and gives up every lease. */
+  close(): Promise<void>;
 }
+
+export interface LiveHealth {
+  available(): boolean;
+  /** Called when the transport breaks; returns a function that removes the listener. */
+  onDown(listener: () => void): () => void;
+}
+
+const alwaysAvailable: LiveHealth = { available: () => true, onDown: () => () => undefined };
 
 export interface LiveServicesOptions {
   upstream: UpstreamClient;
@@ -37,13 +52,18 @@ export interface LiveServicesOptions {
   metrics?: Metrics;
   /** The pubsub transport; in memory when not given (Redis when instances share runs). */
   eventTarget?: PubSubEventTarget<LiveTopics>;
+  /** Who polls what; local when not given (leases in Redis when instances share runs). */
+  coordination?: Coordination;
+  health?: LiveHealth;
 }
 
 export function createLiveServices(options: LiveServicesOptions): LiveServices {
   const { upstream, config } = options;
   const pubsub = createLivePubSub(options.eventTarget);
+  const coordination = options.coordination ?? localCoordination;
   const runs = new RunObservers({
     pubsub,
+    coordination,
     defaultPollMs: config.pollIntervalMs,
     minPollMs: config.minPollIntervalMs,
     maxBackoffMs: config.maxBackoffMs,
@@ -61,6 +81,7 @@ export function createLiveServices(options: LiveServicesOptions): LiveServices {
   });
   const threads = new ThreadObservers({
     runs,
+    coordination,
     pollMs: config.threadPollIntervalMs,
     maxBackoffMs: config.maxBackoffMs,
     source: {
@@ -117,11 +138,11 @@ export function createLiveServices(options: LiveServicesOptions): LiveServices {
     get streams() {
       return open.size;
     },
-    close() {
+    health: options.health ?? alwaysAvailable,
+    async close() {
       texts.clear();
       for (const stream of open) stream.abort();
-      threads.close();
-      runs.close();
+      await Promise.all([threads.close(), runs.close()]);
     },
   };
 }

@@ -1,5 +1,6 @@
-import { isTerminalRunStatus, runKey } from './run-status.js';
+import { localCoordination, type Coordination, type Leadership } from './coordination.js';
 import type { LivePubSub, RunSnapshot, RunWire } from './pubsub.js';
+import { isTerminalRunStatus, runKey } from './run-status.js';
 
 /** Where the observers read runs from: one upstream GET, with the upstream's polling hint. */
 export interface RunSource {
@@ -10,6 +11,8 @@ export interface RunSource {
 export interface RunObserversOptions {
   source: RunSource;
   pubsub: LivePubSub;
+  /** Who polls and how states are numbered; local (this process only) by default. */
+  coordination?: Coordination;
   /** Poll interval when the upstream sends no `openai-poll-after-ms`. */
   defaultPollMs: number;
   /** Lower bound on any poll interval, whatever the upstream says. */
@@ -20,6 +23,8 @@ export interface RunObserversOptions {
   retainMs?: number;
   /** Called after every upstream poll (metrics). */
   onPoll?: (outcome: 'changed' | 'unchanged' | 'error' | 'gone') => void;
+  /** A state could not be recorded (the coordinator is unreachable). */
+  onError?: (error: unknown) => void;
 }
 
 interface Observed {
@@ -29,10 +34,13 @@ interface Observed {
   subscribers: number;
   streams: number;
   last: RunSnapshot | undefined;
-  fingerprint: string | undefined;
-  version: number;
+  leader: Leadership | undefined;
   timer: NodeJS.Timeout | undefined;
   polling: Promise<void> | undefined;
+  /** States are recorded one after another, in the order observed. */
+  recording: Promise<void>;
+  /** Publish the next polled state even when it is known: a predecessor may have died before publishing it. */
+  publishNext: boolean;
   failures: number;
   gone: boolean;
   retainTimer: NodeJS.Timeout | undefined;
@@ -40,28 +48,32 @@ interface Observed {
   nextDelayMs: number | undefined;
 }
 
-export class RunNotFoundError extends Error {
-  override name = 'RunNotFoundError';
-}
-
 /**
- * One observer per run for the whole process, shared by all its subscribers: N subscribers cost the
- * upstream what one does. An observer polls while it has subscribers and no stream feeds it, stops
- * at a terminal status, and keeps the last state so that a late subscriber gets it without a call.
+ * One observer per run, shared by all its subscribers: N subscribers cost the upstream what one does.
+ * An observer polls while it has subscribers, no stream feeds it and it leads (in a cluster: holds the
+ * run's lease, so one instance polls each run); it stops at a terminal status and keeps the last state
+ * so that a late subscriber gets it without a call.
  */
 export class RunObservers {
-  readonly #options: Required<Omit<RunObserversOptions, 'onPoll'>> & Pick<RunObserversOptions, 'onPoll'>;
+  readonly #options: Required<Omit<RunObserversOptions, 'onPoll' | 'onError'>> & Pick<RunObserversOptions, 'onPoll' | 'onError'>;
   readonly #observed = new Map<string, Observed>();
   #closed = false;
 
   constructor(options: RunObserversOptions) {
-    this.#options = { minPollMs: 50, maxBackoffMs: 10_000, retainMs: 60_000, ...options };
+    this.#options = { minPollMs: 50, maxBackoffMs: 10_000, retainMs: 60_000, coordination: localCoordination, ...options };
   }
 
-  /** Live observers (for metrics and tests). */
+  /** Runs observed for someone now (for metrics and tests). */
   get size(): number {
+    let live = 0;
+    for (const entry of this.#observed.values()) if (entry.subscribers > 0 || entry.streams > 0) live += 1;
+    return live;
+  }
+
+  /** Runs this instance polls now. */
+  get polling(): number {
     let polling = 0;
-    for (const entry of this.#observed.values()) if (entry.subscribers > 0 || entry.streams > 0) polling += 1;
+    for (const entry of this.#observed.values()) if (entry.timer !== undefined || entry.polling !== undefined) polling += 1;
     return polling;
   }
 
@@ -74,8 +86,17 @@ export class RunObservers {
     entry.subscribers += 1;
     clearTimeout(entry.retainTimer);
     try {
-      const fresh = entry.last !== undefined && (isTerminalRunStatus(entry.last.run.status) || entry.timer !== undefined || entry.polling !== undefined || entry.streams > 0);
-      if (!fresh) await this.#pollNow(entry, { throwOnError: true });
+      const leader = this.#lead(entry);
+      await leader.ready;
+      // States observed before this call (a stream, a mutation) are recorded first.
+      await entry.recording;
+      if (!this.#fresh(entry)) {
+        const { coordination } = this.#options;
+        // In a cluster the instance that polls keeps the state in the store: start from it, without an upstream call.
+        const stored = coordination.shared ? await coordination.current(entry.key) : undefined;
+        if (stored && (!leader.leading || isTerminalRunStatus(stored.run.status))) this.#remember(entry, stored);
+        else await this.#pollNow(entry, { throwOnError: true });
+      }
       if (entry.gone || entry.last === undefined) {
         this.release(threadId, runId);
         return null;
@@ -95,70 +116,129 @@ export class RunObservers {
     if (entry.subscribers === 0 && entry.streams === 0) this.#idle(entry);
   }
 
-  /** The current state, if an observer holds one (no upstream call). */
+  /** The current state, if this instance holds one (no upstream call). */
   peek(threadId: string, runId: string): RunSnapshot | undefined {
     return this.#observed.get(runKey(threadId, runId))?.last;
   }
 
   /**
-   * A state seen elsewhere (a mutation's response, a stream event): published when it differs from
-   * the last one, so stream readers and pollers never announce the same change twice.
+   * A state seen elsewhere (a mutation's response, a stream event, a thread's run list): published when it
+   * differs from the last one, so that no change is announced twice. Resolves once recorded.
    */
-  observe(run: RunWire): RunSnapshot {
+  observe(run: RunWire): Promise<void> {
     const entry = this.#entry(run.thread_id, run.id);
-    this.#update(entry, run);
+    const recorded = this.#record(entry, run, false);
     if (entry.subscribers === 0 && entry.streams === 0) this.#idle(entry);
-    return entry.last!;
+    return recorded;
   }
 
-  /** While a stream feeds a run, its observer does not poll. The returned function detaches. */
+  /** While a stream feeds a run, it is not polled (in a cluster: by no instance). The returned function detaches. */
   attachStream(threadId: string, runId: string): () => void {
     const entry = this.#entry(threadId, runId);
     entry.streams += 1;
     clearTimeout(entry.timer);
     entry.timer = undefined;
     clearTimeout(entry.retainTimer);
+    this.#lead(entry);
     let attached = true;
     return () => {
       if (!attached) return;
       attached = false;
       entry.streams -= 1;
       if (entry.streams > 0) return;
-      // The stream may have ended early (requires_action) or broken: polling takes over at once.
-      if (entry.subscribers > 0) this.#schedule(entry, 0);
-      else this.#idle(entry);
+      // The stream may have ended early (requires_action) or broken: polling takes over at once,
+      // unless the states it recorded (in order, after this) say the run is over.
+      void entry.recording.then(() => {
+        if (entry.streams > 0) return;
+        if (entry.subscribers > 0) this.#schedule(entry, 0);
+        else this.#idle(entry);
+      });
     };
   }
 
-  close(): void {
+  /** Stops every poller and gives up every lease. */
+  async close(): Promise<void> {
     this.#closed = true;
+    const leaders: Array<Promise<void>> = [];
     for (const entry of this.#observed.values()) {
       clearTimeout(entry.timer);
       clearTimeout(entry.retainTimer);
+      if (entry.leader) leaders.push(entry.leader.stop());
     }
     this.#observed.clear();
+    await Promise.all(leaders);
   }
 
   #entry(threadId: string, runId: string): Observed {
     const key = runKey(threadId, runId);
     let entry = this.#observed.get(key);
     if (!entry) {
-      entry = { key, threadId, runId, subscribers: 0, streams: 0, last: undefined, fingerprint: undefined, version: 0, timer: undefined, polling: undefined, failures: 0, gone: false, retainTimer: undefined, nextDelayMs: undefined };
+      entry = {
+        key,
+        threadId,
+        runId,
+        subscribers: 0,
+        streams: 0,
+        last: undefined,
+        leader: undefined,
+        timer: undefined,
+        polling: undefined,
+        recording: Promise.resolve(),
+        publishNext: false,
+        failures: 0,
+        gone: false,
+        retainTimer: undefined,
+        nextDelayMs: undefined,
+      };
       this.#observed.set(key, entry);
     }
     return entry;
   }
 
-  #update(entry: Observed, run: RunWire): void {
-    entry.gone = false;
-    // Whole-object comparison: any field of the run (status, required action, usage, metadata…) is a change.
-    const fingerprint = JSON.stringify(run);
-    if (fingerprint === entry.fingerprint) return;
-    entry.fingerprint = fingerprint;
-    entry.version += 1;
-    entry.last = { run, version: entry.version };
-    this.#options.pubsub.publish('runUpdated', entry.key, entry.last);
-    this.#options.pubsub.publish('threadRunUpdated', entry.threadId, entry.last);
+  #lead(entry: Observed): Leadership {
+    entry.leader ??= this.#options.coordination.lead(`run:${entry.key}`, {
+      onLead: () => {
+        entry.publishNext = true;
+        this.#schedule(entry, 0);
+      },
+      onLose: () => {
+        clearTimeout(entry.timer);
+        entry.timer = undefined;
+      },
+    });
+    return entry.leader;
+  }
+
+  /** The state held here is current: final, or kept current by this instance's poller or stream. */
+  #fresh(entry: Observed): boolean {
+    if (entry.last === undefined) return false;
+    if (isTerminalRunStatus(entry.last.run.status)) return true;
+    return entry.leader?.leading === true && (entry.timer !== undefined || entry.polling !== undefined || entry.streams > 0);
+  }
+
+  #remember(entry: Observed, snapshot: RunSnapshot): void {
+    if (entry.last === undefined || snapshot.version > entry.last.version) entry.last = snapshot;
+    entry.gone = snapshot.gone === true;
+  }
+
+  #record(entry: Observed, run: RunWire, gone: boolean, forcePublish = false): Promise<void> {
+    entry.recording = entry.recording.then(async () => {
+      try {
+        const { snapshot, changed } = await this.#options.coordination.advance(entry.key, run, entry.last, gone);
+        this.#remember(entry, snapshot);
+        if (changed || forcePublish) {
+          this.#options.pubsub.publish('runUpdated', entry.key, snapshot);
+          this.#options.pubsub.publish('threadRunUpdated', entry.threadId, snapshot);
+        }
+      } catch (error) {
+        this.#options.onError?.(error);
+        throw error;
+      }
+    });
+    const recorded = entry.recording;
+    // The chain goes on after a failure; the caller of this record sees it.
+    entry.recording = recorded.catch(() => undefined);
+    return recorded;
   }
 
   #pollNow(entry: Observed, { throwOnError }: { throwOnError: boolean }): Promise<void> {
@@ -167,15 +247,17 @@ export class RunObservers {
       try {
         const { run, pollAfterMs } = await this.#options.source.fetchRun(entry.threadId, entry.runId);
         entry.failures = 0;
+        const publish = entry.publishNext;
+        entry.publishNext = false;
         if (run === null) {
-          entry.gone = true;
           this.#options.onPoll?.('gone');
-          if (entry.last) this.#options.pubsub.publish('runUpdated', entry.key, { ...entry.last, version: ++entry.version, gone: true });
+          if (entry.last) await this.#record(entry, entry.last.run, true);
+          entry.gone = true;
           return;
         }
-        const before = entry.version;
-        this.#update(entry, run);
-        this.#options.onPoll?.(entry.version === before ? 'unchanged' : 'changed');
+        const before = entry.last?.version;
+        await this.#record(entry, run, false, publish);
+        this.#options.onPoll?.(entry.last?.version === before ? 'unchanged' : 'changed');
         entry.nextDelayMs = pollAfterMs;
       } catch (error) {
         entry.failures += 1;
@@ -197,7 +279,7 @@ export class RunObservers {
 
   #schedule(entry: Observed, delayMs: number): void {
     if (this.#closed || entry.timer !== undefined || entry.polling !== undefined) return;
-    if (entry.subscribers === 0 || entry.streams > 0 || entry.gone) return;
+    if (entry.subscribers === 0 || entry.streams > 0 || entry.gone || entry.leader?.leading !== true) return;
     if (entry.last && isTerminalRunStatus(entry.last.run.status)) return;
     entry.timer = setTimeout(() => {
       entry.timer = undefined;
@@ -214,9 +296,17 @@ export class RunObservers {
     entry.timer = undefined;
     clearTimeout(entry.retainTimer);
     entry.retainTimer = setTimeout(() => {
-      if (entry.subscribers === 0 && entry.streams === 0) this.#observed.delete(entry.key);
+      if (entry.subscribers > 0 || entry.streams > 0) return;
+      this.#observed.delete(entry.key);
+      void entry.leader?.stop();
     }, this.#options.retainMs);
     entry.retainTimer.unref();
+    // Nobody watches: another instance may poll it for its own subscribers.
+    if (entry.leader && entry.subscribers === 0 && entry.streams === 0 && this.#options.coordination.shared) {
+      const leader = entry.leader;
+      entry.leader = undefined;
+      void leader.stop();
+    }
   }
 }
 

@@ -1,3 +1,4 @@
+import { localCoordination, type Coordination, type Leadership } from './coordination.js';
 import type { RunWire } from './pubsub.js';
 import type { RunObservers } from './run-observers.js';
 import { isTerminalRunStatus } from './run-status.js';
@@ -11,6 +12,8 @@ export interface ThreadRunsSource {
 export interface ThreadObserversOptions {
   source: ThreadRunsSource;
   runs: RunObservers;
+  /** Who polls which thread; local (this process only) by default. */
+  coordination?: Coordination;
   pollMs: number;
   maxBackoffMs?: number;
   onPoll?: (outcome: 'ok' | 'error' | 'gone') => void;
@@ -21,6 +24,7 @@ interface ObservedThread {
   subscribers: number;
   timer: NodeJS.Timeout | undefined;
   failures: number;
+  leader: Leadership | undefined;
   /** The newest page seen (or being fetched): later subscribers start from it without a call. */
   page: Promise<RunWire[] | null> | undefined;
 }
@@ -47,7 +51,13 @@ export class ThreadObservers {
   async acquire(threadId: string): Promise<RunWire[] | null> {
     let entry = this.#observed.get(threadId);
     if (!entry) {
-      entry = { threadId, subscribers: 0, timer: undefined, failures: 0, page: undefined };
+      entry = { threadId, subscribers: 0, timer: undefined, failures: 0, leader: undefined, page: undefined };
+      const created = entry;
+      // In a cluster one instance polls each thread's list; the others hear its runs through the pubsub.
+      entry.leader = (this.#options.coordination ?? localCoordination).lead(`thread:${threadId}`, {
+        onLead: () => this.#schedule(created, 0),
+        onLose: () => clearTimeout(created.timer),
+      });
       this.#observed.set(threadId, entry);
     }
     entry.subscribers += 1;
@@ -82,15 +92,21 @@ export class ThreadObservers {
     entry.subscribers = 0;
     clearTimeout(entry.timer);
     this.#observed.delete(threadId);
+    void entry.leader?.stop();
   }
 
-  close(): void {
-    for (const entry of this.#observed.values()) clearTimeout(entry.timer);
+  async close(): Promise<void> {
+    const leaders = [...this.#observed.values()].map((entry) => {
+      clearTimeout(entry.timer);
+      return entry.leader?.stop();
+    });
     this.#observed.clear();
+    await Promise.all(leaders);
   }
 
   #schedule(entry: ObservedThread, delayMs: number): void {
     clearTimeout(entry.timer);
+    if (entry.leader?.leading !== true) return;
     entry.timer = setTimeout(() => void this.#poll(entry), delayMs);
   }
 

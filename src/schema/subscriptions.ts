@@ -10,6 +10,21 @@ import { RunRef } from './refs.js';
 
 const notFound = (what: string) => new GraphQLError(`${what} was not found.`, { extensions: { code: 'NOT_FOUND' } });
 
+const transportDown = () =>
+  new GraphQLError('Live updates are unavailable: the gateway lost its connection to the other instances (Redis). Subscribe again shortly.', {
+    extensions: { code: 'UPSTREAM_UNAVAILABLE', reason: 'pubsub_unavailable' },
+  });
+
+/** A subscription cannot get events while the instances' transport is down: it ends with an error instead of waiting. */
+function watchTransport(ctx: GatewayContext, queue: EventQueue<unknown>): () => void {
+  const { health } = ctx.services.live;
+  if (!health.available()) {
+    queue.close();
+    throw transportDown();
+  }
+  return health.onDown(() => queue.fail(transportDown()));
+}
+
 builder.subscriptionType({
   description:
     'Live updates over graphql-ws (ws://…/graphql) or Server-Sent Events (POST /graphql with `Accept: text/event-stream`). ' +
@@ -102,6 +117,7 @@ function runUpdates(ctx: GatewayContext, key: RunKey): AsyncIterableIterator<Run
 async function* runUpdatesFrom(ctx: GatewayContext, key: RunKey, queue: EventQueue<RunSnapshot>): AsyncGenerator<RunWire> {
   const { runs, pubsub } = ctx.services.live;
   queue.feed(pubsub.subscribe('runUpdated', runKey(key.threadId, key.runId)), (snapshot) => snapshot);
+  const unwatch = watchTransport(ctx, queue as EventQueue<unknown>);
   let acquired = false;
   try {
     const current = await runs.acquire(key.threadId, key.runId);
@@ -118,6 +134,7 @@ async function* runUpdatesFrom(ctx: GatewayContext, key: RunKey, queue: EventQue
       if (isTerminalRunStatus(snapshot.run.status)) return;
     }
   } finally {
+    unwatch();
     queue.close();
     if (acquired) runs.release(key.threadId, key.runId);
   }
@@ -131,6 +148,7 @@ function threadRunUpdates(ctx: GatewayContext, threadId: string): AsyncIterableI
 async function* threadRunUpdatesFrom(ctx: GatewayContext, threadId: string, queue: EventQueue<RunSnapshot>): AsyncGenerator<RunWire> {
   const { threads, pubsub } = ctx.services.live;
   queue.feed(pubsub.subscribe('threadRunUpdated', threadId), (snapshot) => snapshot);
+  const unwatch = watchTransport(ctx, queue as EventQueue<unknown>);
   let acquired = false;
   try {
     const live = await threads.acquire(threadId);
@@ -147,6 +165,7 @@ async function* threadRunUpdatesFrom(ctx: GatewayContext, threadId: string, queu
       yield snapshot.run;
     }
   } finally {
+    unwatch();
     queue.close();
     if (acquired) threads.release(threadId);
   }
@@ -168,6 +187,7 @@ async function* messageDeltasFrom(ctx: GatewayContext, key: RunKey, queue: Event
   const sent = new Map<string, string>();
   // Read in the same tick as subscribing above: the text streamed before this subscriber came, and nothing twice.
   const catchUp = ctx.services.live.streamedText(topic);
+  const unwatch = watchTransport(ctx, queue as EventQueue<unknown>);
   let acquired = false;
   try {
     for (const delta of catchUp) {
@@ -197,6 +217,7 @@ async function* messageDeltasFrom(ctx: GatewayContext, key: RunKey, queue: Event
     // Whatever the stream did not carry (no stream, a broken one), from the final messages.
     yield* remainingText(ctx, key, sent);
   } finally {
+    unwatch();
     queue.close();
     if (acquired) runs.release(key.threadId, key.runId);
   }

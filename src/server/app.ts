@@ -9,7 +9,8 @@ import { useExtendContextValuePerExecuteSubscriptionEvent } from '@envelop/execu
 import { createContext, createEventLoaders, type GatewayContext, type GatewayServices } from '../context.js';
 import type { Metrics } from '../observability/metrics.js';
 import { schema } from '../schema/index.js';
-import { createServices } from '../services.js';
+import { closeServices, createServices } from '../services.js';
+import { createConsoleRoute } from './console/index.js';
 import { createGraphiQLRenderer } from './graphiql.js';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -55,6 +56,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     ],
   });
 
+  /** The live run console at /console, a browser tool like GraphiQL (and off with it). */
+  const consoleRoute = config.graphiql ? createConsoleRoute() : undefined;
   const server = createServer((req, res) => {
     void route(req, res);
   });
@@ -70,6 +73,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       res.end('{"status":"ok"}');
       return;
     }
+    if (consoleRoute?.(req, res, path ?? '/')) return;
     await yoga.requestListener(req, res);
   }
 
@@ -161,7 +165,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       });
     },
     async close() {
-      services.live.close();
+      await closeServices(services);
       await wsDisposable.dispose();
       for (const client of wsServer.clients) client.terminate();
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));

@@ -5,8 +5,9 @@ import { assistantIdArg, messageKeyArgs, runKeyArgs, threadIdArg } from '../sche
 import type { Schemas } from '../spec/index.js';
 import type { Route } from '../upstream/client.js';
 import { UpstreamError } from '../upstream/errors.js';
+import { assertThreadAccess, forgetThread, newThreadOwner, ownerOf, rememberOwner, tenancyOn, threadMetadataViolations, withOwner } from '../security/tenants.js';
 import type { FieldViolation } from './errors.js';
-import { MemoryIdempotencyStore, idempotencyStoreKey, requestFingerprint, type IdempotencyStore } from './idempotency.js';
+import { idempotencyStoreKey, requestFingerprint, type IdempotencyStore } from './idempotency.js';
 import { runWrite, type WriteResult } from './run-write.js';
 import { assertToolOutputsMatch } from './tool-outputs.js';
 import { assertNoViolations, idempotencyKeyViolations, includeViolations, writeViolations, type WireBody, type WriteSchemaName } from './validate.js';
@@ -88,6 +89,7 @@ export async function createRun(ctx: GatewayContext, input: CreateRunInput): Pro
   const body = createRunToWire({ ...input, assistantId: argument(() => assistantIdArg(input.assistantId), 'assistantId') });
   const include = input.include ?? undefined;
   check(input, 'CreateRunRequest', body, includeViolations(include));
+  await assertThreadAccess(ctx, threadId);
   const request = { method: 'POST', route: '/threads/{thread_id}/runs', params: { thread_id: threadId }, ...(include?.length ? { query: { 'include[]': include } } : {}), body, stream: true } as const;
   const result = await write<Run>(ctx, 'createRun', input, request);
   if (!result.replayed) ranRun(ctx, result.value);
@@ -96,8 +98,11 @@ export async function createRun(ctx: GatewayContext, input: CreateRunInput): Pro
 
 export async function createThreadAndRun(ctx: GatewayContext, input: CreateThreadAndRunInput): Promise<WriteResult<Run>> {
   const body = createThreadAndRunToWire({ ...input, assistantId: argument(() => assistantIdArg(input.assistantId), 'assistantId') });
-  check(input, 'CreateThreadAndRunRequest', body);
+  check(input, 'CreateThreadAndRunRequest', body, threadMetadataViolations(ctx, input.thread?.metadata, 'input.thread.metadata'));
+  const owner = newThreadOwner(ctx);
+  if (owner !== undefined) body.thread = { ...body.thread, metadata: withOwner(body.thread?.metadata, owner) as Record<string, string> };
   const result = await write<Run>(ctx, 'createThreadAndRun', input, { method: 'POST', route: '/threads/runs', params: {}, body, stream: true });
+  rememberOwner(ctx, result.value.thread_id, owner);
   if (!result.replayed) ranRun(ctx, result.value);
   return result;
 }
@@ -106,6 +111,7 @@ export async function modifyRun(ctx: GatewayContext, input: ModifyRunInput): Pro
   const key = runKey(input);
   const body = defined({ metadata: input.metadata }) as WireBody<'ModifyRunRequest'>;
   check(input, 'ModifyRunRequest', body);
+  await assertThreadAccess(ctx, key.threadId);
   const result = await write<Run>(ctx, 'modifyRun', input, { method: 'POST', route: '/threads/{thread_id}/runs/{run_id}', params: runParams(key), body });
   if (!result.replayed) ranRun(ctx, result.value, { publish: true });
   return result;
@@ -114,6 +120,7 @@ export async function modifyRun(ctx: GatewayContext, input: ModifyRunInput): Pro
 export async function cancelRun(ctx: GatewayContext, input: RunRefInput): Promise<WriteResult<Run>> {
   const key = runKey(input);
   check(input, undefined, undefined);
+  await assertThreadAccess(ctx, key.threadId);
   const result = await write<Run>(ctx, 'cancelRun', input, { method: 'POST', route: '/threads/{thread_id}/runs/{run_id}/cancel', params: runParams(key) });
   if (!result.replayed) ranRun(ctx, result.value, { publish: true });
   return result;
@@ -123,6 +130,7 @@ export async function submitToolOutputs(ctx: GatewayContext, input: SubmitToolOu
   const key = runKey(input);
   const body: WireBody<'SubmitToolOutputsRunRequest'> = { tool_outputs: input.toolOutputs.map((output) => ({ tool_call_id: output.toolCallId, output: output.output })) };
   check(input, 'SubmitToolOutputsRunRequest', body);
+  await assertThreadAccess(ctx, key.threadId);
   const request = { method: 'POST', route: '/threads/{thread_id}/runs/{run_id}/submit_tool_outputs', params: runParams(key), body, stream: true } as const;
   const result = await write<Run>(ctx, 'submitToolOutputs', input, request, async () => {
     // Inside the idempotent section: a repeat of a submission that went through replays it instead of finding
@@ -141,8 +149,11 @@ export async function submitToolOutputs(ctx: GatewayContext, input: SubmitToolOu
 
 export async function createThread(ctx: GatewayContext, input: CreateThreadInput): Promise<WriteResult<Thread>> {
   const body = threadToWire(input);
-  check(input, 'CreateThreadRequest', body);
+  check(input, 'CreateThreadRequest', body, threadMetadataViolations(ctx, input.metadata, 'input.metadata'));
+  const owner = newThreadOwner(ctx);
+  if (owner !== undefined) body.metadata = withOwner(body.metadata, owner) as Record<string, string>;
   const result = await write<Thread>(ctx, 'createThread', input, { method: 'POST', route: '/threads', params: {}, body });
+  rememberOwner(ctx, result.value.id, owner);
   if (!result.replayed) ctx.loaders.thread.clear(result.value.id).prime(result.value.id, result.value);
   return result;
 }
@@ -150,7 +161,13 @@ export async function createThread(ctx: GatewayContext, input: CreateThreadInput
 export async function modifyThread(ctx: GatewayContext, input: ModifyThreadInput): Promise<WriteResult<Thread>> {
   const threadId = argument(() => threadIdArg(input.threadId), 'threadId');
   const body = defined({ tool_resources: input.toolResources == null ? input.toolResources : toolResourcesToWire(input.toolResources), metadata: input.metadata }) as WireBody<'ModifyThreadRequest'>;
-  check(input, 'ModifyThreadRequest', body);
+  check(input, 'ModifyThreadRequest', body, threadMetadataViolations(ctx, input.metadata, 'input.metadata'));
+  await assertThreadAccess(ctx, threadId);
+  if (tenancyOn(ctx.config) && body.metadata !== undefined) {
+    // The upstream replaces metadata as a whole: the owner goes along, or the thread would lose it.
+    const owner = ctx.identity.admin ? ownerOf((await ctx.loaders.thread.load(threadId)) ?? { metadata: null }) : ctx.identity.subject;
+    body.metadata = withOwner(body.metadata ?? {}, owner) as Record<string, string>;
+  }
   const result = await write<Thread>(ctx, 'modifyThread', input, { method: 'POST', route: '/threads/{thread_id}', params: { thread_id: threadId }, body });
   if (!result.replayed) ctx.loaders.thread.clear(threadId).prime(threadId, result.value);
   invalidate(ctx, `/threads/${threadId}`);
@@ -160,7 +177,9 @@ export async function modifyThread(ctx: GatewayContext, input: ModifyThreadInput
 export async function deleteThread(ctx: GatewayContext, input: DeleteThreadInput): Promise<WriteResult<Deleted>> {
   const threadId = argument(() => threadIdArg(input.threadId), 'threadId');
   check(input, undefined, undefined);
+  await assertThreadAccess(ctx, threadId);
   const result = await write<Deleted>(ctx, 'deleteThread', input, { method: 'DELETE', route: '/threads/{thread_id}', params: { thread_id: threadId } });
+  forgetThread(ctx, threadId);
   ctx.loaders.thread.clear(threadId).prime(threadId, null);
   ctx.loaders.runsPage.clearAll();
   ctx.loaders.messagesPage.clearAll();
@@ -175,6 +194,7 @@ export async function createMessage(ctx: GatewayContext, input: CreateMessageInp
   const threadId = argument(() => threadIdArg(input.threadId), 'threadId');
   const body = messageToWire(input);
   check(input, 'CreateMessageRequest', body);
+  await assertThreadAccess(ctx, threadId);
   const result = await write<Message>(ctx, 'createMessage', input, { method: 'POST', route: '/threads/{thread_id}/messages', params: { thread_id: threadId }, body });
   if (!result.replayed) wroteMessage(ctx, result.value);
   return result;
@@ -184,6 +204,7 @@ export async function modifyMessage(ctx: GatewayContext, input: ModifyMessageInp
   const key = messageKey(input);
   const body = defined({ metadata: input.metadata }) as WireBody<'ModifyMessageRequest'>;
   check(input, 'ModifyMessageRequest', body);
+  await assertThreadAccess(ctx, key.threadId);
   const result = await write<Message>(ctx, 'modifyMessage', input, { method: 'POST', route: '/threads/{thread_id}/messages/{message_id}', params: messageParams(key), body });
   if (!result.replayed) wroteMessage(ctx, result.value);
   return result;
@@ -192,6 +213,7 @@ export async function modifyMessage(ctx: GatewayContext, input: ModifyMessageInp
 export async function deleteMessage(ctx: GatewayContext, input: MessageRefInput): Promise<WriteResult<Deleted> & { key: MessageKey }> {
   const key = messageKey(input);
   check(input, undefined, undefined);
+  await assertThreadAccess(ctx, key.threadId);
   const result = await write<Deleted>(ctx, 'deleteMessage', input, { method: 'DELETE', route: '/threads/{thread_id}/messages/{message_id}', params: messageParams(key) });
   ctx.loaders.message.clear(key).prime(key, null);
   ctx.loaders.messagesPage.clearAll();
@@ -215,18 +237,9 @@ interface WriteRequest {
   stream?: boolean;
 }
 
-const fallbackStores = new WeakMap<GatewayServices, IdempotencyStore>();
-
-/** The gateway's idempotency store: `services.idempotency` when the server provides one, else one in memory per gateway. */
+/** The gateway's idempotency store (in memory, or in Redis when instances share keys). */
 export function idempotencyStoreFor(services: GatewayServices): IdempotencyStore {
-  const provided = (services as GatewayServices & { idempotency?: IdempotencyStore }).idempotency;
-  if (provided) return provided;
-  let store = fallbackStores.get(services);
-  if (!store) {
-    store = new MemoryIdempotencyStore({ maxKeys: services.config.idempotency.maxKeys });
-    fallbackStores.set(services, store);
-  }
-  return store;
+  return services.idempotency;
 }
 
 /**
@@ -247,7 +260,7 @@ async function write<T>(ctx: GatewayContext, mutation: string, input: MutationIn
     send,
     idempotency: {
       store: idempotencyStoreFor(ctx.services),
-      key: idempotencyStoreKey({ mutation, key }),
+      key: idempotencyStoreKey({ mutation, key, subject: ctx.identity.subject }),
       fingerprint: requestFingerprint(mutation, { method, route, params, query, body }),
       ttlMs: ctx.config.idempotency.ttlMs,
     },
