@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Schemas } from './spec/index.js';
 import type { StepInclude, UpstreamClient } from './upstream/client.js';
-import { isNotFound } from './upstream/errors.js';
+import { UpstreamError, isNotFound } from './upstream/errors.js';
 
 export type Order = 'asc' | 'desc';
 
@@ -59,12 +59,20 @@ export interface Loaders {
   assistantsPage: DataLoader<AssistantsPageKey, Schemas['ListAssistantsResponse'], string>;
 }
 
+/** Who may see which thread (tenant isolation); everything in a thread follows its thread. */
+export interface AccessPolicy {
+  /** `load` reads the thread (once per request, through the loaders) when the policy does not know its owner yet. */
+  canSeeThread(threadId: string, load: () => Promise<Schemas['ThreadObject'] | null>): Promise<boolean>;
+}
+
 export interface LoaderOptions {
   /**
    * false: no per-request caching or priming, every field calls the client (for measurements).
    * @default true
    */
   enabled?: boolean;
+  /** When set, a thread the caller may not see, and all in it, loads as not found, before its upstream read. */
+  access?: AccessPolicy | undefined;
 }
 
 const includeKey = (include: readonly StepInclude[] | undefined) => [...(include ?? [])].sort().join(',');
@@ -111,23 +119,50 @@ export function createLoaders(upstream: UpstreamClient, options: LoaderOptions =
   const page = <K, V>(fetchOne: (key: K) => Promise<V>, cacheKeyFn: (key: K) => string) =>
     perKey(fetchOne, cacheKeyFn, enabled, false) as unknown as DataLoader<K, V, string>;
 
+  const { access } = options;
+  // The unguarded thread read behind the policy: one per thread and request, shared with `thread`.
+  const rawThread = access ? item((id: string) => upstream.getThread(id), String) : undefined;
+  // Exactly what an unknown id gets (the tenant check answers before any read of the foreign resource).
+  const hidden = () => new UpstreamError('Not found.', 'NOT_FOUND', 404, { upstreamStatus: 404 });
+  const guard = async (threadId: string): Promise<void> => {
+    if (access && rawThread && !(await access.canSeeThread(threadId, () => rawThread.load(threadId)))) throw hidden();
+  };
+
   const loaders: Loaders = {
-    run: item((key: RunKey) => upstream.getRun(key.threadId, key.runId), cacheKeys.run),
-    thread: item((id: string) => upstream.getThread(id), String),
+    run: item(async (key: RunKey) => {
+      await guard(key.threadId);
+      return upstream.getRun(key.threadId, key.runId);
+    }, cacheKeys.run),
+    thread: item(async (id: string) => {
+      if (!rawThread) return upstream.getThread(id);
+      await guard(id);
+      const thread = await rawThread.load(id);
+      if (!thread) throw hidden();
+      return thread;
+    }, String),
     assistant: item((id: string) => upstream.getAssistant(id), String),
-    message: item((key: MessageKey) => upstream.getMessage(key.threadId, key.messageId), cacheKeys.message),
-    step: item((key: StepKey) => upstream.getRunStep(key.threadId, key.runId, key.stepId, key.include), cacheKeys.step),
+    message: item(async (key: MessageKey) => {
+      await guard(key.threadId);
+      return upstream.getMessage(key.threadId, key.messageId);
+    }, cacheKeys.message),
+    step: item(async (key: StepKey) => {
+      await guard(key.threadId);
+      return upstream.getRunStep(key.threadId, key.runId, key.stepId, key.include);
+    }, cacheKeys.step),
     runsPage: page(async (key: RunsPageKey) => {
+      await guard(key.threadId);
       const result = await upstream.listRuns(key.threadId, key.params);
       for (const run of result.data) loaders.run.prime({ threadId: run.thread_id, runId: run.id }, run);
       return result;
     }, cacheKeys.runsPage),
     messagesPage: page(async (key: MessagesPageKey) => {
+      await guard(key.threadId);
       const result = await upstream.listMessages(key.threadId, { ...key.params, ...(key.runId ? { run_id: key.runId } : {}) });
       for (const message of result.data) loaders.message.prime({ threadId: message.thread_id, messageId: message.id }, message);
       return result;
     }, cacheKeys.messagesPage),
     stepsPage: page(async (key: StepsPageKey) => {
+      await guard(key.threadId);
       const result = await upstream.listRunSteps(key.threadId, key.runId, key.params, key.include);
       for (const step of result.data) loaders.step.prime({ threadId: step.thread_id, runId: step.run_id, stepId: step.id, include: key.include }, step);
       return result;

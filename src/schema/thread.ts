@@ -1,3 +1,4 @@
+import { publicMetadata } from '../security/tenants.js';
 import type { Schemas } from '../spec/index.js';
 import { createThread, deleteThread, modifyThread } from '../writes/actions.js';
 import type { WriteResult } from '../writes/run-write.js';
@@ -25,7 +26,8 @@ builder.node(ThreadRef, {
     object: t.field({ type: ThreadObjectObject.ref, ...prop('object'), resolve: (thread) => ThreadObjectObject.wire(thread.object)! }),
     createdAt: t.field({ type: 'DateTime', ...prop('created_at'), resolve: (thread) => fromUnix(thread.created_at)! }),
     toolResources: t.field({ type: ThreadToolResourcesRef, ...prop('tool_resources'), resolve: (thread) => thread.tool_resources ?? null }),
-    metadata: t.field({ type: 'JSONObject', ...prop('metadata'), resolve: (thread) => thread.metadata ?? null }),
+    // Without the gateway's reserved owner key: clients can send back what they read.
+    metadata: t.field({ type: 'JSONObject', ...prop('metadata'), resolve: (thread) => publicMetadata(thread.metadata) }),
   }),
 });
 
