@@ -7,6 +7,8 @@ import type { Schemas } from '../spec/index.js';
 import { builder } from './builder.js';
 import { runKeyArgs, threadIdArg } from './ids.js';
 import { RunRef } from './refs.js';
+import { assertThreadAccess } from '../security/tenants.js';
+import { isNotFound } from '../upstream/errors.js';
 
 const notFound = (what: string) => new GraphQLError(`${what} was not found.`, { extensions: { code: 'NOT_FOUND' } });
 
@@ -88,6 +90,15 @@ builder.subscriptionField('runMessageDeltas', (t) =>
   }),
 );
 
+/** Another tenant's thread (and all in it) is answered like an unknown one, before any poller starts or text is sent. */
+async function visible(ctx: GatewayContext, threadId: string, what: string): Promise<void> {
+  try {
+    await assertThreadAccess(ctx, threadId);
+  } catch (error) {
+    throw isNotFound(error) ? notFound(what) : error;
+  }
+}
+
 /**
  * An async generator suspended in `await` only runs its `finally` once that await settles, so a client
  * leaving a quiet run would keep its poller alive. Closing the queue on `return()` wakes it at once.
@@ -120,6 +131,7 @@ async function* runUpdatesFrom(ctx: GatewayContext, key: RunKey, queue: EventQue
   const unwatch = watchTransport(ctx, queue as EventQueue<unknown>);
   let acquired = false;
   try {
+    await visible(ctx, key.threadId, 'The run');
     const current = await runs.acquire(key.threadId, key.runId);
     if (!current) throw notFound('The run');
     acquired = true;
@@ -151,6 +163,7 @@ async function* threadRunUpdatesFrom(ctx: GatewayContext, threadId: string, queu
   const unwatch = watchTransport(ctx, queue as EventQueue<unknown>);
   let acquired = false;
   try {
+    await visible(ctx, threadId, 'The thread');
     const live = await threads.acquire(threadId);
     if (!live) throw notFound('The thread');
     acquired = true;
@@ -190,6 +203,7 @@ async function* messageDeltasFrom(ctx: GatewayContext, key: RunKey, queue: Event
   const unwatch = watchTransport(ctx, queue as EventQueue<unknown>);
   let acquired = false;
   try {
+    await visible(ctx, key.threadId, 'The run');
     for (const delta of catchUp) {
       sent.set(`${delta.messageId}:${delta.index}`, delta.text);
       yield delta;
