@@ -27,8 +27,10 @@ import { defineScript } from './script.js';
 
 export class IdempotencyUnavailableError extends GraphQLError {
   constructor(message = 'The idempotency store is unavailable; the write was not sent. Retry later, or without idempotencyKey.', cause?: unknown) {
-    super(message, { extensions: { code: 'IDEMPOTENCY_UNAVAILABLE' }, originalError: cause instanceof Error ? cause : undefined });
+    // Not `originalError`: yoga masks a GraphQLError that wraps a non-GraphQL error, and the code must reach the client.
+    super(message, { extensions: { code: 'IDEMPOTENCY_UNAVAILABLE' } });
     this.name = 'IdempotencyUnavailableError';
+    this.cause = cause;
   }
 }
 

@@ -141,6 +141,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   });
 
   let baseUrl = '';
+  let closing: Promise<void> | undefined;
   return {
     yoga,
     server,
@@ -164,15 +165,20 @@ export function createGateway(options: GatewayOptions): Gateway {
         });
       });
     },
-    async close() {
-      await closeServices(services);
-      await wsDisposable.dispose();
-      for (const client of wsServer.clients) client.terminate();
-      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      });
+    close() {
+      closing ??= shutdown();
+      return closing;
     },
   };
+
+  async function shutdown(): Promise<void> {
+    await closeServices(services);
+    await wsDisposable.dispose();
+    for (const client of wsServer.clients) client.terminate();
+    await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      for (const socket of sockets) socket.destroy();
+    });
+  }
 }

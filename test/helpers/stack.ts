@@ -18,6 +18,8 @@ export interface Stack {
 
 export interface StackOptions {
   runsApi?: RunsApiOptions;
+  /** An embedded runs API to share (several gateway instances on one upstream); not closed with the stack. */
+  api?: RunsApi;
   /** Settings as environment variables, on top of the test defaults. */
   env?: Record<string, string>;
   /** Last word on the config (after the upstream URL is known). */
@@ -27,7 +29,7 @@ export interface StackOptions {
 
 /** The embedded runs API on port 0 with short steps, and a gateway on port 0 pointed at it. */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const api = await startRunsApi({ port: 0, stepMs: 25, demoData: false, ...options.runsApi });
+  const api = options.api ?? (await startRunsApi({ port: 0, stepMs: 25, demoData: false, ...options.runsApi }));
   const baseConfig = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', UPSTREAM_BASE_URL: api.url, ...options.env });
   const withKey: Config = options.runsApi?.apiKey && !options.env?.['UPSTREAM_API_KEY']
     ? { ...baseConfig, upstream: { ...baseConfig.upstream, apiKey: options.runsApi.apiKey } }
@@ -49,7 +51,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     async close() {
       await gateway.close();
-      await api.close();
+      if (!options.api) await api.close();
     },
   };
 }
