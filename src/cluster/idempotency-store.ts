@@ -19,7 +19,7 @@ import { defineScript } from './script.js';
  * to 500 ms); waiters in the same process get the outcome directly.
  *
  * Redis down: every method rejects with `IdempotencyUnavailableError` (a GraphQLError with code
- * IDEMPOTENCY_UNAVAILABLE, the code runWrite already uses), so a mutation with an idempotencyKey fails closed and
+ * UPSTREAM_UNAVAILABLE with reason idempotency_unavailable, as runWrite uses), so a mutation with an idempotencyKey fails closed and
  * nothing is sent; a waiter whose poll fails rejects with it too, rather than wait through an outage.
  * Mutations without a key never touch the store.
  * All keys of one K are separate Redis keys: on Redis Cluster they would need a hash tag.
@@ -28,7 +28,7 @@ import { defineScript } from './script.js';
 export class IdempotencyUnavailableError extends GraphQLError {
   constructor(message = 'The idempotency store is unavailable; the write was not sent. Retry later, or without idempotencyKey.', cause?: unknown) {
     // Not `originalError`: yoga masks a GraphQLError that wraps a non-GraphQL error, and the code must reach the client.
-    super(message, { extensions: { code: 'IDEMPOTENCY_UNAVAILABLE' } });
+    super(message, { extensions: { code: 'UPSTREAM_UNAVAILABLE', reason: 'idempotency_unavailable' } });
     this.name = 'IdempotencyUnavailableError';
     this.cause = cause;
   }

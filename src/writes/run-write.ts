@@ -60,7 +60,7 @@ export async function runWrite<T>(options: WriteOptions<T>): Promise<WriteResult
     // Fail closed: without the store a repeat could not be recognised, and a duplicate run is worse than an error.
     throw new GraphQLError('The idempotency store is unavailable; the write was not sent. Retry later, or without idempotencyKey.', {
       // No `originalError`: yoga would mask the error as unexpected, and the client needs the code.
-      extensions: { code: 'IDEMPOTENCY_UNAVAILABLE' },
+      extensions: { code: 'UPSTREAM_UNAVAILABLE', reason: 'idempotency_unavailable' },
     });
   }
   switch (begun.kind) {

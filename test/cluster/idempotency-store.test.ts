@@ -164,7 +164,7 @@ describe.skipIf(!redisAvailable)(`Redis idempotency store${redisSkipReason}`, ()
     await waitFor(async () => (await a.store.begin(key, 'fp1', TTL)).kind === 'new', 'the key to expire');
   });
 
-  it('Redis down: a keyed write fails closed with IDEMPOTENCY_UNAVAILABLE and is not sent, nothing crashes, and it recovers', async () => {
+  it('Redis down: a keyed write fails closed (UPSTREAM_UNAVAILABLE, reason idempotency_unavailable) and is not sent, nothing crashes, and it recovers', async () => {
     const a = await instance();
     const b = await instance();
     // A waiter in flight when Redis goes away.
@@ -175,12 +175,12 @@ describe.skipIf(!redisAvailable)(`Redis idempotency store${redisSkipReason}`, ()
     await waitFor(() => a.connections.health.status() === 'down' && b.connections.health.status() === 'down', 'down');
     await expect((waiting as { wait: Promise<unknown> }).wait).rejects.toBeInstanceOf(IdempotencyUnavailableError);
     await expect(b.store.begin(`${key}:other`, 'fp1', TTL)).rejects.toBeInstanceOf(IdempotencyUnavailableError);
-    await expect(a.store.complete(key, (begun as { token: string }).token, { ok: true, value: 1 })).rejects.toMatchObject({ extensions: { code: 'IDEMPOTENCY_UNAVAILABLE' } });
+    await expect(a.store.complete(key, (begun as { token: string }).token, { ok: true, value: 1 })).rejects.toMatchObject({ extensions: { code: 'UPSTREAM_UNAVAILABLE', reason: 'idempotency_unavailable' } });
 
     const { calls, send } = upstream(async () => ({ id: 'run_1' }));
     const error = await runWrite({ send, idempotency: keyed(b.store) }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(GraphQLError);
-    expect((error as GraphQLError).extensions['code']).toBe('IDEMPOTENCY_UNAVAILABLE');
+    expect((error as GraphQLError).extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', reason: 'idempotency_unavailable' });
     expect(calls.count).toBe(0);
     // Without a key the write still goes through.
     expect(await runWrite({ send })).toEqual({ value: { id: 'run_1' }, replayed: false });

@@ -200,7 +200,7 @@ describe('runWrite with the in-memory store', () => {
       close: async () => undefined,
     };
     const { calls, send } = upstream(async () => ({ id: 'run_1' }));
-    await expect(runWrite({ send, idempotency: keyed(broken) })).rejects.toMatchObject({ extensions: { code: 'IDEMPOTENCY_UNAVAILABLE' } });
+    await expect(runWrite({ send, idempotency: keyed(broken) })).rejects.toMatchObject({ extensions: { code: 'UPSTREAM_UNAVAILABLE', reason: 'idempotency_unavailable' } });
     expect(calls.count).toBe(0);
   });
 
