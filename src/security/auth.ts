@@ -16,6 +16,9 @@ export interface Identity {
 /** The caller when GATEWAY_AUTH=none: one tenant, who sees everything. */
 export const ANONYMOUS: Identity = Object.freeze({ subject: 'anonymous', admin: true, method: 'none' });
 
+/** Where an identity should exist but does not (a path that skipped authentication): sees nothing. Fails closed. */
+export const NOBODY: Identity = Object.freeze({ subject: '', admin: false, method: 'none' });
+
 export interface Authenticator {
   readonly mode: AuthConfig['mode'];
   /**

@@ -12,6 +12,9 @@ import { schema } from '../schema/index.js';
 import { closeServices, createServices } from '../services.js';
 import { createConsoleRoute } from './console/index.js';
 import { createGraphiQLRenderer } from './graphiql.js';
+import { readBoundedBody } from '../security/http.js';
+import { createSecurity, identityOf, maskErrorFor, securityPlugins } from '../security/plugins.js';
+import { createWebSocketGuard } from '../security/websocket.js';
 
 export const GRAPHQL_PATH = '/graphql';
 /** WebSocket close code for a client that stopped reading (1008: policy violation). */
@@ -40,19 +43,25 @@ export function createGateway(options: GatewayOptions): Gateway {
   if (config.upstream.baseUrl === undefined) throw new Error('createGateway needs config.upstream.baseUrl');
   const services = createServices(config, options.fetch ? { fetch: options.fetch } : {});
   const { metrics } = services;
+  const security = createSecurity(config);
+  const wsGuard = createWebSocketGuard(config, security);
 
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
-    context: () => createContext(services),
+    context: (initial) => createContext(services, identityOf(security, initial)),
     graphiql: config.graphiql ? { title: 'Runs gateway' } : false,
     ...(config.graphiql ? { renderGraphiQL: createGraphiQLRenderer({}) } : {}),
     landingPage: false,
-    maskedErrors: true,
+    maskedErrors: { isDev: config.nodeEnv === 'development', maskError: maskErrorFor(config) },
+    cors: security.origins.cors(),
     logging: config.logLevel === 'silent' ? false : 'warn',
     plugins: [
+      ...securityPlugins(config, security),
       // Each subscription event runs with fresh loaders: a loader of the subscribing request would serve stale runs.
-      useExtendContextValuePerExecuteSubscriptionEvent<GatewayContext>(() => ({ contextPartial: { loaders: createEventLoaders(services) } })),
+      useExtendContextValuePerExecuteSubscriptionEvent<GatewayContext>(({ args }) => ({
+        contextPartial: { loaders: createEventLoaders(services, (args.contextValue as GatewayContext).identity) },
+      })),
     ],
   });
 
@@ -61,6 +70,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   const server = createServer((req, res) => {
     void route(req, res);
   });
+  // Apollo Router's bound; Node's default is 2000 (and ws once crashed on requests past it: CVE-2024-37890).
+  server.maxHeadersCount = 100;
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/metrics') {
@@ -74,10 +85,16 @@ export function createGateway(options: GatewayOptions): Gateway {
       return;
     }
     if (consoleRoute?.(req, res, path ?? '/')) return;
+    if (!(await readBoundedBody(req, res, config.security.maxRequestBodyBytes))) return;
     await yoga.requestListener(req, res);
   }
 
-  const wsServer = new WebSocketServer({ server, path: GRAPHQL_PATH, maxPayload: config.ws.maxMessageBytes });
+  const wsServer = new WebSocketServer({
+    server,
+    path: GRAPHQL_PATH,
+    maxPayload: config.ws.maxMessageBytes,
+    verifyClient: (info: { origin: string; req: IncomingMessage }) => wsGuard.verifyClient(info),
+  });
   /** Operations running on each socket, for the per-connection cap. */
   const operations = new WeakMap<object, Set<string>>();
   const operationsOf = (socket: object): Set<string> => {
@@ -90,6 +107,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     {
       isProd: config.nodeEnv === 'production',
       connectionInitWaitTimeout: config.ws.connectionInitTimeoutMs,
+      onConnect: (ctx) => wsGuard.onConnect(ctx),
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
       // Every WebSocket operation goes through yoga's envelop pipeline: same plugins, context and limits as HTTP.
@@ -103,10 +121,13 @@ export function createGateway(options: GatewayOptions): Gateway {
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           params: payload,
+          identity: wsGuard.identityOf(ctx.extra.socket),
         });
+        const source = security.persisted ? security.persisted.resolve(payload as Parameters<typeof security.persisted.resolve>[0]) : payload.query;
+        if (source instanceof GraphQLError) return [source];
         let document;
         try {
-          document = parse(payload.query);
+          document = parse(source);
         } catch (error) {
           // A syntax error ends this operation only, not the whole socket.
           return [error instanceof GraphQLError ? error : new GraphQLError('Syntax error', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
