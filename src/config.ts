@@ -104,7 +104,7 @@ const envSchema = z.object({
   GRAPHQL_MAX_ALIASES: positiveInt.default(15),
   GRAPHQL_MAX_TOKENS: positiveInt.default(2_000),
   GRAPHQL_MAX_DIRECTIVES: positiveInt.default(50),
-  GRAPHQL_MAX_COST: positiveInt.default(50_000),
+  GRAPHQL_MAX_COST: positiveInt.default(300_000),
   PERSISTED_DOCUMENTS: z.string().min(1).optional(),
   RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(10),
   RATE_LIMIT_BURST: positiveInt.default(300),

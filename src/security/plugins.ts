@@ -87,7 +87,7 @@ export function maskErrorFor(config: Config): MaskError {
 export function securityPlugins(config: Config, security: Security): Array<Plugin<GatewayContext>> {
   const plugins: Plugin[] = [useAuthentication(security, config.graphiql), useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'authorization'] })];
   if (security.persisted) plugins.push(usePersistedDocuments(security.persisted));
-  plugins.push(useQueryLimits(config.security.limits));
+  plugins.push(...useQueryLimits(config.security.limits));
   if (security.rateLimits) plugins.push(useRateLimit(config.security.rateLimit, security.rateLimits) as Plugin);
   if (!config.security.introspection) plugins.push(useDisableIntrospection());
   return plugins as Array<Plugin<GatewayContext>>;
