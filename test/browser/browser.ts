@@ -21,9 +21,9 @@ function findOnPath(command: string): string | undefined {
   }
 }
 
-/** The embedded runs API with its demo data and 150 ms steps, polled often enough to see every state. */
-export function startBrowserStack(): Promise<Stack> {
-  return startStack({ runsApi: { stepMs: 150, demoData: true }, env: { LIVE_POLL_INTERVAL_MS: '75' } });
+/** The embedded runs API with its demo data and short steps, polled often enough to see every state. */
+export function startBrowserStack(stepMs = 150): Promise<Stack> {
+  return startStack({ runsApi: { stepMs, demoData: true }, env: { LIVE_POLL_INTERVAL_MS: '75' } });
 }
 
 export interface BrowserSession {

@@ -1,0 +1,142 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import type { Stack } from '../helpers/stack.js';
+import { CHROMIUM_MISSING, chromiumPath, foreignHosts, openBrowser, startBrowserStack, type BrowserSession } from './browser.js';
+
+const WAIT = { timeout: 15_000 };
+
+declare global {
+  interface Window {
+    /** Every status each run card showed, in order (recorded by the test). */
+    statusLog?: Record<string, string[]>;
+  }
+}
+
+/** Records each status a run card shows, so short-lived ones (QUEUED lasts one 150 ms step) are not missed. */
+async function recordStatuses(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const log: Record<string, string[]> = (window.statusLog = {});
+    const record = () => {
+      for (const card of document.querySelectorAll<HTMLElement>('.run')) {
+        const status = card.querySelector('.status')?.textContent ?? '';
+        const seen = (log[card.dataset['runId']!] ??= []);
+        if (status && seen.at(-1) !== status) seen.push(status);
+      }
+    };
+    new MutationObserver(record).observe(document.querySelector('#runs')!, { subtree: true, childList: true, characterData: true });
+  });
+}
+const statusesOf = (page: Page, runId: string) => page.evaluate((id) => window.statusLog?.[id] ?? [], runId);
+
+describe.skipIf(!chromiumPath)(`run console in chromium${chromiumPath ? '' : ` (skipped: ${CHROMIUM_MISSING})`}`, () => {
+  const cleanup: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    while (cleanup.length > 0) await cleanup.pop()!();
+  });
+
+  async function openConsole(hash = '', stepMs?: number): Promise<{ stack: Stack; browser: BrowserSession; page: Page }> {
+    const stack = await startBrowserStack(stepMs);
+    cleanup.push(() => stack.close());
+    const browser = await openBrowser();
+    cleanup.push(() => browser.close());
+    await browser.page.goto(`${stack.gateway.url.replace(/\/graphql$/, '/console')}${hash}`);
+    // The assistants are loaded first thing: the page is ready when they are there.
+    await browser.page.locator('#assistant option[value="asst_demo_plain"]').waitFor({ state: 'attached', ...WAIT });
+    await recordStatuses(browser.page);
+    return { stack, browser, page: browser.page };
+  }
+
+  async function newThreadAndRun(page: Page, assistantId: string, text: string): Promise<{ threadId: string; runId: string }> {
+    await page.getByRole('button', { name: 'New thread' }).click();
+    await expect.poll(() => page.locator('#current-thread').textContent(), WAIT).toMatch(/^thread_/);
+    const threadId = (await page.locator('#current-thread').textContent())!;
+    await page.locator('#assistant').selectOption(assistantId);
+    await page.locator('#message').fill(text);
+    await page.getByRole('button', { name: 'Send and run' }).click();
+    const card = page.locator('.run').first();
+    await card.waitFor(WAIT);
+    return { threadId, runId: (await card.getAttribute('data-run-id'))! };
+  }
+
+  const card = (page: Page, runId: string) => page.locator(`.run[data-run-id="${runId}"]`);
+
+  function expectOnlyTheGateway(stack: Stack, browser: BrowserSession): void {
+    expect(foreignHosts(browser, stack.gateway.url)).toEqual([]);
+    expect(new Set(browser.sockets)).toEqual(new Set([stack.gateway.wsUrl]));
+    expect(browser.pageErrors).toEqual([]);
+    expect(browser.requests).toContain(`${stack.gateway.url.replace(/\/graphql$/, '')}/console/graphql-ws/client.js`);
+  }
+
+  it('starts a run on a new thread and shows it go QUEUED → IN_PROGRESS → COMPLETED live, with the reply streamed in', async () => {
+    const { stack, browser, page } = await openConsole();
+    const { threadId, runId } = await newThreadAndRun(page, 'asst_demo_plain', 'Hello from the browser');
+
+    await expect.poll(() => card(page, runId).locator('.status').textContent(), WAIT).toBe('COMPLETED');
+    expect(await statusesOf(page, runId)).toEqual(['QUEUED', 'IN_PROGRESS', 'COMPLETED']);
+    expect(await card(page, runId).locator('.reply').textContent()).toBe('You said: Hello from the browser');
+    // Once the run has ended the reply is a message of the thread, and the list shows it.
+    await expect.poll(() => page.locator('#messages li.assistant').allTextContents(), WAIT).toEqual(['assistant You said: Hello from the browser']);
+    expect(await card(page, runId).locator('.cancel').isHidden()).toBe(true);
+    await browser.screenshot('console-run-completed');
+
+    // The thread is remembered: after a reload it is in the recent list and opens from it.
+    await page.goto(page.url().replace(/#.*$/, ''));
+    await page.getByRole('button', { name: threadId }).click();
+    await expect.poll(() => card(page, runId).locator('.status').textContent(), WAIT).toBe('COMPLETED');
+    expectOnlyTheGateway(stack, browser);
+  });
+
+  it('cancels a run: CANCELLED', async () => {
+    // 1 s steps: the run stays IN_PROGRESS for two of them, time enough to press Cancel.
+    const { stack, browser, page } = await openConsole('', 1000);
+    const { runId } = await newThreadAndRun(page, 'asst_demo_plain', 'Never mind');
+    await expect.poll(() => card(page, runId).locator('.status').textContent(), WAIT).toBe('IN_PROGRESS');
+    await card(page, runId).getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => card(page, runId).locator('.status').textContent(), WAIT).toBe('CANCELLED');
+    const statuses = await statusesOf(page, runId);
+    expect(statuses.slice(0, 2)).toEqual(['QUEUED', 'IN_PROGRESS']);
+    expect(statuses.at(-1)).toBe('CANCELLED');
+    expect(statuses).not.toContain('COMPLETED');
+    expect(await card(page, runId).locator('.cancel').isHidden()).toBe(true);
+    await browser.screenshot('console-run-cancelled');
+    expectOnlyTheGateway(stack, browser);
+  });
+
+  it('opens the demo thread by id and answers its waiting tool call', async () => {
+    const { stack, browser, page } = await openConsole('#thread_demo');
+    const waiting = card(page, 'run_demo_requires_action');
+    await expect.poll(() => waiting.locator('.status').textContent(), WAIT).toBe('REQUIRES_ACTION');
+    expect(await card(page, 'run_demo_failed').locator('.last-error').textContent()).toMatch(/^SERVER_ERROR: /);
+    await expect.poll(() => waiting.locator('.tool-calls').textContent(), WAIT).toContain('get_weather({"location":"Paris","unit":"celsius"})');
+    await browser.screenshot('console-tool-call');
+
+    await waiting.locator('.tool-calls textarea').fill('18 °C and sunny');
+    await waiting.getByRole('button', { name: 'Submit tool outputs' }).click();
+    await expect.poll(() => waiting.locator('.status').textContent(), WAIT).toBe('COMPLETED');
+    expect(await statusesOf(page, 'run_demo_requires_action')).toEqual(['REQUIRES_ACTION', 'IN_PROGRESS', 'COMPLETED']);
+    await expect.poll(() => waiting.locator('.reply').textContent(), WAIT).toContain('18 °C and sunny');
+    expect(await waiting.locator('.tool-calls form').count()).toBe(0);
+    await browser.screenshot('console-tool-call-answered');
+    expectOnlyTheGateway(stack, browser);
+  });
+
+  it('sends the token as a bearer token over HTTP and in connection_init', async () => {
+    const { stack, browser, page } = await openConsole();
+    const authorizations: Array<string | undefined> = [];
+    page.on('request', (request) => {
+      if (request.url() === stack.gateway.url) authorizations.push(request.headers()['authorization']);
+    });
+    const inits: string[] = [];
+    page.on('websocket', (socket) => socket.on('framesent', (frame) => String(frame.payload).includes('connection_init') && inits.push(String(frame.payload))));
+
+    await page.locator('#token').fill('token-123');
+    await page.locator('#token').press('Enter');
+    await page.locator('#thread-id').fill('thread_demo_idle');
+    await page.getByRole('button', { name: 'Open' }).click();
+    await expect.poll(() => inits.length, WAIT).toBeGreaterThan(0);
+    expect(authorizations.length).toBeGreaterThan(0);
+    expect(new Set(authorizations)).toEqual(new Set(['Bearer token-123']));
+    expect(JSON.parse(inits[0]!)).toEqual({ type: 'connection_init', payload: { Authorization: 'Bearer token-123' } });
+    expectOnlyTheGateway(stack, browser);
+  });
+});
