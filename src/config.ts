@@ -142,6 +142,10 @@ const envSchema = z.object({
   LIVE_THREAD_POLL_INTERVAL_MS: positiveInt.default(2_000),
   LIVE_STREAM_IDLE_TIMEOUT_MS: positiveInt.default(30_000),
   LIVE_SHARED_CACHE_MS: nonNegativeInt.default(1_000),
+  OTEL_EXPORTER_OTLP_ENDPOINT: url.optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('runs-gateway'),
+  SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
+  READINESS_CACHE_MS: nonNegativeInt.default(2_000),
   LIVE_LEASE_MS: positiveInt.min(300).default(10_000),
   LIVE_STATE_TTL_MS: positiveInt.default(600_000),
   WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: positiveInt.default(100),
@@ -270,6 +274,11 @@ export interface Config {
   idempotency: IdempotencyConfig;
   live: LiveConfig;
   ws: WebSocketConfig;
+  tracing: { otlpEndpoint: string | undefined; serviceName: string };
+  /** How long a SIGTERM waits for in-flight requests before closing what is left. */
+  shutdownTimeoutMs: number;
+  /** How long a readiness answer is reused (a burst of probes costs one upstream call). */
+  readinessCacheMs: number;
   security: SecurityConfig;
 }
 
@@ -327,6 +336,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       faults: e.RUNS_API_FAULTS,
       faultControl: e.RUNS_API_FAULT_CONTROL,
     },
+    tracing: { otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME },
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    readinessCacheMs: e.READINESS_CACHE_MS,
     live: {
       pollIntervalMs: e.LIVE_POLL_INTERVAL_MS,
       minPollIntervalMs: e.LIVE_MIN_POLL_INTERVAL_MS,

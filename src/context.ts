@@ -2,7 +2,9 @@ import type { Config } from './config.js';
 import type { Cluster } from './cluster/cluster.js';
 import type { LiveServices } from './live/index.js';
 import { createLoaders, type Loaders } from './loaders.js';
+import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
+import type { Tracing } from './observability/tracing.js';
 import { ANONYMOUS, type Identity } from './security/auth.js';
 import { withCallBudget } from './security/budget.js';
 import { accessPolicy } from './security/tenants.js';
@@ -14,6 +16,8 @@ export interface GatewayServices {
   upstream: UpstreamClient;
   config: Config;
   metrics: Metrics;
+  logger: Logger;
+  tracing: Tracing;
   /** Pubsub, run and thread observers, stream readers: what subscriptions and run writes share. */
   live: LiveServices;
   /** Mutations' idempotency keys: in memory, or in Redis when instances share them. */

@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`${signal}: shutting down`);
-    const forced = setTimeout(() => process.exit(1), 10_000);
+    const forced = setTimeout(() => process.exit(1), config.shutdownTimeoutMs + 5_000);
     forced.unref();
     void Promise.all([gateway.close(), runsApi?.close()]).then(() => process.exit(0));
   };

@@ -3,13 +3,18 @@ import { clusterCoordination } from './cluster/coordination.js';
 import type { Config } from './config.js';
 import type { GatewayServices } from './context.js';
 import { createLiveServices } from './live/index.js';
+import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
+import { createTracing, type Tracing } from './observability/tracing.js';
+import { upstreamObserver } from './observability/upstream.js';
 import { createUpstreamClient } from './upstream/client.js';
 import { MemoryIdempotencyStore } from './writes/idempotency.js';
 
 export interface ServicesOptions {
   /** Injected into the upstream client (tests fake or count upstream calls with it). */
   fetch?: typeof fetch;
+  /** Where logs go (tests capture them); stdout by default. */
+  logger?: Logger;
 }
 
 /**
@@ -19,8 +24,15 @@ export interface ServicesOptions {
  */
 export function createServices(config: Config, options: ServicesOptions = {}): GatewayServices {
   const metrics = createMetrics();
-  const upstream = createUpstreamClient({ config: config.upstream, metrics, ...(options.fetch ? { fetch: options.fetch } : {}) });
-  const cluster: Cluster | undefined = config.redis ? createCluster(config.redis) : undefined;
+  const logger = options.logger ?? createLogger(config);
+  const tracing: Tracing = createTracing({ endpoint: config.tracing.otlpEndpoint, serviceName: config.tracing.serviceName });
+  const upstream = createUpstreamClient({
+    config: config.upstream,
+    metrics,
+    observe: upstreamObserver({ logger, tracer: tracing.tracer }),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  const cluster: Cluster | undefined = config.redis ? createCluster(config.redis, { logger: logger.child({ component: 'redis' }) }) : undefined;
   const live = createLiveServices({
     upstream,
     config: config.live,
@@ -37,11 +49,12 @@ export function createServices(config: Config, options: ServicesOptions = {}): G
       : {}),
   });
   const idempotency = cluster?.idempotency ?? new MemoryIdempotencyStore({ maxKeys: config.idempotency.maxKeys });
-  return { upstream, config, metrics, live, idempotency, ...(cluster ? { cluster } : {}) };
+  return { upstream, config, metrics, logger, tracing, live, idempotency, ...(cluster ? { cluster } : {}) };
 }
 
 /** Stops what the services run: pollers (releasing their leases) and streams first, then the Redis connections. */
 export async function closeServices(services: GatewayServices): Promise<void> {
   await services.live.close();
   await services.cluster?.close();
+  await services.tracing.shutdown();
 }

@@ -34,7 +34,9 @@ export interface LiveServices {
    * subscriptions end with an error rather than wait for events that cannot come.
    */
   readonly health: LiveHealth;
-  /** Stops pollers and streams and gives up every lease. */
+  /** Called when the live services close (shutdown): open subscriptions complete. Returns a remover. */
+  onClose(listener: () => void): () => void;
+  /** Completes open subscriptions, stops pollers and streams and gives up every lease. */
   close(): Promise<void>;
 }
 
@@ -64,6 +66,7 @@ export function createLiveServices(options: LiveServicesOptions): LiveServices {
   const runs = new RunObservers({
     pubsub,
     coordination,
+    onPoll: (_outcome, lagMs) => options.metrics?.pollLag.observe(lagMs / 1000),
     defaultPollMs: config.pollIntervalMs,
     minPollMs: config.minPollIntervalMs,
     maxBackoffMs: config.maxBackoffMs,
@@ -96,6 +99,8 @@ export function createLiveServices(options: LiveServicesOptions): LiveServices {
     },
   });
   const open = new Set<UpstreamStream>();
+  const closeListeners = new Set<() => void>();
+  options.metrics?.bindLive(() => ({ pollers: runs.polling, observedRuns: runs.size, streams: open.size, threadPollers: threads.size }));
   /** runKey → `${messageId}:${index}` → text so far; dropped when the run ends. */
   const texts = new Map<string, Map<string, MessageDeltaEvent>>();
   return {
@@ -139,7 +144,13 @@ export function createLiveServices(options: LiveServicesOptions): LiveServices {
       return open.size;
     },
     health: options.health ?? alwaysAvailable,
+    onClose(listener) {
+      closeListeners.add(listener);
+      return () => closeListeners.delete(listener);
+    },
     async close() {
+      for (const listener of [...closeListeners]) listener();
+      closeListeners.clear();
       texts.clear();
       for (const stream of open) stream.abort();
       await Promise.all([threads.close(), runs.close()]);

@@ -21,8 +21,8 @@ export interface RunObserversOptions {
   maxBackoffMs?: number;
   /** How long the last state of a run nobody watches is kept for a late subscriber. */
   retainMs?: number;
-  /** Called after every upstream poll (metrics). */
-  onPoll?: (outcome: 'changed' | 'unchanged' | 'error' | 'gone') => void;
+  /** Called after every upstream poll (metrics), with the time from when it was due to its answer. */
+  onPoll?: (outcome: 'changed' | 'unchanged' | 'error' | 'gone', lagMs: number) => void;
   /** A state could not be recorded (the coordinator is unreachable). */
   onError?: (error: unknown) => void;
 }
@@ -46,6 +46,8 @@ interface Observed {
   retainTimer: NodeJS.Timeout | undefined;
   /** Delay the last poll asked for (upstream hint or back-off). */
   nextDelayMs: number | undefined;
+  /** When the scheduled poll is due (for the poll lag). */
+  dueAt: number | undefined;
 }
 
 /**
@@ -189,6 +191,7 @@ export class RunObservers {
         gone: false,
         retainTimer: undefined,
         nextDelayMs: undefined,
+        dueAt: undefined,
       };
       this.#observed.set(key, entry);
     }
@@ -244,24 +247,27 @@ export class RunObservers {
   #pollNow(entry: Observed, { throwOnError }: { throwOnError: boolean }): Promise<void> {
     // Concurrent callers share one upstream GET.
     entry.polling ??= (async () => {
+      const dueAt = entry.dueAt ?? Date.now();
+      entry.dueAt = undefined;
+      const lag = () => Date.now() - dueAt;
       try {
         const { run, pollAfterMs } = await this.#options.source.fetchRun(entry.threadId, entry.runId);
         entry.failures = 0;
         const publish = entry.publishNext;
         entry.publishNext = false;
         if (run === null) {
-          this.#options.onPoll?.('gone');
+          this.#options.onPoll?.('gone', lag());
           if (entry.last) await this.#record(entry, entry.last.run, true);
           entry.gone = true;
           return;
         }
         const before = entry.last?.version;
         await this.#record(entry, run, false, publish);
-        this.#options.onPoll?.(entry.last?.version === before ? 'unchanged' : 'changed');
+        this.#options.onPoll?.(entry.last?.version === before ? 'unchanged' : 'changed', lag());
         entry.nextDelayMs = pollAfterMs;
       } catch (error) {
         entry.failures += 1;
-        this.#options.onPoll?.('error');
+        this.#options.onPoll?.('error', lag());
         entry.nextDelayMs = this.#backoff(entry, error);
         if (throwOnError) throw error;
       } finally {
@@ -281,6 +287,7 @@ export class RunObservers {
     if (this.#closed || entry.timer !== undefined || entry.polling !== undefined) return;
     if (entry.subscribers === 0 || entry.streams > 0 || entry.gone || entry.leader?.leading !== true) return;
     if (entry.last && isTerminalRunStatus(entry.last.run.status)) return;
+    entry.dueAt = Date.now() + delayMs;
     entry.timer = setTimeout(() => {
       entry.timer = undefined;
       void this.#pollNow(entry, { throwOnError: false }).then(() => {

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** One registry per gateway instance, so tests with several gateways do not share counters. */
 export function createMetrics() {
@@ -17,7 +17,76 @@ export function createMetrics() {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
   });
-  return { registry, upstreamRequests, upstreamLatency };
+  const operations = new Counter({
+    name: 'gateway_operations_total',
+    help: 'GraphQL operations by type (query, mutation, subscription), operation name ("anonymous" without one; "other" past 200 distinct names) and outcome (ok, error: some errors, failed: no data).',
+    labelNames: ['type', 'name', 'outcome'] as const,
+    registers: [registry],
+  });
+  const operationDuration = new Histogram({
+    name: 'gateway_operation_duration_seconds',
+    help: 'Execution time of GraphQL queries and mutations, by type.',
+    labelNames: ['type'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  const activeSubscriptions = new Gauge({
+    name: 'gateway_active_subscriptions',
+    help: 'Subscriptions open now (graphql-ws and SSE).',
+    registers: [registry],
+  });
+  const pollLag = new Histogram({
+    name: 'gateway_poll_lag_seconds',
+    help: 'From the moment a run poll was due to its answer: scheduling delay plus upstream latency. How stale a live state can be beyond the poll interval.',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  let liveStats: () => { pollers: number; observedRuns: number; streams: number; threadPollers: number } = () => ({ pollers: 0, observedRuns: 0, streams: 0, threadPollers: 0 });
+  new Gauge({
+    name: 'gateway_live_pollers',
+    help: 'Runs this instance polls now (with Redis: the runs whose lease it holds).',
+    registers: [registry],
+    collect() {
+      this.set(liveStats().pollers);
+    },
+  });
+  new Gauge({
+    name: 'gateway_live_runs',
+    help: 'Runs observed for subscribers or streams on this instance.',
+    registers: [registry],
+    collect() {
+      this.set(liveStats().observedRuns);
+    },
+  });
+  new Gauge({
+    name: 'gateway_live_thread_pollers',
+    help: 'Threads whose run list this instance watches for threadRunsUpdated.',
+    registers: [registry],
+    collect() {
+      this.set(liveStats().threadPollers);
+    },
+  });
+  new Gauge({
+    name: 'gateway_live_streams',
+    help: 'Upstream run event streams being read now (runs started through this instance).',
+    registers: [registry],
+    collect() {
+      this.set(liveStats().streams);
+    },
+  });
+  return {
+    registry,
+    upstreamRequests,
+    upstreamLatency,
+    operations,
+    operationDuration,
+    activeSubscriptions,
+    pollLag,
+    /** Where the live gauges read from (set once the live services exist). */
+    bindLive(stats: typeof liveStats): void {
+      liveStats = stats;
+    },
+  };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

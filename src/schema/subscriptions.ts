@@ -24,7 +24,13 @@ function watchTransport(ctx: GatewayContext, queue: EventQueue<unknown>): () => 
     queue.close();
     throw transportDown();
   }
-  return health.onDown(() => queue.fail(transportDown()));
+  const stopWatching = health.onDown(() => queue.fail(transportDown()));
+  // On shutdown the subscription completes; a graphql-ws client reconnects to another instance.
+  const stopClosing = ctx.services.live.onClose(() => queue.close());
+  return () => {
+    stopWatching();
+    stopClosing();
+  };
 }
 
 builder.subscriptionType({

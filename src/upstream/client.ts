@@ -100,6 +100,12 @@ export interface UpstreamClientOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Injected by tests for deterministic jitter. */
   random?: () => number;
+  /** Told of every attempt (logs, traces, per-operation counts); returns what to call when it ends. */
+  observe?: UpstreamObserver;
+}
+
+export interface UpstreamObserver {
+  start(attempt: { method: HttpMethod; route: Route }): (end: { status: string; requestId: string | undefined }) => void;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -152,9 +158,11 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   async function attemptOnce(request: UpstreamRequest, url: string): Promise<Attempt> {
     const labels = { method: request.method, route: request.route };
     const stopTimer = metrics?.upstreamLatency.startTimer(labels);
+    const observed = options.observe?.start(labels);
     const timeout = AbortSignal.timeout(config.timeoutMs);
     const signal = request.signal ? AbortSignal.any([timeout, request.signal]) : timeout;
     let status: string = 'error';
+    let requestId: string | undefined;
     try {
       const response = await doFetch(url, {
         method: request.method,
@@ -164,7 +172,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
         redirect: 'error',
       });
       status = String(response.status);
-      const requestId = response.headers.get('x-request-id') ?? undefined;
+      requestId = response.headers.get('x-request-id') ?? undefined;
       // The body is read under the same timeout: a stalled body is a timeout too.
       const text = await response.text();
       if (response.ok) {
@@ -185,6 +193,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     } finally {
       metrics?.upstreamRequests.inc({ ...labels, status });
       stopTimer?.();
+      observed?.({ status, requestId });
     }
   }
 
@@ -230,13 +239,15 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     const controller = new AbortController();
     // Only the wait for the response head is bounded; the stream itself has the caller's idle timeout.
     const headTimeout = setTimeout(() => controller.abort(), config.timeoutMs);
+    const observed = options.observe?.start(labels);
     let status = 'error';
+    let requestId: string | undefined;
     try {
       const headers = buildHeaders(true);
       headers.set('accept', 'text/event-stream');
       const response = await doFetch(url, { method: req.method, headers, body: JSON.stringify(req.body), signal: controller.signal, redirect: 'error' });
       status = String(response.status);
-      const requestId = response.headers.get('x-request-id') ?? undefined;
+      requestId = response.headers.get('x-request-id') ?? undefined;
       if (!response.ok || !response.body || !(response.headers.get('content-type') ?? '').includes('text/event-stream')) {
         const text = await response.text().catch(() => '');
         if (response.ok) throw errorFromNetwork('invalid_response', requestId);
@@ -249,6 +260,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     } finally {
       clearTimeout(headTimeout);
       metrics?.upstreamRequests.inc({ ...labels, status });
+      observed?.({ status, requestId });
     }
   }
 

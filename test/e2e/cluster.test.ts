@@ -21,7 +21,8 @@ describe.skipIf(!redisAvailable)(`several gateway instances on one Redis${redisS
 
   beforeAll(async () => {
     redis = await startRedis();
-    api = await startTestRunsApi({ stepMs: 200 });
+    // Long enough phases that 60 subscribers join while the run is still queued, even on a loaded machine.
+    api = await startTestRunsApi({ stepMs: 500 });
   });
   afterEach(async () => {
     while (cleanup.length > 0) await cleanup.pop()!();

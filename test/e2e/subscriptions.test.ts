@@ -20,7 +20,7 @@ const statusesOf = (results: Array<{ data?: RunEvent | null }>) =>
 
 /** Live tests: the embedded runs API takes 150 ms a phase and hints 75 ms polls, so each state is seen by polling. */
 async function liveStack(env: Record<string, string> = {}, stepMs = 150): Promise<Stack> {
-  return startStack({ runsApi: { stepMs }, env: { LIVE_POLL_INTERVAL_MS: '75', LIVE_SHARED_CACHE_MS: '1000', ...env } });
+  return startStack({ runsApi: { stepMs }, env: { LIVE_POLL_INTERVAL_MS: '75', LIVE_SHARED_CACHE_MS: '1000', WS_MAX_CONNECTIONS_PER_CLIENT: '500', ...env } });
 }
 
 describe('subscriptions over graphql-ws', () => {

@@ -1,0 +1,102 @@
+import { getOperationAST, type DocumentNode, type ExecutionResult } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+import { currentRequestContext } from './request-context.js';
+import { context, SpanStatusCode, trace, type Tracer } from './tracing.js';
+
+/** Operation names are client input: past this many distinct names, the metric label is "other". */
+const MAX_OPERATION_NAMES = 200;
+
+/**
+ * One log line, one metric sample and one span per GraphQL operation, correlated through the request id
+ * with the upstream calls it caused (their `x-request-id`s are listed in the line).
+ */
+export function useOperationObservability(options: { logger: Logger; metrics: Metrics; tracer: Tracer }): Plugin {
+  const { logger, metrics, tracer } = options;
+  const names = new Set<string>();
+  const labelFor = (name: string | undefined): string => {
+    const label = name ?? 'anonymous';
+    if (names.has(label)) return label;
+    if (names.size >= MAX_OPERATION_NAMES) return 'other';
+    names.add(label);
+    return label;
+  };
+  const describe = (document: DocumentNode, operationName: string | null | undefined) => {
+    const operation = getOperationAST(document, operationName);
+    return { type: operation?.operation ?? 'query', name: operation?.name?.value };
+  };
+
+  return {
+    onExecute({ args, executeFn, setExecuteFn }) {
+      const { type, name } = describe(args.document, args.operationName);
+      const started = performance.now();
+      const span = tracer.startSpan(`graphql.${type}${name ? ` ${name}` : ''}`, { attributes: { 'graphql.operation.type': type, ...(name ? { 'graphql.operation.name': name } : {}) } });
+      // Upstream calls made while executing become children of this span.
+      const spanContext = trace.setSpan(context.active(), span);
+      setExecuteFn((executeArgs) => context.with(spanContext, () => executeFn(executeArgs)));
+      return {
+        onExecuteDone({ result }) {
+          const seconds = (performance.now() - started) / 1000;
+          const single = result as ExecutionResult;
+          const outcome = single.errors?.length ? (single.data ? 'error' : 'failed') : 'ok';
+          metrics.operations.inc({ type, name: labelFor(name), outcome });
+          metrics.operationDuration.observe({ type }, seconds);
+          const request = currentRequestContext();
+          const codes = single.errors?.map((error) => error.extensions?.['code'] ?? 'INTERNAL_SERVER_ERROR');
+          logger.info(
+            {
+              requestId: request?.requestId,
+              operationType: type,
+              operationName: name ?? null,
+              outcome,
+              durationMs: Math.round(seconds * 1000),
+              upstreamCalls: request?.upstreamCalls ?? 0,
+              upstreamRequestIds: request?.upstreamRequestIds ?? [],
+              ...(codes ? { errorCodes: codes } : {}),
+            },
+            'graphql operation',
+          );
+          if (outcome !== 'ok') span.setStatus({ code: SpanStatusCode.ERROR });
+          span.end();
+        },
+      };
+    },
+    onSubscribe({ args }) {
+      const { name } = describe(args.document, args.operationName);
+      const request = currentRequestContext();
+      metrics.activeSubscriptions.inc();
+      logger.info({ requestId: request?.requestId, operationType: 'subscription', operationName: name ?? null }, 'subscription started');
+      const started = performance.now();
+      let events = 0;
+      let ended = false;
+      const end = (outcome: 'ok' | 'failed') => {
+        if (ended) return;
+        ended = true;
+        metrics.activeSubscriptions.dec();
+        metrics.operations.inc({ type: 'subscription', name: labelFor(name), outcome });
+        logger.info({ requestId: request?.requestId, operationType: 'subscription', operationName: name ?? null, outcome, events, durationMs: Math.round(performance.now() - started) }, 'subscription ended');
+      };
+      return {
+        onSubscribeResult({ result }) {
+          // An error before any stream (validation, a resolver that threw) is a single result, not a stream.
+          if (!(Symbol.asyncIterator in Object(result))) {
+            end('failed');
+            return undefined;
+          }
+          return {
+            onNext() {
+              events += 1;
+            },
+            onEnd() {
+              end('ok');
+            },
+          };
+        },
+        onSubscribeError() {
+          end('failed');
+        },
+      };
+    },
+  };
+}

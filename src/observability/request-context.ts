@@ -1,0 +1,30 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+
+/** What one GraphQL operation (or HTTP request) carries through its async work, for log correlation. */
+export interface RequestContext {
+  /** The gateway's id of this request: the client's `x-request-id` when it is a sane token, else a new one. */
+  requestId: string;
+  /** The upstream `x-request-id`s this operation caused, in order. */
+  upstreamRequestIds: string[];
+  /** Upstream requests this operation sent. */
+  upstreamCalls: number;
+}
+
+const storage = new AsyncLocalStorage<RequestContext>();
+
+const SANE_ID = /^[\w.:-]{1,128}$/;
+
+export function newRequestContext(clientRequestId?: string | null): RequestContext {
+  const requestId = clientRequestId && SANE_ID.test(clientRequestId) ? clientRequestId : randomUUID();
+  return { requestId, upstreamRequestIds: [], upstreamCalls: 0 };
+}
+
+/** Runs `work` with `context` as the current request (all its async continuations see it). */
+export function withRequestContext<T>(context: RequestContext, work: () => T): T {
+  return storage.run(context, work);
+}
+
+export function currentRequestContext(): RequestContext | undefined {
+  return storage.getStore();
+}
