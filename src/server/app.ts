@@ -7,11 +7,15 @@ import { WebSocketServer } from 'ws';
 import type { Config } from '../config.js';
 import { useExtendContextValuePerExecuteSubscriptionEvent } from '@envelop/execute-subscription-event';
 import { createContext, createEventLoaders, type GatewayContext, type GatewayServices } from '../context.js';
+import { yogaLogger, type Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import { useOperationObservability } from '../observability/plugin.js';
+import { newRequestContext, withRequestContext } from '../observability/request-context.js';
 import { schema } from '../schema/index.js';
 import { closeServices, createServices } from '../services.js';
 import { createConsoleRoute } from './console/index.js';
 import { createGraphiQLRenderer } from './graphiql.js';
+import { createReadiness } from './readiness.js';
 import { readBoundedBody } from '../security/http.js';
 import { createSecurity, identityOf, maskErrorFor, securityPlugins } from '../security/plugins.js';
 import { createWebSocketGuard } from '../security/websocket.js';
@@ -24,6 +28,8 @@ export interface GatewayOptions {
   config: Config;
   /** Injected into the upstream client (tests count or fake upstream calls with it). */
   fetch?: typeof fetch;
+  /** Where logs go (tests capture them); JSON on stdout by default. */
+  logger?: Logger;
 }
 
 export interface Gateway {
@@ -41,8 +47,9 @@ export interface Gateway {
 export function createGateway(options: GatewayOptions): Gateway {
   const { config } = options;
   if (config.upstream.baseUrl === undefined) throw new Error('createGateway needs config.upstream.baseUrl');
-  const services = createServices(config, options.fetch ? { fetch: options.fetch } : {});
-  const { metrics } = services;
+  const services = createServices(config, { ...(options.fetch ? { fetch: options.fetch } : {}), ...(options.logger ? { logger: options.logger } : {}) });
+  const { metrics, logger } = services;
+  const readiness = createReadiness(services);
   const security = createSecurity(config);
   const wsGuard = createWebSocketGuard(config, security);
 
@@ -55,8 +62,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     landingPage: false,
     maskedErrors: { isDev: config.nodeEnv === 'development', maskError: maskErrorFor(config) },
     cors: security.origins.cors(),
-    logging: config.logLevel === 'silent' ? false : 'warn',
+    logging: config.logLevel === 'silent' ? false : yogaLogger(logger),
     plugins: [
+      useOperationObservability({ logger, metrics, tracer: services.tracing.tracer }),
       ...securityPlugins(config, security),
       // Each subscription event runs with fresh loaders: a loader of the subscribing request would serve stale runs.
       useExtendContextValuePerExecuteSubscriptionEvent<GatewayContext>(({ args }) => ({
@@ -68,7 +76,13 @@ export function createGateway(options: GatewayOptions): Gateway {
   /** The live run console at /console, a browser tool like GraphiQL (and off with it). */
   const consoleRoute = config.graphiql ? createConsoleRoute() : undefined;
   const server = createServer((req, res) => {
-    void route(req, res);
+    // Every log line and upstream call of this request carries its id (the client's x-request-id when sane).
+    const request = newRequestContext(req.headers['x-request-id'] as string | undefined);
+    res.setHeader('x-request-id', request.requestId);
+    void withRequestContext(request, () => route(req, res)).catch((error: unknown) => {
+      logger.error({ err: error, requestId: request.requestId }, 'request handling failed');
+      if (!res.headersSent) res.writeHead(500).end();
+    });
   });
   // Apollo Router's bound; Node's default is 2000 (and ws once crashed on requests past it: CVE-2024-37890).
   server.maxHeadersCount = 100;
@@ -84,6 +98,12 @@ export function createGateway(options: GatewayOptions): Gateway {
       res.end('{"status":"ok"}');
       return;
     }
+    if (req.method === 'GET' && path === '/readiness') {
+      const state = await readiness();
+      res.writeHead(state.ready && !closing ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: state.ready && !closing ? 'ready' : 'not ready', ...state.checks, ...(closing ? { shuttingDown: true } : {}) }));
+      return;
+    }
     if (consoleRoute?.(req, res, path ?? '/')) return;
     if (!(await readBoundedBody(req, res, config.security.maxRequestBodyBytes))) return;
     await yoga.requestListener(req, res);
@@ -93,7 +113,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     server,
     path: GRAPHQL_PATH,
     maxPayload: config.ws.maxMessageBytes,
-    verifyClient: (info: { origin: string; req: IncomingMessage }) => wsGuard.verifyClient(info),
+    verifyClient: (info: { origin: string; req: IncomingMessage }, done: (result: boolean, code?: number, message?: string) => void) => wsGuard.verifyClient(info, done),
   });
   /** Operations running on each socket, for the per-connection cap. */
   const operations = new WeakMap<object, Set<string>>();
@@ -108,8 +128,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       isProd: config.nodeEnv === 'production',
       connectionInitWaitTimeout: config.ws.connectionInitTimeoutMs,
       onConnect: (ctx) => wsGuard.onConnect(ctx),
-      execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
-      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
+      execute: (args) => withRequestContext(newRequestContext(), () => (args.rootValue as EnvelopedRoot).execute(args)) as never,
+      subscribe: (args) => withRequestContext(newRequestContext(), () => (args.rootValue as EnvelopedRoot).subscribe(args)) as never,
       // Every WebSocket operation goes through yoga's envelop pipeline: same plugins, context and limits as HTTP.
       onSubscribe: async (ctx, id, payload) => {
         const running = operationsOf(ctx.extra.socket);
@@ -192,14 +212,25 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
   };
 
+  /**
+   * Graceful stop: no new connections; live subscriptions complete (WebSocket clients get 1001, going away,
+   * and reconnect elsewhere); pollers stop and give up their leases; in-flight requests get `shutdownTimeoutMs`
+   * to finish, then what is left is closed.
+   */
   async function shutdown(): Promise<void> {
+    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const client of wsServer.clients) client.close(1001, 'Server shutting down');
     await closeServices(services);
-    await wsDisposable.dispose();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), config.shutdownTimeoutMs)));
+    server.closeIdleConnections();
+    const outcome = await Promise.race([drained.then(() => 'drained' as const), timedOut]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') logger.warn({ openSockets: sockets.size }, 'shutdown: closing requests still in flight');
     for (const client of wsServer.clients) client.terminate();
+    for (const socket of sockets) socket.destroy();
+    await wsDisposable.dispose();
     await new Promise<void>((resolve) => wsServer.close(() => resolve()));
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      for (const socket of sockets) socket.destroy();
-    });
+    await drained;
   }
 }
