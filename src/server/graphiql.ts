@@ -24,7 +24,7 @@ query Run($threadId: ID!, $runId: ID!) {
 }
 
 # Watch a run: its state now, then after each change, until
-# it ends. Events stream into the result pane (graphql-ws).
+# it ends. Events stream into the result pane.
 subscription RunUpdated($threadId: ID!, $runId: ID!) {
   runUpdated(threadId: $threadId, runId: $runId) {
     runId
@@ -74,8 +74,11 @@ export function createGraphiQLRenderer(options: GraphiQLOptions): () => string {
   const html = renderGraphiQL({
     title: 'Runs gateway',
     defaultQuery: DEFAULT_TAB_QUERY,
-    // Subscriptions go over graphql-ws on the same path; queries and mutations over HTTP POST.
-    subscriptionsProtocol: 'WS',
+    // Subscriptions stream over HTTP (Server-Sent Events, POST /graphql) like every other operation, so the
+    // headers editor's Authorization applies to them too: over WebSocket GraphiQL would send its headers in each
+    // subscribe message, not in connection_init, where the gateway authenticates (the console shows graphql-ws).
+    subscriptionsProtocol: 'SSE',
+    method: 'POST',
     isHeadersEditorEnabled: true,
     defaultEditorToolsVisibility: 'variables',
     // An Authorization header typed into the editor stays in the page's memory, not in localStorage.

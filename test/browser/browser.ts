@@ -22,8 +22,8 @@ function findOnPath(command: string): string | undefined {
 }
 
 /** The embedded runs API with its demo data and short steps, polled often enough to see every state. */
-export function startBrowserStack(stepMs = 150): Promise<Stack> {
-  return startStack({ runsApi: { stepMs, demoData: true }, env: { LIVE_POLL_INTERVAL_MS: '75' } });
+export function startBrowserStack(stepMs = 150, env: Record<string, string> = {}): Promise<Stack> {
+  return startStack({ runsApi: { stepMs, demoData: true }, env: { LIVE_POLL_INTERVAL_MS: '75', ...env } });
 }
 
 export interface BrowserSession {

@@ -34,15 +34,15 @@ describe.skipIf(!chromiumPath)(`run console in chromium${chromiumPath ? '' : ` (
     while (cleanup.length > 0) await cleanup.pop()!();
   });
 
-  async function openConsole(hash = '', stepMs?: number): Promise<{ stack: Stack; browser: BrowserSession; page: Page }> {
-    const stack = await startBrowserStack(stepMs);
+  async function openConsole(hash = '', stepMs?: number, env?: Record<string, string>): Promise<{ stack: Stack; browser: BrowserSession; page: Page }> {
+    const stack = await startBrowserStack(stepMs, env);
     cleanup.push(() => stack.close());
     const browser = await openBrowser();
     cleanup.push(() => browser.close());
     await browser.page.goto(`${stack.gateway.url.replace(/\/graphql$/, '/console')}${hash}`);
-    // The assistants are loaded first thing: the page is ready when they are there.
-    await browser.page.locator('#assistant option[value="asst_demo_plain"]').waitFor({ state: 'attached', ...WAIT });
     await recordStatuses(browser.page);
+    // The assistants are loaded first thing: the page is ready when they are there (or when it says why not).
+    await browser.page.locator('#assistant option[value="asst_demo_plain"], #error:not([hidden])').first().waitFor({ state: 'attached', ...WAIT });
     return { stack, browser, page: browser.page };
   }
 
@@ -120,8 +120,9 @@ describe.skipIf(!chromiumPath)(`run console in chromium${chromiumPath ? '' : ` (
     expectOnlyTheGateway(stack, browser);
   });
 
-  it('sends the token as a bearer token over HTTP and in connection_init', async () => {
-    const { stack, browser, page } = await openConsole();
+  it('with GATEWAY_AUTH on, sends the token as a bearer token over HTTP and in connection_init', async () => {
+    const { stack, browser, page } = await openConsole('', undefined, { GATEWAY_AUTH: 'api-key', GATEWAY_API_KEYS: 'alice:key-alice-0123456789', GATEWAY_ADMIN_SUBJECTS: 'alice' });
+    await expect.poll(() => page.locator('#error').textContent(), WAIT).toMatch(/^UNAUTHENTICATED: /);
     const authorizations: Array<string | undefined> = [];
     page.on('request', (request) => {
       if (request.url() === stack.gateway.url) authorizations.push(request.headers()['authorization']);
@@ -129,14 +130,19 @@ describe.skipIf(!chromiumPath)(`run console in chromium${chromiumPath ? '' : ` (
     const inits: string[] = [];
     page.on('websocket', (socket) => socket.on('framesent', (frame) => String(frame.payload).includes('connection_init') && inits.push(String(frame.payload))));
 
-    await page.locator('#token').fill('token-123');
+    await page.locator('#token').fill('key-alice-0123456789');
     await page.locator('#token').press('Enter');
-    await page.locator('#thread-id').fill('thread_demo_idle');
+    await page.locator('#assistant option[value="asst_demo_plain"]').waitFor({ state: 'attached', ...WAIT });
+    await page.locator('#thread-id').fill('thread_demo');
     await page.getByRole('button', { name: 'Open' }).click();
-    await expect.poll(() => inits.length, WAIT).toBeGreaterThan(0);
+    // The waiting demo run is reported live by threadRunsUpdated: the socket was authenticated.
+    await expect.poll(() => card(page, 'run_demo_requires_action').locator('.status').textContent(), WAIT).toBe('REQUIRES_ACTION');
+    await expect.poll(() => page.locator('#connection').textContent(), WAIT).toBe('live');
+    expect(await page.locator('#error').isHidden()).toBe(true);
     expect(authorizations.length).toBeGreaterThan(0);
-    expect(new Set(authorizations)).toEqual(new Set(['Bearer token-123']));
-    expect(JSON.parse(inits[0]!)).toEqual({ type: 'connection_init', payload: { Authorization: 'Bearer token-123' } });
+    expect(new Set(authorizations)).toEqual(new Set(['Bearer key-alice-0123456789']));
+    expect(inits.map((init) => JSON.parse(init))).toEqual([{ type: 'connection_init', payload: { Authorization: 'Bearer key-alice-0123456789' } }]);
+    await browser.screenshot('console-authenticated');
     expectOnlyTheGateway(stack, browser);
   });
 });
