@@ -26,8 +26,9 @@ export function createWebSocketGuard(config: Config, security: Security) {
 
   return {
     /** For `new WebSocketServer({ verifyClient })`: a foreign Origin is refused with 403 before the upgrade. */
-    verifyClient(info: { origin: string; req: IncomingMessage }): boolean {
-      return security.origins.allows(info.origin || undefined, info.req.headers.host);
+    verifyClient(info: { origin: string; req: IncomingMessage }, done: (result: boolean, code?: number, message?: string) => void): void {
+      if (security.origins.allows(info.origin || undefined, info.req.headers.host)) done(true);
+      else done(false, 403, 'Forbidden');
     },
 
     async onConnect(ctx: ConnectContext): Promise<boolean> {

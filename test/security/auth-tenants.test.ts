@@ -90,9 +90,9 @@ describe('auth and tenants: API keys', () => {
     ]);
     expect(attempts.calls).toBe(0);
     const [set, change, tooMany] = attempts.result;
-    expect(set.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.metadata.gateway_owner' });
-    expect(change.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.metadata.gateway_owner' });
-    expect(tooMany.errors![0]!.message).toMatch(/at most 15 entries/);
+    expect(set!.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.metadata.gateway_owner' });
+    expect(change!.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.metadata.gateway_owner' });
+    expect(tooMany!.errors![0]!.message).toMatch(/at most 15 entries/);
     // 15 pairs are fine, and a metadata change keeps the owner.
     const fifteen = await stack.query(CREATE_THREAD, { m: Object.fromEntries(Array.from({ length: 15 }, (_, i) => [`k${i}`, 'v'])) }, bearer(KEYS.bob));
     expect(fifteen.errors).toBeUndefined();
