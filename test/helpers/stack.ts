@@ -1,6 +1,13 @@
 import { loadConfig, type Config } from '../../src/config.js';
 import { startRunsApi, type RunsApi, type RunsApiOptions } from '../../src/runs-api/index.js';
+import { createLogger, type Logger } from '../../src/observability/logger.js';
 import { createGateway, type Gateway } from '../../src/server/app.js';
+
+/** A real pino logger writing into `lines` (parsed), at debug unless LOG_LEVEL says otherwise. */
+function capturingLogger(lines: Array<Record<string, unknown>>, config: Config): Logger {
+  const level = config.logLevel === 'silent' ? 'debug' : config.logLevel;
+  return createLogger({ logLevel: level }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+}
 
 export interface GraphQLResponse<TData = Record<string, unknown>> {
   data?: TData | null;
@@ -25,6 +32,8 @@ export interface StackOptions {
   /** Last word on the config (after the upstream URL is known). */
   configure?: (config: Config) => Config;
   fetch?: typeof fetch;
+  /** Captures the gateway's log lines (JSON objects) when given. */
+  logLines?: Array<Record<string, unknown>>;
 }
 
 /** The embedded runs API on port 0 with short steps, and a gateway on port 0 pointed at it. */
@@ -35,7 +44,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ? { ...baseConfig, upstream: { ...baseConfig.upstream, apiKey: options.runsApi.apiKey } }
     : baseConfig;
   const config = options.configure ? options.configure(withKey) : withKey;
-  const gateway = createGateway({ config, ...(options.fetch ? { fetch: options.fetch } : {}) });
+  const logger = options.logLines ? capturingLogger(options.logLines, config) : undefined;
+  const gateway = createGateway({ config, ...(options.fetch ? { fetch: options.fetch } : {}), ...(logger ? { logger } : {}) });
   await gateway.listen(0, '127.0.0.1');
   return {
     api,
