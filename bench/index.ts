@@ -1,0 +1,465 @@
+/**
+ * `npm run bench`: upstream calls per page, added latency and throughput against direct REST, and live
+ * fan-out to many graphql-ws subscribers (one gateway, and two on Redis). Prints the tables and writes
+ * BENCHMARKS.md with the machine it ran on. Everything is on 127.0.0.1; every loop is bounded in count
+ * and time. See bench/README.md for the settings (BENCH_QUICK=1 for a smoke run).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem, release } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { startRedis, redisAvailable, type TestRedis } from '../test/helpers/redis.js';
+import { fanout, type FanoutResult, type ParkedRun } from './fanout.js';
+import { createAssistants, isTerminal, restClient, runsInThreads, threadWithRuns } from './lib/fixtures.js';
+import { summarizeProfile, type ProfileSummary } from './lib/profile.js';
+import { openFileLimit, spawnChild, type Child } from './lib/rpc.js';
+import { kib, ms, num, pct, ratio, table } from './lib/stats.js';
+import { directTarget, gatewayTarget, load, type LoadResult } from './overhead.js';
+import { PageBench, type PageFixtures } from './pages.js';
+
+// ---------------------------------------------------------------- settings
+const env = process.env;
+const quick = env['BENCH_QUICK'] === '1';
+const list = (name: string, fallback: number[]) => (env[name] ? env[name]!.split(',').map(Number).filter((n) => n > 0) : fallback);
+const P = {
+  sections: new Set((env['BENCH_SECTIONS'] ?? 'pages,overhead,fanout').split(',').map((s) => s.trim())),
+  loadSeconds: Number(env['BENCH_SECONDS'] ?? (quick ? 2 : 5)),
+  runsPerPage: list('BENCH_RUNS_PER_PAGE', quick ? [10, 50] : [10, 25, 50, 100]),
+  subscribers: list('BENCH_SUBSCRIBERS', quick ? [100, 1_000] : [100, 1_000, 10_000]),
+  redisSubscribers: list('BENCH_REDIS_SUBSCRIBERS', quick ? [1_000] : [100, 10_000]),
+  runs: Number(env['BENCH_RUNS'] ?? 100),
+  windowMs: Number(env['BENCH_WINDOW_MS'] ?? (quick ? 3_000 : 10_000)),
+  changePeriodMs: Number(env['BENCH_CHANGE_PERIOD_MS'] ?? 2_000),
+  clientProcs: Number(env['BENCH_CLIENT_PROCS'] ?? 2),
+  redis: env['BENCH_REDIS'] !== '0',
+  profile: env['BENCH_PROFILE'] !== '0',
+  out: env['BENCH_OUT'] ?? fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url)),
+};
+const PAGE_RUNS = 50;
+const DASHBOARD_RUNS = 20;
+const CLIENTS = 50;
+const profileDir = fileURLToPath(new URL('./.profiles/', import.meta.url));
+
+/** The gateway as deployed (production), with nothing that would cap a benchmark: rate limits and budgets off. */
+function gatewayEnv(upstream: string): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    GATEWAY_AUTH: 'none',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    GRAPHIQL: 'false',
+    UPSTREAM_BASE_URL: upstream,
+    RATE_LIMIT_PER_SECOND: '0',
+    MAX_UPSTREAM_CALLS_PER_OPERATION: '1000000',
+    GRAPHQL_MAX_COST: '100000000',
+    GRAPHQL_MAX_TOKENS: '100000',
+    WS_MAX_CONNECTIONS_PER_CLIENT: '1000000',
+    REDIS_URL: '',
+  };
+}
+
+const log = (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+const started = Date.now();
+const out: string[] = [];
+const emit = (text = '') => {
+  out.push(text);
+  process.stdout.write(`${text}\n`);
+};
+const mark = (ok: boolean | undefined) => (ok === undefined ? '–' : ok ? 'met' : '**not met**');
+const targets: Array<{ target: string; measured: string; ok: boolean | undefined }> = [];
+
+// ---------------------------------------------------------------- section 1 and 2
+interface PageRow {
+  page: string;
+  latency: string;
+  distinct: number;
+  gateway: number;
+  off: number | undefined;
+  rest: number;
+}
+
+async function pagesAndOverhead(): Promise<{ pages: PageRow[]; growth: PageRow[]; overhead: Array<{ latencyMs: number; conns: number; direct: LoadResult; gateway: LoadResult }>; requestProfile?: ProfileSummary }> {
+  log('starting the embedded runs API (stepMs 10) and the fixtures');
+  const api = await spawnChild<{ url: string }>('api-child.ts', { label: 'runs API', env: { BENCH_API_STEP_MS: '10' } });
+  let gateway: Child<{ url: string; wsUrl: string }> | undefined;
+  try {
+    const rest = restClient(api.ready.url);
+    const assistants = await createAssistants(rest, ['Ada', 'Grace', 'Katherine']);
+    const maxRuns = Math.max(...P.runsPerPage, PAGE_RUNS);
+    const thread = await threadWithRuns(rest, assistants, maxRuns);
+    const dashboard = await runsInThreads(rest, assistants, Math.max(maxRuns, DASHBOARD_RUNS), isTerminal);
+    const assistantOf = new Map<string, string>();
+    const threadRuns = [...thread.runIds].reverse();
+    threadRuns.forEach((runId, i) => assistantOf.set(runId, assistants[(thread.runIds.length - 1 - i) % assistants.length]!));
+    dashboard.forEach((r, i) => assistantOf.set(r.runId, assistants[i % assistants.length]!));
+    const fx: PageFixtures = { threadId: thread.threadId, threadRuns, dashboardRuns: dashboard, assistants, assistantOf };
+
+    gateway = await spawnChild('gateway-child.ts', { label: 'gateway', env: gatewayEnv(api.ready.url), nodeFlags: ['--expose-gc'] });
+    const bench = new PageBench(api, gateway, fx);
+    // Warm the gateway (compiled schema, first parse of each document).
+    await bench.threadPage('gateway', 10);
+    await bench.dashboard('gateway', 10);
+    await bench.oneRun('gateway');
+
+    const pages: PageRow[] = [];
+    const growth: PageRow[] = [];
+    const measureRow = async (page: string, latency: string, distinct: number, work: (mode: 'gateway' | 'off' | 'rest') => Promise<unknown>, withOff = true): Promise<PageRow> => {
+      await bench.setMode('gateway');
+      const gw = await bench.calls(() => work('gateway'));
+      let off: number | undefined;
+      if (withOff) {
+        await bench.setMode('off');
+        off = (await bench.calls(() => work('off'))).total;
+        await bench.setMode('gateway');
+      }
+      const restCalls = await bench.calls(() => work('rest'));
+      return { page, latency, distinct, gateway: gw.total, off, rest: restCalls.total };
+    };
+
+    if (P.sections.has('pages')) {
+      log('section 1: upstream calls per page');
+      for (const latencyMs of [0, 20]) {
+        await api.call('faults', latencyMs ? `* * latency=${latencyMs}` : '');
+        const lat = `${latencyMs} ms`;
+        if (latencyMs === 0) {
+          pages.push(await measureRow(`thread page (${PAGE_RUNS} runs + assistant, steps, last message), 1 client`, lat, bench.distinctThreadPage(PAGE_RUNS), (m) => bench.threadPage(m, PAGE_RUNS)));
+          pages.push(await measureRow(`dashboard (${DASHBOARD_RUNS} runs by nodes(ids:)), 1 client`, lat, bench.distinctDashboard(DASHBOARD_RUNS), (m) => bench.dashboard(m, DASHBOARD_RUNS)));
+        }
+        pages.push(await measureRow(`thread page, ${CLIENTS} clients at once (each with other headers)`, lat, bench.distinctThreadPage(PAGE_RUNS), (m) => bench.threadPage(m, PAGE_RUNS, CLIENTS)));
+        pages.push(await measureRow(`dashboard, ${CLIENTS} clients at once`, lat, bench.distinctDashboard(DASHBOARD_RUNS), (m) => bench.dashboard(m, DASHBOARD_RUNS, CLIENTS)));
+        pages.push(await measureRow(`one run query, ${CLIENTS} clients at once`, lat, 1, (m) => bench.oneRun(m, CLIENTS)));
+      }
+      await api.call('faults', '');
+      log('section 4: calls as runs per page grow');
+      for (const n of P.runsPerPage) {
+        growth.push(await measureRow(`thread page, ${n} runs, 1 client`, '0 ms', bench.distinctThreadPage(n), (m) => bench.threadPage(m, n)));
+        growth.push(await measureRow(`thread page, ${n} runs, ${CLIENTS} clients`, '0 ms', bench.distinctThreadPage(n), (m) => bench.threadPage(m, n, CLIENTS), false));
+        growth.push(await measureRow(`dashboard, ${n} runs, 1 client`, '0 ms', bench.distinctDashboard(n), (m) => bench.dashboard(m, n)));
+      }
+    }
+
+    const overhead: Array<{ latencyMs: number; conns: number; direct: LoadResult; gateway: LoadResult }> = [];
+    let requestProfile: ProfileSummary | undefined;
+    if (P.sections.has('overhead')) {
+      log('section 2: added latency and throughput (autocannon)');
+      await bench.setMode('gateway');
+      const runId = fx.threadRuns[0]!;
+      const direct = directTarget(api.ready.url, fx.threadId, runId);
+      const viaGateway = gatewayTarget(gateway.ready.url, fx.threadId, runId);
+      for (const latencyMs of [0, 20]) {
+        await api.call('faults', latencyMs ? `* * latency=${latencyMs}` : '');
+        for (const conns of [1, CLIENTS]) {
+          const d = await load(api, direct, conns, P.loadSeconds);
+          const g = await load(api, viaGateway, conns, P.loadSeconds);
+          log(`  ${latencyMs} ms upstream, ${conns} connections: direct ${num(d.rps)} req/s p50 ${ms(d.p50)}, gateway ${num(g.rps)} req/s p50 ${ms(g.p50)}, upstream ${g.upstream}`);
+          overhead.push({ latencyMs, conns, direct: d, gateway: g });
+        }
+      }
+      await api.call('faults', '');
+      if (P.profile) {
+        log('profiling the gateway under load (0 ms upstream, 50 connections)');
+        mkdirSync(profileDir, { recursive: true });
+        const path = `${profileDir}request.cpuprofile`;
+        await gateway.call('profileStart');
+        await load(api, viaGateway, CLIENTS, Math.min(P.loadSeconds, 4), 0);
+        await gateway.call('profileStop', path);
+        requestProfile = summarizeProfile(path);
+      }
+    }
+    return { pages, growth, overhead, ...(requestProfile ? { requestProfile } : {}) };
+  } finally {
+    await gateway?.stop();
+    await api.stop();
+  }
+}
+
+// ---------------------------------------------------------------- section 3
+async function liveFanout(): Promise<{ results: FanoutResult[]; eventProfile?: ProfileSummary; note: string }> {
+  log('starting the embedded runs API (stepMs 400) with runs parked in requires_action');
+  const api = await spawnChild<{ url: string }>('api-child.ts', { label: 'runs API (live)', env: { BENCH_API_STEP_MS: '400' } });
+  let redis: TestRedis | undefined;
+  const results: FanoutResult[] = [];
+  let eventProfile: ProfileSummary | undefined;
+  try {
+    const rest = restClient(api.ready.url);
+    const [assistant] = await createAssistants(rest, ['Forecaster'], [
+      { type: 'function', function: { name: 'get_weather', description: 'Weather in a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } },
+    ]);
+    const runs: ParkedRun[] = await runsInThreads(rest, [assistant!], P.runs, (status) => status === 'requires_action');
+    const seqs = new Map<string, number>();
+    const base = gatewayEnv(api.ready.url);
+    const largest = Math.max(...P.subscribers);
+    for (const subscribers of P.subscribers) {
+      log(`section 3: ${num(subscribers)} subscribers, one gateway`);
+      const profilePath = P.profile && subscribers === largest ? `${profileDir}events.cpuprofile` : undefined;
+      if (profilePath) mkdirSync(profileDir, { recursive: true });
+      const result = await fanout(api, runs, seqs, {
+        subscribers,
+        instances: 1,
+        changePeriodMs: P.changePeriodMs,
+        windowMs: P.windowMs,
+        clientProcs: P.clientProcs,
+        gatewayEnv: base,
+        profilePath,
+      });
+      logFanout(result);
+      results.push(result);
+      if (profilePath) eventProfile = summarizeProfile(profilePath);
+    }
+    if (P.redis && redisAvailable) {
+      redis = await startRedis();
+      for (const subscribers of P.redisSubscribers) {
+        log(`section 3: ${num(subscribers)} subscribers, two gateways on Redis`);
+        const result = await fanout(api, runs, seqs, {
+          subscribers,
+          instances: 2,
+          redisUrl: redis.url,
+          changePeriodMs: P.changePeriodMs,
+          windowMs: P.windowMs,
+          clientProcs: P.clientProcs,
+          gatewayEnv: base,
+        });
+        logFanout(result);
+        results.push(result);
+      }
+    } else if (P.redis) log('redis-server is not installed: the two-instance runs are skipped (apt-get install -y redis-server)');
+    const note =
+      `${P.runs} runs parked in requires_action on the embedded API (stepMs 400: it asks for a poll every 200 ms); each run's metadata changes every ` +
+      `${P.changePeriodMs} ms, staggered over the runs (${num((P.runs * 1000) / P.changePeriodMs)} changes/s). One WebSocket per subscriber ` +
+      `(as one browser tab each), over ${P.clientProcs} client processes; subscribers spread evenly over the runs (and over both instances on Redis). ` +
+      `Window ${P.windowMs / 1000} s per row.`;
+    return { results, ...(eventProfile ? { eventProfile } : {}), note };
+  } finally {
+    await redis?.stop();
+    await api.stop();
+  }
+}
+
+function logFanout(r: FanoutResult): void {
+  log(
+    `  ${num(r.subscribers)} subs × ${r.instances}: subscribed ${r.subscribed} in ${ms(r.connectMs, 0)}, upstream ${num(r.upstreamPerSec, 1)}/s, ` +
+      `delivered ${r.delivered}/${r.expected}, p50 ${ms(r.latencyP50)} p99 ${ms(r.latencyP99)}, heap ${kib(r.heapPerSub)}/sub rss ${kib(r.rssPerSub)}/sub, cpu ${pct(r.gatewayCpu)}, errors ${r.errors}`,
+  );
+  if (r.errorSamples.length) log(`  errors: ${r.errorSamples.join(' / ')}`);
+}
+
+// ---------------------------------------------------------------- report
+const loadAtStart = loadavg();
+
+function gitState(): string {
+  try {
+    const cwd = fileURLToPath(new URL('..', import.meta.url));
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd, encoding: 'utf8' }).trim() !== '';
+    return `${commit}${dirty ? ' (with uncommitted changes in src/)' : ''}`;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function machine(): string[] {
+  const cpu = cpus();
+  const load = (l: number[]) => l.map((v) => v.toFixed(2)).join(' / ');
+  const busy = loadAtStart[0]! > 0.5 * cpu.length;
+  return [
+    `- CPU: ${cpu[0]?.model ?? 'unknown'}, ${cpu.length} cores`,
+    `- Memory: ${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    `- Node ${process.version}, ${process.platform} ${release()}`,
+    `- Open files: ${openFileLimit()} (children raised with prlimit when more are needed)`,
+    `- Date: ${new Date().toISOString()}; code: commit ${gitState()}`,
+    `- Load average (1/5/15 min) at start: ${load(loadAtStart)}; at the end: ${load(loadavg())}${busy ? ' — **other work was running on this machine: absolute figures are lower than on an idle one, ratios less so**' : ''}`,
+  ];
+}
+
+function profileLines(title: string, p: ProfileSummary): void {
+  emit(`**${title}** (${(p.totalMs / 1000).toFixed(1)} s sampled, busy ${pct(p.busyShare)}; shares of busy time)`);
+  emit();
+  emit(table(['package or file', 'self'], p.byPackage.slice(0, 12).map((r) => [r.name, pct(r.share)])));
+  emit();
+  emit(table(['function (self time)', 'self'], p.bySelf.slice(0, 12).map((r) => [`\`${r.name}\``, pct(r.share)])));
+  emit();
+  emit(table(['function (inclusive)', 'incl.'], p.byInclusive.filter((r) => r.share >= 0.03).slice(0, 24).map((r) => [`\`${r.name}\``, pct(r.share)])));
+  emit();
+}
+
+async function main(): Promise<void> {
+  log(`settings: ${JSON.stringify({ ...P, sections: [...P.sections] })}`);
+  if (loadAtStart[0]! > 0.5 * cpus().length) log(`the machine is busy (load ${loadAtStart[0]!.toFixed(2)} on ${cpus().length} cores): figures will be lower than on an idle machine`);
+  const first = P.sections.has('pages') || P.sections.has('overhead') ? await pagesAndOverhead() : undefined;
+  const live = P.sections.has('fanout') ? await liveFanout() : undefined;
+
+  emit('# Benchmarks');
+  emit();
+  emit('Written by `npm run bench` (bench/index.ts); do not edit by hand. Everything ran on 127.0.0.1 of one machine: the embedded runs API, ');
+  emit('each gateway instance and the load generators in processes of their own (the gateway run as deployed: `NODE_ENV=production`, rate limits off).');
+  emit();
+  emit(...([] as string[]));
+  for (const line of machine()) emit(line);
+  emit(`- Settings: ${quick ? 'BENCH_QUICK=1 (smoke run, short windows)' : 'full run'}; load ${P.loadSeconds} s per measurement after 1 s of warm-up; fan-out window ${P.windowMs / 1000} s`);
+  emit();
+
+  if (first && first.pages.length) {
+    emit('## 1. Upstream calls per page');
+    emit();
+    emit('Counted by the embedded API (every request it answered while the page loaded). "distinct" is the number of different upstream');
+    emit('resources the page needs (the target). REST client: `fetch` against the API as a hand-written frontend would (each run\'s assistant');
+    emit('fetched once per page load, steps and last message per run, all in parallel). Clients send different headers (user agent, cookies, request ids).');
+    emit();
+    const rows = first.pages.map((r) => [r.page, r.latency, String(r.distinct), String(r.gateway), r.off === undefined ? '–' : String(r.off), String(r.rest), mark(r.gateway <= r.distinct)]);
+    emit(table(['page', 'upstream latency', 'distinct', 'gateway', 'gateway, loaders + dedupe off', 'REST client', 'gateway = distinct'], rows));
+    emit();
+    const pageOk = first.pages.every((r) => r.gateway <= r.distinct) && first.growth.every((r) => r.gateway <= r.distinct);
+    const worst = [...first.pages, ...first.growth].filter((r) => r.gateway > r.distinct).map((r) => `${r.page} @${r.latency}: ${r.gateway} for ${r.distinct}`);
+    targets.push({
+      target: 'Upstream calls = distinct resources, 1 and 50 clients, any headers',
+      measured: pageOk ? 'every page, 1 and 50 clients, 0 and 20 ms' : `exceeded: ${worst.slice(0, 4).join('; ')}`,
+      ok: pageOk,
+    });
+  }
+
+  if (first && first.overhead.length) {
+    emit('## 2. Added latency and throughput: `run` query vs direct GET');
+    emit();
+    emit('autocannon in the benchmark process; latencies per response (sub-millisecond). 1 connection shows the latency the gateway adds;');
+    emit(`${CLIENTS} connections all asking for the same run show throughput. "upstream calls" are the GETs the API answered during the gateway's run.`);
+    emit();
+    const rows = first.overhead.map(({ latencyMs, conns, direct: d, gateway: g }) => [
+      `${latencyMs} ms`,
+      String(conns),
+      `${ms(d.p50)} / ${ms(d.p99)}`,
+      `${ms(g.p50)} / ${ms(g.p99)}`,
+      `${ms(g.p50 - d.p50)} / ${ms(g.p99 - d.p99)}`,
+      num(d.rps),
+      num(g.rps),
+      ratio(g.rps / d.rps),
+      `${num(g.upstream)} (${num(g.requests / Math.max(g.upstream, 1), 1)} req per call)`,
+      String(d.errors + g.errors),
+    ]);
+    emit(table(['upstream latency', 'connections', 'direct p50 / p99', 'gateway p50 / p99', 'added p50 / p99', 'direct req/s', 'gateway req/s', 'gateway / direct', 'upstream calls', 'errors'], rows));
+    emit();
+    const at = (l: number, c: number) => first.overhead.find((o) => o.latencyMs === l && o.conns === c);
+    const zero1 = at(0, 1);
+    const zeroN = at(0, CLIENTS);
+    const twentyN = at(20, CLIENTS);
+    if (zero1) {
+      const added = zero1.gateway.p50 - zero1.direct.p50;
+      targets.push({ target: '0 ms upstream: gateway adds < 2 ms at p50', measured: `${ms(added)} (1 connection)`, ok: added < 2 });
+    }
+    if (zeroN) {
+      const r = zeroN.gateway.rps / zeroN.direct.rps;
+      targets.push({ target: '0 ms upstream: ≥ 0.2× direct req/s', measured: `${ratio(r)} (${num(zeroN.gateway.rps)} vs ${num(zeroN.direct.rps)}, ${CLIENTS} connections)`, ok: r >= 0.2 });
+    }
+    if (twentyN) {
+      const r = twentyN.gateway.rps / twentyN.direct.rps;
+      targets.push({ target: `20 ms upstream, ${CLIENTS} connections: within 5% of direct req/s`, measured: `${ratio(r)} (${num(twentyN.gateway.rps)} vs ${num(twentyN.direct.rps)})`, ok: r >= 0.95 });
+      // At most one call in flight for one URL: no more calls than 20 ms waves in the window.
+      const waves = (P.loadSeconds * 1000) / 20;
+      const calls = twentyN.gateway.upstream;
+      targets.push({
+        target: '20 ms upstream: ≤ 1 upstream call per wave of identical requests',
+        measured: `${num(calls)} calls for ${num(twentyN.gateway.requests)} requests in ${P.loadSeconds} s (≤ ${num(waves)} waves of 20 ms; ${num(twentyN.gateway.requests / Math.max(calls, 1), 1)} requests per call)`,
+        ok: calls <= waves * 1.05,
+      });
+    }
+  }
+
+  if (live && live.results.length) {
+    emit('## 3. Live fan-out: graphql-ws subscribers on `runUpdated`');
+    emit();
+    emit(live.note);
+    emit('Delivery latency: from the poll answer that carried a state (stamped in the gateway process) to its receipt in the client process, on the');
+    emit('machine-wide monotonic clock. "publish → client" leaves out recording the state (a Redis round trip with two instances). Memory: heap and');
+    emit('RSS of the gateway process(es) after a full GC, with the subscribers connected minus before, per subscriber. CPU: share of one core.');
+    emit();
+    const rows = live.results.map((r) => [
+      num(r.subscribers),
+      r.instances === 1 ? '1' : '2 (Redis)',
+      `${num(r.subscribed)} in ${(r.connectMs / 1000).toFixed(1)} s`,
+      num(r.upstreamPerSec, 1),
+      `${num(r.delivered)} / ${num(r.expected)}`,
+      `${ms(r.latencyP50, 1)} / ${ms(r.latencyP99, 1)}`,
+      `${ms(r.publishP50, 1)} / ${ms(r.publishP99, 1)}`,
+      ms(r.latencyMax, 0),
+      kib(r.heapPerSub),
+      kib(r.rssPerSub),
+      pct(r.gatewayCpu),
+      ms(r.loopDelayP99, 1),
+      String(r.errors),
+    ]);
+    emit(
+      table(
+        ['subscribers', 'instances', 'subscribed', 'upstream GET run/s', 'delivered / expected', 'delivery p50 / p99', 'publish → client p50 / p99', 'max', 'heap / sub', 'RSS / sub', 'gateway CPU', 'loop delay p99', 'errors'],
+        rows,
+      ),
+    );
+    emit();
+    const single = live.results.filter((r) => r.instances === 1);
+    const smallest = single.reduce<FanoutResult | undefined>((a, r) => (!a || r.subscribers < a.subscribers ? r : a), undefined);
+    const biggest = single.reduce<FanoutResult | undefined>((a, r) => (!a || r.subscribers > a.subscribers ? r : a), undefined);
+    if (smallest && biggest && biggest !== smallest) {
+      targets.push({
+        target: `${num(biggest.subscribers)} subscribers: upstream calls ≤ those with ${num(smallest.subscribers)}`,
+        measured: `${num(biggest.upstreamPerSec, 1)}/s vs ${num(smallest.upstreamPerSec, 1)}/s`,
+        ok: biggest.upstreamPerSec <= smallest.upstreamPerSec * 1.05,
+      });
+    }
+    if (biggest) {
+      targets.push({ target: `${num(biggest.subscribers)} subscribers: delivery p99 < 250 ms`, measured: `${ms(biggest.latencyP99, 1)} (all delivered: ${biggest.delivered >= biggest.expected ? 'yes' : `no, ${biggest.delivered}/${biggest.expected}`})`, ok: biggest.latencyP99 < 250 && biggest.delivered >= biggest.expected });
+      targets.push({ target: `${num(biggest.subscribers)} subscribers: < 20 KB gateway memory per subscriber`, measured: `RSS ${kib(biggest.rssPerSub)}, heap ${kib(biggest.heapPerSub)}`, ok: biggest.rssPerSub < 20_000 && biggest.heapPerSub < 20_000 });
+    }
+    const clustered = live.results.filter((r) => r.instances === 2);
+    const clusterBig = clustered.reduce<FanoutResult | undefined>((a, r) => (!a || r.subscribers > a.subscribers ? r : a), undefined);
+    if (clusterBig) {
+      const same = single.find((r) => r.subscribers === clusterBig.subscribers);
+      targets.push({
+        target: `two instances on Redis, ${num(clusterBig.subscribers)} subscribers: one poller per run, p99 < 250 ms`,
+        measured: `${num(clusterBig.upstreamPerSec, 1)} GET/s${same ? ` (one instance: ${num(same.upstreamPerSec, 1)})` : ''}, p99 ${ms(clusterBig.latencyP99, 1)}`,
+        ok: (!same || clusterBig.upstreamPerSec <= same.upstreamPerSec * 1.05) && clusterBig.latencyP99 < 250,
+      });
+    }
+  }
+
+  if (first && first.growth.length) {
+    emit('## 4. How the figures grow');
+    emit();
+    emit('Runs per page (0 ms upstream):');
+    emit();
+    emit(table(['page', 'distinct', 'gateway', 'gateway, loaders + dedupe off', 'REST client'], first.growth.map((r) => [r.page, String(r.distinct), String(r.gateway), r.off === undefined ? '–' : String(r.off), String(r.rest)])));
+    emit();
+  }
+  if (live && live.results.length) {
+    emit('Subscribers (see section 3 for every column):');
+    emit();
+    emit(
+      table(
+        ['subscribers', 'instances', 'upstream GET run/s', 'delivery p99', 'RSS / sub', 'gateway CPU', 'subscribe: first event p50 / p99'],
+        live.results.map((r) => [num(r.subscribers), String(r.instances), num(r.upstreamPerSec, 1), ms(r.latencyP99, 1), kib(r.rssPerSub), pct(r.gatewayCpu), `${ms(r.firstEventP50, 1)} / ${ms(r.firstEventP99, 1)}`]),
+      ),
+    );
+    emit();
+  }
+
+  if (targets.length) {
+    emit('## Targets (issue 10)');
+    emit();
+    emit(table(['target', 'measured', ''], targets.map((t) => [t.target, t.measured, mark(t.ok)])));
+    emit();
+  }
+
+  if (first?.requestProfile || live?.eventProfile) {
+    emit('## Profiles');
+    emit();
+    emit('CPU profiles of the gateway process (V8 sampling profiler over the inspector, 200 µs), taken in extra windows so they do not');
+    emit('disturb the figures above; the .cpuprofile files are in bench/.profiles/ (open them in Chrome DevTools).');
+    emit();
+    if (first?.requestProfile) profileLines(`Per request: \`run\` query, ${CLIENTS} connections, 0 ms upstream`, first.requestProfile);
+    if (live?.eventProfile) profileLines(`Per event: fan-out to ${num(Math.max(...P.subscribers))} subscribers`, live.eventProfile);
+  }
+  emit(`_Bench time: ${((Date.now() - started) / 1000).toFixed(0)} s._`);
+  writeFileSync(P.out, `${out.join('\n')}\n`);
+  log(`wrote ${P.out}`);
+}
+
+await main();
+process.exit(0);
