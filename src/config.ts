@@ -411,3 +411,14 @@ function securityConfig(e: Env): SecurityConfig {
     wsMaxConnectionsPerClient: e.WS_MAX_CONNECTIONS_PER_CLIENT,
   };
 }
+
+/** For entry points: the config, or the bad settings on stderr and exit code 1 before anything starts. */
+export function loadConfigOrExit(env: Record<string, string | undefined> = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
+}

@@ -1,18 +1,9 @@
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { loadConfigOrExit } from './config.js';
 import { DEMO_IDS, startRunsApi, type RunsApi } from './runs-api/index.js';
 import { createGateway } from './server/app.js';
 
 async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(1);
-    }
-    throw error;
-  }
+  let config = loadConfigOrExit();
 
   let runsApi: RunsApi | undefined;
   if (config.embeddedRunsApi) {

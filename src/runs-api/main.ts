@@ -1,18 +1,9 @@
-import { ConfigError, loadConfig } from '../config.js';
+import { loadConfigOrExit } from '../config.js';
 import { DEMO_IDS, FaultRuleError, startRunsApi } from './index.js';
 
 /** `npm run runs-api`: the embedded runs API on its own, for frontend work and manual testing. */
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit();
   const settings = config.runsApi;
   let api;
   try {
