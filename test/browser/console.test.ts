@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import type { Stack } from '../helpers/stack.js';
 import { CHROMIUM_MISSING, chromiumPath, foreignHosts, openBrowser, startBrowserStack, type BrowserSession } from './browser.js';
 
-const WAIT = { timeout: 15_000 };
+const WAIT = { timeout: 30_000 };
 
 declare global {
   interface Window {
@@ -28,7 +28,7 @@ async function recordStatuses(page: Page): Promise<void> {
 }
 const statusesOf = (page: Page, runId: string) => page.evaluate((id) => window.statusLog?.[id] ?? [], runId);
 
-describe.skipIf(!chromiumPath)(`run console in chromium${chromiumPath ? '' : ` (skipped: ${CHROMIUM_MISSING})`}`, () => {
+describe.skipIf(!chromiumPath)(`run console in chromium${chromiumPath ? '' : ` (skipped: ${CHROMIUM_MISSING})`}`, { timeout: 120_000 }, () => {
   const cleanup: Array<() => Promise<void>> = [];
   afterEach(async () => {
     while (cleanup.length > 0) await cleanup.pop()!();
