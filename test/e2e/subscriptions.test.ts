@@ -30,7 +30,8 @@ describe('subscriptions over graphql-ws', () => {
   });
 
   it('100 subscribers on one run get every status in order, then complete, for the upstream calls of one', async () => {
-    const stack = await liveStack();
+    // 300 ms phases: time for 100 clients to connect while the run is still queued, even on a busy machine.
+    const stack = await liveStack({}, 300);
     cleanup.push(() => stack.close());
     const assistant = await createAssistant(stack.api, { name: 'Helper' });
 
