@@ -16,7 +16,8 @@ import { http, jsonHeaders, postJson } from './helpers.js';
  * characters, or the masked form the upstream's 401 echoes.
  */
 
-const CANARY = `sk-canary${randomBytes(12).toString('hex')}`;
+// A tail no log line has by chance (4 hex digits would turn up in request ids and ports).
+const CANARY = `sk-canary${randomBytes(12).toString('hex')}QzXw`;
 const fragments = [CANARY, CANARY.slice(0, 8), CANARY.slice(-4), CANARY.slice(3, 15), `${CANARY.slice(0, 3)}***`, `***${CANARY.slice(-4)}`];
 
 interface Captured {

@@ -121,6 +121,7 @@ describe('WebSocket abuse', () => {
   it('26: a foreign Origin is refused at the upgrade; listed and same origins are not', async () => {
     const s = await stack({ CORS_ORIGINS: 'https://app.example' });
     const refused = new WebSocket(s.gateway.wsUrl, PROTOCOL, { origin: 'https://evil.example' });
+    refused.on('error', () => undefined);
     const [, response] = (await once(refused, 'unexpected-response')) as [unknown, { statusCode: number }];
     expect(response.statusCode).toBe(403);
     refused.terminate();
