@@ -115,7 +115,8 @@ describe('WebSocket abuse', () => {
     const expiring = await acked(jwt, { authorization: `Bearer ${token}` });
     const started = Date.now();
     expect((await expiring.closed).code).toBe(4403);
-    expect(Date.now() - started).toBeLessThan(3_000);
+    // Closed because the token expired (2 s), not at some later point: a wide bound, for a busy machine.
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('26: a foreign Origin is refused at the upgrade; listed and same origins are not', async () => {
