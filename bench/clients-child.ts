@@ -91,12 +91,14 @@ function open(target: Target): Promise<void> {
 serve(
   {
     /** Opens one subscriber per target, at most `parallel` handshakes at a time; resolves when all have their first event or failed. */
-    async connect(args: { targets: Target[]; parallel: number }) {
+    async connect(args: { targets: Target[]; parallel: number; deadlineMs: number }) {
       const started = now();
       const queue = [...args.targets];
+      // Bounded in time: past the deadline no new subscriber is opened (the report shows how many were).
+      const next = () => (now() - started < args.deadlineMs ? queue.shift() : undefined);
       await Promise.all(
         Array.from({ length: Math.min(args.parallel, queue.length) }, async () => {
-          for (let target = queue.shift(); target; target = queue.shift()) await open(target);
+          for (let target = next(); target; target = next()) await open(target);
         }),
       );
       return { ms: now() - started, initial, errors, open: sockets.size };

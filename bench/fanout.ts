@@ -17,7 +17,11 @@ export interface FanoutParams {
   changePeriodMs: number;
   windowMs: number;
   clientProcs: number;
+  /** No new subscriber is opened after this long. */
+  connectDeadlineMs: number;
   gatewayEnv: Record<string, string>;
+  /** Heap census of the (first) gateway before and after subscribing: what a subscriber costs, by constructor. */
+  census?: boolean;
   /** Write a CPU profile of the (first) gateway during an extra window. */
   profilePath?: string | undefined;
 }
@@ -47,11 +51,19 @@ export interface FanoutResult {
   rssPerSub: number;
   /** Summed over the instances, as a share of one core. */
   gatewayCpu: number;
+  /** Gateway CPU in the window (polls included) per delivered event, µs. */
+  cpuUsPerDelivery: number;
+  /** Gateway CPU while the subscribers connected, per subscriber, ms. */
+  subscribeCpuMs: number;
+  /** Runs polled by the instances together (one per run is the design). */
+  pollers: number;
   gatewayElu: number;
   loopDelayP99: number;
   apiCpu: number;
   errors: number;
   errorSamples: string[];
+  /** Per subscriber on the first instance: what the heap gained, by constructor. */
+  census?: Array<{ name: string; count: number; bytes: number }> | undefined;
 }
 
 export interface ParkedRun {
@@ -108,6 +120,7 @@ export async function fanout(api: Child<{ url: string }>, runs: readonly ParkedR
     // The gateways warm up (schema, first subscription) before the memory baseline.
     await warmUp(gateways, runs[0]!);
     const before = await Promise.all(gateways.map((g) => g.call<{ heapUsed: number; rss: number }>('memory')));
+    const censusBefore = p.census ? await gateways[0]!.call<Record<string, [number, number]>>('census', null, 300_000) : undefined;
 
     // Subscriber g watches run g % runs on instance (g + floor(g / runs)) % instances: every run has watchers on every instance.
     const targets = Array.from({ length: p.subscribers }, (_, g) => {
@@ -117,16 +130,31 @@ export async function fanout(api: Child<{ url: string }>, runs: readonly ParkedR
     });
     const subscribersOf = new Map<string, number>();
     for (const t of targets) subscribersOf.set(t.runId, (subscribersOf.get(t.runId) ?? 0) + 1);
+    await Promise.all(gateways.map((g) => g.call('statsStart')));
+    if (p.profilePath) await gateways[0]!.call('profileStart');
     const started = now();
     const connected = await Promise.all(
-      clients.map((c, i) => c.call<{ initial: number; errors: number; open: number }>('connect', { targets: targets.filter((_, g) => g % clients.length === i), parallel: 100 }, 600_000)),
+      clients.map((c, i) => c.call<{ initial: number; errors: number; open: number }>('connect', { targets: targets.filter((_, g) => g % clients.length === i), parallel: 100, deadlineMs: p.connectDeadlineMs }, p.connectDeadlineMs + 120_000)),
     );
     const connectMs = now() - started;
+    if (p.profilePath) await gateways[0]!.call('profileStop', p.profilePath.replace(/\.cpuprofile$/, '-subscribe.cpuprofile'));
+    const connectStats = await Promise.all(gateways.map((g) => g.call<{ cpu: number }>('stats')));
+    const subscribeCpuMs = (connectStats.reduce((a, st) => a + st.cpu, 0) * connectMs) / Math.max(p.subscribers, 1);
     const subscribed = connected.reduce((a, c) => a + c.initial, 0);
     const firstEvents = (await Promise.all(clients.map((c) => c.call<number[]>('firstEvents')))).flat();
 
     await sleep(500);
     const after = await Promise.all(gateways.map((g) => g.call<{ heapUsed: number; rss: number }>('memory')));
+    let census: FanoutResult['census'];
+    if (censusBefore) {
+      const censusAfter = await gateways[0]!.call<Record<string, [number, number]>>('census', null, 300_000);
+      const onFirst = targets.filter((t) => t.url === gateways[0]!.ready.wsUrl).length || 1;
+      census = Object.entries(censusAfter)
+        .map(([name, [count, bytes]]) => ({ name, count: (count - (censusBefore[name]?.[0] ?? 0)) / onFirst, bytes: (bytes - (censusBefore[name]?.[1] ?? 0)) / onFirst }))
+        .filter((e) => e.bytes > 0)
+        .sort((a, b) => b.bytes - a.bytes)
+        .slice(0, 25);
+    }
 
     // The measured window.
     const driver = drive(rest, runs, p.changePeriodMs, seqs);
@@ -136,6 +164,7 @@ export async function fanout(api: Child<{ url: string }>, runs: readonly ParkedR
     const windowStart = now();
     await sleep(p.windowMs);
     const windowEnd = now();
+    const pollers = (await Promise.all(gateways.map((g) => g.call<{ pollers: number }>('live')))).reduce((a, l) => a + l.pollers, 0);
     const [stats, apiCpu, counts] = await Promise.all([
       Promise.all(gateways.map((g) => g.call<{ cpu: number; elu: number; loopDelayP99Ms: number }>('stats'))),
       api.call<number>('cpu'),
@@ -215,11 +244,15 @@ export async function fanout(api: Child<{ url: string }>, runs: readonly ParkedR
       heapPerSub: heap / p.subscribers,
       rssPerSub: rss / p.subscribers,
       gatewayCpu: stats.reduce((a, s) => a + s.cpu, 0),
+      cpuUsPerDelivery: (stats.reduce((a, s) => a + s.cpu, 0) * (windowEnd - windowStart) * 1000) / Math.max(delivered, 1),
+      subscribeCpuMs,
+      pollers,
       gatewayElu: Math.max(...stats.map((s) => s.elu)),
       loopDelayP99: Math.max(...stats.map((s) => s.loopDelayP99Ms)),
       apiCpu,
       errors: collected.reduce((a, c) => a + c.errors, 0) + connected.reduce((a, c) => a + c.errors, 0),
       errorSamples: collected.flatMap((c) => c.errorSamples).slice(0, 3),
+      census,
     };
   } finally {
     await Promise.all(clients.map(async (c) => {

@@ -7,6 +7,7 @@
  * subscribers. The key of a state is `runId|metadata.seq`, the field the benchmark changes.
  */
 import { writeFileSync } from 'node:fs';
+import { getHeapSnapshot } from 'node:v8';
 import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { loadConfig } from '../src/config.js';
@@ -111,6 +112,30 @@ serve(
     },
     live() {
       return { pollers: gateway.services.live.runs.polling, observed: gateway.services.live.runs.size };
+    },
+    /** Live heap by constructor (objects, closures) or kind (strings, arrays…) after a full GC: count and bytes. */
+    async census() {
+      gc();
+      const chunks: Buffer[] = [];
+      for await (const chunk of getHeapSnapshot()) chunks.push(chunk as Buffer);
+      const snapshot = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
+        nodes: number[];
+        strings: string[];
+      };
+      const fields = snapshot.snapshot.meta.node_fields;
+      const types = snapshot.snapshot.meta.node_types[0];
+      const width = fields.length;
+      const [typeAt, nameAt, sizeAt] = [fields.indexOf('type'), fields.indexOf('name'), fields.indexOf('self_size')];
+      const census: Record<string, [number, number]> = {};
+      for (let i = 0; i < snapshot.nodes.length; i += width) {
+        const type = types[snapshot.nodes[i + typeAt]!]!;
+        const name = type === 'object' || type === 'closure' ? `${type === 'closure' ? 'ƒ ' : ''}${snapshot.strings[snapshot.nodes[i + nameAt]!]}` : `(${type})`;
+        const entry = (census[name] ??= [0, 0]);
+        entry[0] += 1;
+        entry[1] += snapshot.nodes[i + sizeAt]!;
+      }
+      return census;
     },
     async profileStart() {
       profiler = new Session();

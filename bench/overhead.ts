@@ -16,6 +16,8 @@ export interface LoadResult {
   errors: number;
   /** Upstream requests the embedded API answered during the run. */
   upstream: number;
+  /** CPU time of the server process (gateway, or the API for a direct GET) per request, in ms: unlike req/s, not lowered by other work on the machine. */
+  cpuMsPerRequest: number;
 }
 
 export interface LoadTarget {
@@ -39,15 +41,20 @@ export function gatewayTarget(gatewayUrl: string, threadId: string, runId: strin
 }
 
 /** autocannon for `seconds` (after a warm-up of its own), counting what reached the upstream meanwhile. */
-export async function load(api: Child, target: LoadTarget, connections: number, seconds: number, warmupSeconds = 1): Promise<LoadResult> {
+export async function load(api: Child, target: LoadTarget, connections: number, seconds: number, warmupSeconds = 1, server?: Child): Promise<LoadResult> {
   if (warmupSeconds > 0) await cannon(target, connections, warmupSeconds);
   await api.call('reset');
+  // The server's CPU over the run: the gateway's (statsStart/stats) or the API's own (cpuStart/cpu).
+  await (server ? server.call('statsStart') : api.call('cpuStart'));
+  const started = process.hrtime.bigint();
   const result = await cannon(target, connections, seconds);
+  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+  const share = server ? (await server.call<{ cpu: number }>('stats')).cpu : await api.call<number>('cpu');
   const counts = await api.call<Record<string, number>>('counts');
-  return { ...result, upstream: Object.values(counts).reduce((a, b) => a + b, 0) };
+  return { ...result, upstream: Object.values(counts).reduce((a, b) => a + b, 0), cpuMsPerRequest: (share * wallMs) / Math.max(result.requests, 1) };
 }
 
-function cannon(target: LoadTarget, connections: number, seconds: number): Promise<Omit<LoadResult, 'upstream'>> {
+function cannon(target: LoadTarget, connections: number, seconds: number): Promise<Omit<LoadResult, 'upstream' | 'cpuMsPerRequest'>> {
   const latencies: number[] = [];
   return new Promise((resolve, reject) => {
     const instance = autocannon(
