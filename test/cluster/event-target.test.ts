@@ -3,7 +3,7 @@ import { createRedisEventTarget } from '../../src/cluster/event-target.js';
 import { createRedisConnections, type RedisConnections } from '../../src/cluster/redis.js';
 import { createLivePubSub, type LivePubSub, type RunSnapshot } from '../../src/live/pubsub.js';
 import { runKey } from '../../src/live/run-status.js';
-import { wireRun } from '../fixtures/runs.js';
+import { wireRun } from '../helpers/wire-fixtures.js';
 import { redisAvailable, redisSkipReason, startRedis, waitFor, type TestRedis } from '../helpers/redis.js';
 
 const KEY = runKey('thread_fixture00000000000001', 'run_fixture000000000000000001');

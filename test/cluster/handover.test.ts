@@ -3,7 +3,7 @@ import { createCluster, type Cluster } from '../../src/cluster/cluster.js';
 import { LeaseKeeper } from '../../src/cluster/leases.js';
 import { createLivePubSub, type LivePubSub, type RunSnapshot, type RunWire } from '../../src/live/pubsub.js';
 import { isTerminalRunStatus, runKey } from '../../src/live/run-status.js';
-import { wireRun } from '../fixtures/runs.js';
+import { wireRun } from '../helpers/wire-fixtures.js';
 import { redisAvailable, redisSkipReason, startRedis, waitFor, type TestRedis } from '../helpers/redis.js';
 
 /**

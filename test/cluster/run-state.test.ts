@@ -3,7 +3,7 @@ import { createRedisConnections, type RedisConnections } from '../../src/cluster
 import { RunStateStore } from '../../src/cluster/run-state.js';
 import type { RunWire } from '../../src/live/pubsub.js';
 import { runKey } from '../../src/live/run-status.js';
-import { wireRun } from '../fixtures/runs.js';
+import { wireRun } from '../helpers/wire-fixtures.js';
 import { redisAvailable, redisSkipReason, startRedis, waitFor, type TestRedis } from '../helpers/redis.js';
 
 const TTL = 60_000;

@@ -5,7 +5,7 @@ import { redisAvailable, redisSkipReason, startRedis, type TestRedis } from '../
 import { startTestRunsApi } from '../helpers/runs-api.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { sleep, waitUntil } from '../helpers/wait.js';
-import { createAssistant, createRun, createThread } from '../operations/fixtures.js';
+import { createAssistant, createRun, createThread } from '../helpers/fixtures.js';
 
 const RUN_UPDATED = /* GraphQL */ `subscription ($t: ID!, $r: ID!) { runUpdated(threadId: $t, runId: $r) { status } }`;
 type RunEvent = { runUpdated: { status: string } };

@@ -7,7 +7,7 @@ import WebSocket from 'ws';
 import { createWsClient, subscribeWs } from '../helpers/live-clients.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { sleep, waitUntil } from '../helpers/wait.js';
-import { createAssistant, createRun, createThread } from '../operations/fixtures.js';
+import { createAssistant, createRun, createThread } from '../helpers/fixtures.js';
 
 const origin = (stack: Stack) => stack.gateway.url.replace(/\/graphql$/, '');
 

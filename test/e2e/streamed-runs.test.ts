@@ -3,7 +3,7 @@ import { createWsClient, subscribeWs } from '../helpers/live-clients.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { call } from '../helpers/runs-api.js';
 import { waitUntil } from '../helpers/wait.js';
-import { createAssistant, createThread } from '../operations/fixtures.js';
+import { createAssistant, createThread } from '../helpers/fixtures.js';
 
 /** Runs started through the gateway are created with `stream: true` and followed on their event stream. */
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createWsClient, subscribeSse, subscribeWs } from '../helpers/live-clients.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { waitUntil } from '../helpers/wait.js';
-import { callsSince, createAssistant, createRun, createThread, ROUTES } from '../operations/fixtures.js';
+import { callsSince, createAssistant, createRun, createThread, ROUTES } from '../helpers/fixtures.js';
 
 const RUN_UPDATED = /* GraphQL */ `
   subscription ($threadId: ID!, $runId: ID!) {

@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 import { createWsClient, subscribeWs } from '../helpers/live-clients.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { waitUntil } from '../helpers/wait.js';
-import { createAssistant, createRun, createThread } from '../operations/fixtures.js';
+import { createAssistant, createRun, createThread } from '../helpers/fixtures.js';
 
 const PROTOCOL = 'graphql-transport-ws';
 

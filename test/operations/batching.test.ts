@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUpstreamClient } from '../../src/upstream/client.js';
 import { startStack, type Stack } from '../helpers/stack.js';
-import { ROUTES, callsSince, createAssistant, createThread, globalId, settledRun } from './fixtures.js';
+import { ROUTES, callsSince, createAssistant, createThread, globalId, settledRun } from '../helpers/fixtures.js';
 
 /**
  * Upstream call counts for a page of runs and for repeated reads, against the embedded runs API over HTTP,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../helpers/stack.js';
-import { ROUTES, callsSince, createAssistant, createThread, settledRun } from './fixtures.js';
+import { ROUTES, callsSince, createAssistant, createThread, settledRun } from '../helpers/fixtures.js';
 
 /** Every error code of the upstream mapping, produced by fault injection on the embedded runs API over HTTP. */
 

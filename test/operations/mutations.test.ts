@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type GraphQLResponse, type Stack } from '../helpers/stack.js';
-import { callsSince, createAssistant, globalId } from './fixtures.js';
+import { callsSince, createAssistant, globalId } from '../helpers/fixtures.js';
 
 /** Every mutation end to end against the embedded runs API over HTTP, counting what reached the upstream. */
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../helpers/stack.js';
-import { ROUTES, callsSince, createAssistant, createMessage, createThread, listAll, settledRun, submitToolOutputs } from './fixtures.js';
+import { ROUTES, callsSince, createAssistant, createMessage, createThread, listAll, settledRun, submitToolOutputs } from '../helpers/fixtures.js';
 import { waitForRun } from '../helpers/runs-api.js';
 
 interface Page {

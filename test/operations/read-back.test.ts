@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, waitForRun } from '../helpers/runs-api.js';
 import { startStack, type Stack } from '../helpers/stack.js';
-import { cancelRun, createAssistant, createMessage, createRun, createThread, globalId, listAll, settledRun, submitToolOutputs } from './fixtures.js';
+import { cancelRun, createAssistant, createMessage, createRun, createThread, globalId, listAll, settledRun, submitToolOutputs } from '../helpers/fixtures.js';
 
 /** Everything the embedded runs API can produce reads back through the gateway exactly (wire → GraphQL). */
 

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../helpers/stack.js';
-import { createAssistant, createThread, settledRun } from '../operations/fixtures.js';
+import { createAssistant, createThread, settledRun } from '../helpers/fixtures.js';
 import { codes, http, postJson, stillServes, upstreamCalls } from './helpers.js';
 
 /** Checklist B (11–20), plus the upstream-call budget. Limits set to graphql-armor's defaults where the item names them. */

@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from '../../src/config.js';
 import { createWsClient, subscribeWs } from '../helpers/live-clients.js';
 import { call } from '../helpers/runs-api.js';
 import { startStack, type Stack } from '../helpers/stack.js';
-import { ROUTES, createAssistant, createThread as createThreadUpstream, settledRun } from '../operations/fixtures.js';
+import { ROUTES, createAssistant, createThread as createThreadUpstream, settledRun } from '../helpers/fixtures.js';
 import { JWT_AUDIENCE, JWT_ISSUER, KEYS, bearer, codes, jwtKit, postJson, startSecureStack, stillServes, upstreamCalls, type JwtKit } from './helpers.js';
 
 /** Checklist E (44–46, 48, 49) and the issue's tenant rules. */

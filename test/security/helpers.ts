@@ -1,5 +1,5 @@
 import { exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
-import { callsSince } from '../operations/fixtures.js';
+import { callsSince } from '../helpers/fixtures.js';
 import { startStack, type GraphQLResponse, type Stack, type StackOptions } from '../helpers/stack.js';
 
 /** Keys of the api-key stacks: alice and bob are tenants, root is an admin. */

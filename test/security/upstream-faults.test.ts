@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../helpers/stack.js';
-import { ROUTES, createAssistant, createThread, settledRun } from '../operations/fixtures.js';
+import { ROUTES, createAssistant, createThread, settledRun } from '../helpers/fixtures.js';
 import { codes, stillServes, upstreamCalls } from './helpers.js';
 
 /**

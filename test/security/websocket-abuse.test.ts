@@ -5,7 +5,7 @@ import { createWsClient, subscribeWs } from '../helpers/live-clients.js';
 import type { Stack } from '../helpers/stack.js';
 import { startStack } from '../helpers/stack.js';
 import { waitUntil } from '../helpers/wait.js';
-import { createAssistant, createRun, createThread } from '../operations/fixtures.js';
+import { createAssistant, createRun, createThread } from '../helpers/fixtures.js';
 import { JWT_AUDIENCE, JWT_ISSUER, KEYS, jwtKit, startSecureStack, stillServes, upstreamCalls } from './helpers.js';
 
 /** Checklist C (21–31): graphql-ws close codes, no crash, bounded state. */

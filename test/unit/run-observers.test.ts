@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLivePubSub, type RunSnapshot, type RunWire } from '../../src/live/pubsub.js';
 import { RunObservers, type RunSource } from '../../src/live/run-observers.js';
 import { runKey } from '../../src/live/run-status.js';
-import { wireRun } from '../fixtures/runs.js';
+import { wireRun } from '../helpers/wire-fixtures.js';
 
 const THREAD = 'thread_fixture00000000000001';
 const RUN = 'run_fixture000000000000000001';

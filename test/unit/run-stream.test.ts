@@ -3,7 +3,7 @@ import { createLivePubSub, type MessageDeltaEvent, type RunSnapshot } from '../.
 import { RunObservers } from '../../src/live/run-observers.js';
 import { runKey } from '../../src/live/run-status.js';
 import { followRunStream } from '../../src/live/run-stream.js';
-import { wireRun } from '../fixtures/runs.js';
+import { wireRun } from '../helpers/wire-fixtures.js';
 
 const run = wireRun();
 const KEY = runKey(run.thread_id, run.id);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { UpstreamConfig } from '../../src/config.js';
 import { createUpstreamClient } from '../../src/upstream/client.js';
-import { wireRun } from '../fixtures/runs.js';
+import { wireRun } from '../helpers/wire-fixtures.js';
 
 const config: UpstreamConfig = {
   baseUrl: 'http://upstream.test/v1',

@@ -1,5 +1,5 @@
 import type { RunsApi } from '../../src/runs-api/index.js';
-import { call, waitForRun } from '../helpers/runs-api.js';
+import { call, waitForRun } from './runs-api.js';
 
 /** Data set up directly on the embedded runs API (over HTTP), so the gateway is only used for reads. */
 
