@@ -42,38 +42,20 @@ export function createMetrics() {
     registers: [registry],
   });
   let liveStats: () => { pollers: number; observedRuns: number; streams: number; threadPollers: number } = () => ({ pollers: 0, observedRuns: 0, streams: 0, threadPollers: 0 });
-  new Gauge({
-    name: 'gateway_live_pollers',
-    help: 'Runs this instance polls now (with Redis: the runs whose lease it holds).',
-    registers: [registry],
-    collect() {
-      this.set(liveStats().pollers);
-    },
-  });
-  new Gauge({
-    name: 'gateway_live_runs',
-    help: 'Runs observed for subscribers or streams on this instance.',
-    registers: [registry],
-    collect() {
-      this.set(liveStats().observedRuns);
-    },
-  });
-  new Gauge({
-    name: 'gateway_live_thread_pollers',
-    help: 'Threads whose run list this instance watches for threadRunsUpdated.',
-    registers: [registry],
-    collect() {
-      this.set(liveStats().threadPollers);
-    },
-  });
-  new Gauge({
-    name: 'gateway_live_streams',
-    help: 'Upstream run event streams being read now (runs started through this instance).',
-    registers: [registry],
-    collect() {
-      this.set(liveStats().streams);
-    },
-  });
+  type LiveStats = ReturnType<typeof liveStats>;
+  const liveGauge = (name: string, help: string, pick: (stats: LiveStats) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(pick(liveStats()));
+      },
+    });
+  liveGauge('gateway_live_pollers', 'Runs this instance polls now (with Redis: the runs whose lease it holds).', (stats) => stats.pollers);
+  liveGauge('gateway_live_runs', 'Runs observed for subscribers or streams on this instance.', (stats) => stats.observedRuns);
+  liveGauge('gateway_live_thread_pollers', 'Threads whose run list this instance watches for threadRunsUpdated.', (stats) => stats.threadPollers);
+  liveGauge('gateway_live_streams', 'Upstream run event streams being read now (runs started through this instance).', (stats) => stats.streams);
   return {
     registry,
     upstreamRequests,
