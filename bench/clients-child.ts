@@ -109,6 +109,12 @@ serve(
       recording = true;
       return null;
     },
+    /** How many events arrived since `record`. */
+    received() {
+      let n = 0;
+      for (const list of receipts.values()) n += list.length;
+      return n;
+    },
     /** What arrived since `record`, by state key: arrival times. */
     collect() {
       recording = false;

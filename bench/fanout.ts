@@ -47,6 +47,12 @@ export interface FanoutResult {
   publishP99: number;
   /** Poll answer → publish. */
   observeToPublishP99: number;
+  /** Upstream change (the driver's write) → the gateway's poll answer carrying it: the poll interval and how late polls run. */
+  stalenessP50: number;
+  stalenessP99: number;
+  /** Upstream change → client. */
+  endToEndP50: number;
+  endToEndP99: number;
   heapPerSub: number;
   rssPerSub: number;
   /** Summed over the instances, as a share of one core. */
@@ -72,14 +78,18 @@ export interface ParkedRun {
 }
 
 /** Changes run i's metadata every `periodMs`, run i starting i/runs of a period late. Stops by itself at `untilMs`. */
-function drive(rest: RestClient, runs: readonly ParkedRun[], periodMs: number, seqs: Map<string, number>): { stop: () => Promise<void> } {
+function drive(rest: RestClient, runs: readonly ParkedRun[], periodMs: number, seqs: Map<string, number>, changedAt: Map<string, number>): { stop: () => Promise<void> } {
   const timers: NodeJS.Timeout[] = [];
   const inFlight = new Set<Promise<unknown>>();
   runs.forEach((run, i) => {
     const change = () => {
       const seq = (seqs.get(run.runId) ?? 0) + 1;
       seqs.set(run.runId, seq);
-      const p = rest.call('POST', `/threads/${run.threadId}/runs/${run.runId}`, { metadata: { seq: String(seq) } }).catch(() => undefined);
+      const sent = now();
+      const p = rest
+        .call('POST', `/threads/${run.threadId}/runs/${run.runId}`, { metadata: { seq: String(seq) } })
+        .then(() => void changedAt.set(`${run.runId}|${seq}`, sent))
+        .catch(() => undefined);
       inFlight.add(p);
       void p.finally(() => inFlight.delete(p));
     };
@@ -102,6 +112,9 @@ export async function fanout(api: Child<{ url: string }>, runs: readonly ParkedR
   const rest = restClient(api.ready.url);
   const gateways: Array<Child<{ url: string; wsUrl: string }>> = [];
   const clients: Child[] = [];
+  // One key prefix for all instances of this row (they must share leases, states and channels), a new one per row.
+  const redisPrefix = `bench-${process.pid}-${Date.now()}:`;
+  let driver: { stop: () => Promise<void> } | undefined;
   try {
     for (let i = 0; i < p.instances; i++) {
       gateways.push(
@@ -109,7 +122,7 @@ export async function fanout(api: Child<{ url: string }>, runs: readonly ParkedR
           label: `gateway ${i + 1}`,
           nodeFlags: ['--expose-gc', '--max-old-space-size=4096'],
           openFiles: p.subscribers + 4_096,
-          env: { ...p.gatewayEnv, BENCH_OBSERVE: '1', ...(p.redisUrl ? { REDIS_URL: p.redisUrl, REDIS_KEY_PREFIX: `bench-${Date.now()}:` } : {}) },
+          env: { ...p.gatewayEnv, BENCH_OBSERVE: '1', ...(p.redisUrl ? { REDIS_URL: p.redisUrl, REDIS_KEY_PREFIX: redisPrefix } : {}) },
         }),
       );
     }
@@ -157,7 +170,8 @@ export async function fanout(api: Child<{ url: string }>, runs: readonly ParkedR
     }
 
     // The measured window.
-    const driver = drive(rest, runs, p.changePeriodMs, seqs);
+    const changedAt = new Map<string, number>();
+    driver = drive(rest, runs, p.changePeriodMs, seqs, changedAt);
     await sleep(Math.min(1_000, p.changePeriodMs)); // let the driver reach every run once
     await Promise.all(clients.map((c) => c.call('record')));
     await Promise.all([...gateways.map((g) => g.call('statsStart')), api.call('cpuStart'), api.call('reset')]);
@@ -170,19 +184,26 @@ export async function fanout(api: Child<{ url: string }>, runs: readonly ParkedR
       api.call<number>('cpu'),
       api.call<Record<string, number>>('counts', { from: windowStart, to: windowEnd }),
     ]);
-    // What the gateway saw in the window is delivered shortly after it.
-    await sleep(Math.max(1_000, p.changePeriodMs / 2));
+    // No change after the window: what was seen in it is all there is to deliver. Then wait until deliveries
+    // stop arriving (bounded: 15 s), so that late ones count as late, not as lost.
+    await driver.stop();
+    for (let last = -1, waited = 0; waited < 15_000; waited += 500) {
+      await sleep(500);
+      const received = (await Promise.all(clients.map((c) => c.call<number>('received')))).reduce((a, n) => a + n, 0);
+      if (received === last) break;
+      last = received;
+    }
     const observations = await Promise.all(gateways.map((g) => g.call<{ observed: Record<string, number>; published: Record<string, number> }>('observations')));
     const collected = await Promise.all(clients.map((c) => c.call<{ receipts: Record<string, number[]>; errors: number; errorSamples: string[] }>('collect')));
 
-    let profileNote: string | undefined;
     if (p.profilePath) {
+      const again = drive(rest, runs, p.changePeriodMs, seqs, new Map());
+      await sleep(Math.min(p.changePeriodMs, 1_000));
       await gateways[0]!.call('profileStart');
       await sleep(Math.min(p.windowMs, 5_000));
-      profileNote = await gateways[0]!.call<string>('profileStop', p.profilePath);
+      await gateways[0]!.call<string>('profileStop', p.profilePath);
+      await again.stop();
     }
-    await driver.stop();
-    void profileNote;
 
     // First sight of each state over the instances (only the leader of a run polls it).
     const observedAt = new Map<string, number>();
@@ -194,6 +215,8 @@ export async function fanout(api: Child<{ url: string }>, runs: readonly ParkedR
     const latencies: number[] = [];
     const fromPublish: number[] = [];
     const observeToPublish: number[] = [];
+    const endToEnd: number[] = [];
+    const staleness: number[] = [];
     let expected = 0;
     let delivered = 0;
     let changes = 0;
@@ -208,8 +231,11 @@ export async function fanout(api: Child<{ url: string }>, runs: readonly ParkedR
       delivered += times.length;
       const published = publishedAt.get(key);
       if (published !== undefined) observeToPublish.push(published - seen);
+      const changed = changedAt.get(key);
+      if (changed !== undefined) staleness.push(seen - changed);
       for (const t of times) {
         latencies.push(t - seen);
+        if (changed !== undefined) endToEnd.push(t - changed);
         if (published !== undefined) fromPublish.push(t - published);
       }
     }
@@ -241,6 +267,10 @@ export async function fanout(api: Child<{ url: string }>, runs: readonly ParkedR
       publishP50: pub.p50,
       publishP99: pub.p99,
       observeToPublishP99: summary(observeToPublish).p99,
+      stalenessP50: summary(staleness).p50,
+      stalenessP99: summary(staleness).p99,
+      endToEndP50: summary(endToEnd).p50,
+      endToEndP99: summary(endToEnd).p99,
       heapPerSub: heap / p.subscribers,
       rssPerSub: rss / p.subscribers,
       gatewayCpu: stats.reduce((a, s) => a + s.cpu, 0),
@@ -255,6 +285,7 @@ export async function fanout(api: Child<{ url: string }>, runs: readonly ParkedR
       census,
     };
   } finally {
+    await driver?.stop();
     await Promise.all(clients.map(async (c) => {
       await c.call('closeAll').catch(() => undefined);
       await c.stop();

@@ -397,6 +397,8 @@ async function main(): Promise<void> {
     emit('RSS of the gateway process(es) after a full GC, with the subscribers connected minus before, per subscriber. CPU: share of one core');
     emit('in the window (polling included); per delivery: that CPU time over the events delivered; per subscribe: CPU while the subscribers');
     emit('connected, per subscriber. The CPU-time figures do not depend on other load on the machine; latencies and rates do.');
+    emit('"change → poll answer": from the write on the API to the poll answer that carried it (half a poll interval on average when polls run on');
+    emit('time; more when the gateway is too busy to poll on time); "change → client" is the whole path.');
     emit();
     const rows = live.results.map((r) => [
       num(r.subscribers),
@@ -407,6 +409,8 @@ async function main(): Promise<void> {
       `${ms(r.latencyP50, 1)} / ${ms(r.latencyP99, 1)}`,
       `${ms(r.publishP50, 1)} / ${ms(r.publishP99, 1)}`,
       ms(r.latencyMax, 0),
+      `${ms(r.stalenessP50, 0)} / ${ms(r.stalenessP99, 0)}`,
+      `${ms(r.endToEndP50, 0)} / ${ms(r.endToEndP99, 0)}`,
       kib(r.heapPerSub),
       kib(r.rssPerSub),
       pct(r.gatewayCpu),
@@ -417,7 +421,7 @@ async function main(): Promise<void> {
     ]);
     emit(
       table(
-        ['subscribers', 'instances', 'subscribed', 'upstream GET run/s', 'delivered / expected', 'delivery p50 / p99', 'publish → client p50 / p99', 'max', 'heap / sub', 'RSS / sub', 'gateway CPU', 'CPU per delivery', 'CPU per subscribe', 'loop delay p99', 'errors'],
+        ['subscribers', 'instances', 'subscribed', 'upstream GET run/s', 'delivered / expected', 'delivery p50 / p99', 'publish → client p50 / p99', 'max', 'change → poll answer p50 / p99', 'change → client p50 / p99', 'heap / sub', 'RSS / sub', 'gateway CPU', 'CPU per delivery', 'CPU per subscribe', 'loop delay p99', 'errors'],
         rows,
       ),
     );
