@@ -121,6 +121,8 @@ const envSchema = z.object({
   UPSTREAM_MAX_RETRIES: nonNegativeInt.max(10).default(2),
   UPSTREAM_RETRY_AFTER_CAP_MS: nonNegativeInt.default(60_000),
   UPSTREAM_MAX_CONCURRENCY: positiveInt.default(16),
+  UPSTREAM_BREAKER_THRESHOLD: nonNegativeInt.default(50),
+  UPSTREAM_BREAKER_COOLDOWN_MS: positiveInt.default(5_000),
 
   RUNS_API_PORT: port.default(4010),
   RUNS_API_KEY: z.string().min(1).optional(),
@@ -170,6 +172,10 @@ export interface UpstreamConfig {
   maxRetries: number;
   retryAfterCapMs: number;
   maxConcurrency: number;
+  /** Failed attempts in a row (5xx, timeouts, network) that open the circuit; 0 or unset: no breaker. */
+  breakerThreshold?: number;
+  /** How long an open circuit fails fast before one probe is let through. @default 5000 */
+  breakerCooldownMs?: number;
 }
 
 export interface RunsApiConfig {
@@ -326,6 +332,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxRetries: e.UPSTREAM_MAX_RETRIES,
       retryAfterCapMs: e.UPSTREAM_RETRY_AFTER_CAP_MS,
       maxConcurrency: e.UPSTREAM_MAX_CONCURRENCY,
+      breakerThreshold: e.UPSTREAM_BREAKER_THRESHOLD,
+      breakerCooldownMs: e.UPSTREAM_BREAKER_COOLDOWN_MS,
     },
     runsApi: {
       port: e.RUNS_API_PORT,

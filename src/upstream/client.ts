@@ -3,6 +3,7 @@ import type { UpstreamConfig } from '../config.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Schemas, paths } from '../spec/index.js';
 import { UpstreamError, badUserInput, errorFromNetwork, errorFromResponse } from './errors.js';
+import { CircuitBreaker, isUpstreamFailure } from './breaker.js';
 import { parseRetryAfterMs, retryDelayMs, shouldRetry } from './retry.js';
 
 /** A templated path of the spec, e.g. `/threads/{thread_id}/runs/{run_id}`; also the metrics `route` label. */
@@ -118,6 +119,13 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   const dedupe = options.dedupe ?? true;
   const sleep = options.sleep ?? defaultSleep;
   const limit = pLimit(config.maxConcurrency);
+  const breaker = config.breakerThreshold ? new CircuitBreaker({ threshold: config.breakerThreshold, cooldownMs: config.breakerCooldownMs ?? 5_000 }) : undefined;
+  /** Fails fast while the circuit is open: no upstream call. */
+  const circuitOpen = (): UpstreamError =>
+    new UpstreamError('The upstream API is failing; requests are paused for a moment.', 'UPSTREAM_UNAVAILABLE', undefined, {
+      reason: 'circuit_open',
+      retryAfterMs: breaker?.retryInMs() ?? 0,
+    });
   const inFlight = new Map<string, Promise<UpstreamResponse<unknown>>>();
   const secrets = config.apiKey ? [config.apiKey] : [];
 
@@ -199,7 +207,17 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
 
   async function execute(request: UpstreamRequest, url: string): Promise<UpstreamResponse<unknown>> {
     for (let attempt = 1; ; attempt++) {
-      const outcome = await limit(() => attemptOnce(request, url));
+      if (breaker && !breaker.allow()) throw circuitOpen();
+      let outcome: Attempt;
+      try {
+        outcome = await limit(() => attemptOnce(request, url));
+      } catch (error) {
+        breaker?.neutral();
+        throw error;
+      }
+      if (outcome.ok) breaker?.succeeded();
+      else if (isUpstreamFailure(outcome.status)) breaker?.failed();
+      else breaker?.neutral();
       if (outcome.ok) return outcome.response;
       const retryable =
         outcome.error.extensions['reason'] !== 'invalid_response' &&
@@ -235,6 +253,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
 
   async function stream(req: UpstreamRequest): Promise<UpstreamStream> {
     const url = buildUrl(req);
+    if (breaker && !breaker.allow()) throw circuitOpen();
     const labels = { method: req.method, route: req.route };
     const controller = new AbortController();
     // Only the wait for the response head is bounded; the stream itself has the caller's idle timeout.
@@ -253,8 +272,11 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
         if (response.ok) throw errorFromNetwork('invalid_response', requestId);
         throw errorFromResponse({ status: response.status, body: text, requestId, retryAfterMs: parseRetryAfterMs(response.headers), secrets });
       }
+      breaker?.succeeded();
       return { body: response.body, requestId, abort: () => controller.abort() };
     } catch (cause) {
+      if (isUpstreamFailure(status === 'error' ? undefined : Number(status))) breaker?.failed();
+      else breaker?.neutral();
       if (cause instanceof UpstreamError) throw cause;
       throw errorFromNetwork(controller.signal.aborted ? 'timeout' : 'network');
     } finally {
