@@ -53,8 +53,13 @@ export function createEventLoaders(services: GatewayServices, identity: Identity
   return createLoaders(upstream, { enabled: services.loaders ?? true, access: accessPolicy(services, identity) });
 }
 
-export function createContext(services: GatewayServices, identity: Identity = ANONYMOUS): GatewayContext {
-  const upstream = withCallBudget(services.upstream, services.config.security.maxUpstreamCallsPerOperation);
+/**
+ * `clientSignal` aborts when the client goes away: reads made for this operation alone are then cancelled upstream
+ * (a read shared with other clients only when all of them have gone).
+ */
+export function createContext(services: GatewayServices, identity: Identity = ANONYMOUS, clientSignal?: AbortSignal): GatewayContext {
+  const client = clientSignal ? services.upstream.withClientSignal(clientSignal) : services.upstream;
+  const upstream = withCallBudget(client, services.config.security.maxUpstreamCallsPerOperation);
   return {
     services,
     upstream,

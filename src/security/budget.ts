@@ -48,6 +48,7 @@ function budgeted(client: UpstreamClient, max: number, counter: { calls: number 
     getRunStep: counted((threadId, runId, stepId, include) => client.getRunStep(threadId, runId, stepId, include)),
     listRunSteps: counted((threadId, runId, params, include) => client.listRunSteps(threadId, runId, params, include)),
     withReadCache: (maxAgeMs) => budgeted(client.withReadCache(maxAgeMs), max, counter),
+    withClientSignal: (signal) => budgeted(client.withClientSignal(signal), max, counter),
     invalidate: (pathPrefix) => client.invalidate(pathPrefix),
     get inFlight() {
       return client.inFlight;

@@ -56,7 +56,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
-    context: (initial) => createContext(services, identityOf(security, initial)),
+    // Over HTTP and SSE the request's signal aborts when the client leaves; WebSocket operations have none here.
+    context: (initial) => createContext(services, identityOf(security, initial), (initial as { request?: Request }).request?.signal),
     graphiql: config.graphiql ? { title: 'Runs gateway' } : false,
     ...(config.graphiql ? { renderGraphiQL: createGraphiQLRenderer({}) } : {}),
     landingPage: false,

@@ -27,6 +27,11 @@ export interface UpstreamRequest {
   retry?: boolean;
   /** Aborts the request (and its retries). A request with a signal is not shared with other callers. */
   signal?: AbortSignal;
+  /**
+   * The signal of the client request this read serves (its disconnect). A GET shared by several clients is
+   * aborted upstream once every client it serves has gone; a caller whose client left gets an abort error.
+   */
+  clientSignal?: AbortSignal;
 }
 
 export interface UpstreamResponse<T> {
@@ -82,6 +87,8 @@ export interface UpstreamClient extends UpstreamReads {
    * N subscribers selecting the same nested fields cost one upstream call per event, not N).
    */
   withReadCache(maxAgeMs: number): UpstreamClient;
+  /** A view whose reads serve the client request with this signal: see `UpstreamRequest.clientSignal`. */
+  withClientSignal(signal: AbortSignal): UpstreamClient;
   /** Forgets cached answers of a run, thread or other resource after a write: every cached GET whose path starts with `pathPrefix`. */
   invalidate(pathPrefix: string): void;
   /** GETs currently shared between callers (for tests and diagnostics). */
@@ -126,7 +133,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       reason: 'circuit_open',
       retryAfterMs: breaker?.retryInMs() ?? 0,
     });
-  const inFlight = new Map<string, Promise<UpstreamResponse<unknown>>>();
+  /** Shared GETs: the answer, and how many callers still wait for it (the GET is aborted when none do). */
+  const inFlight = new Map<string, { promise: Promise<UpstreamResponse<unknown>>; controller: AbortController; waiting: number }>();
   const secrets = config.apiKey ? [config.apiKey] : [];
 
   function buildHeaders(hasBody: boolean): Headers {
@@ -238,17 +246,49 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
 
   async function request<T>(req: UpstreamRequest): Promise<UpstreamResponse<T>> {
     const url = buildUrl(req);
-    if (!dedupe || req.method !== 'GET' || req.signal) return (await execute(req, url)) as UpstreamResponse<T>;
-    const key = `GET ${url}`;
-    const shared = inFlight.get(key);
-    if (shared) return (await shared) as UpstreamResponse<T>;
-    const promise = execute(req, url);
-    inFlight.set(key, promise);
-    try {
-      return (await promise) as UpstreamResponse<T>;
-    } finally {
-      if (inFlight.get(key) === promise) inFlight.delete(key);
+    if (!dedupe || req.method !== 'GET' || req.signal) {
+      // A write is never cut short because its client left: its outcome would be unknown.
+      const signal = req.signal ?? (req.method === 'GET' ? req.clientSignal : undefined);
+      return (await execute(signal ? { ...req, signal } : req, url)) as UpstreamResponse<T>;
     }
+    const key = `GET ${url}`;
+    let shared = inFlight.get(key);
+    if (!shared) {
+      const controller = new AbortController();
+      const entry = { controller, waiting: 0, promise: execute({ ...req, signal: controller.signal }, url) };
+      shared = entry;
+      inFlight.set(key, entry);
+      const forget = () => {
+        if (inFlight.get(key) === entry) inFlight.delete(key);
+      };
+      entry.promise.then(forget, forget);
+    }
+    return (await join(shared, req.clientSignal)) as UpstreamResponse<T>;
+  }
+
+  /** Waits for a shared GET on behalf of one caller; the last caller to leave aborts it upstream. */
+  function join(shared: { promise: Promise<UpstreamResponse<unknown>>; controller: AbortController; waiting: number }, clientSignal: AbortSignal | undefined): Promise<UpstreamResponse<unknown>> {
+    shared.waiting += 1;
+    if (!clientSignal) return shared.promise;
+    return new Promise((resolve, reject) => {
+      const leave = () => {
+        shared.waiting -= 1;
+        if (shared.waiting === 0) shared.controller.abort();
+        reject(clientSignal.reason ?? new DOMException('The client went away.', 'AbortError'));
+      };
+      if (clientSignal.aborted) return leave();
+      clientSignal.addEventListener('abort', leave, { once: true });
+      shared.promise.then(
+        (value) => {
+          clientSignal.removeEventListener('abort', leave);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clientSignal.removeEventListener('abort', leave);
+          reject(error);
+        },
+      );
+    });
   }
 
   async function stream(req: UpstreamRequest): Promise<UpstreamStream> {
@@ -295,7 +335,9 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       const now = Date.now();
       const hit = recent.get(key);
       if (hit && hit.expiresAt > now) return (await hit.response) as UpstreamResponse<T>;
-      const response = request<T>(req);
+      // A cached answer serves many callers: no single client's departure may cancel it.
+      const { clientSignal: _own, ...shared } = req;
+      const response = request<T>(shared);
       recent.set(key, { expiresAt: now + maxAgeMs, response });
       response.catch(() => recent.delete(key));
       if (recent.size > 10_000) for (const [entryKey, entry] of recent) if (entry.expiresAt <= now) recent.delete(entryKey);
@@ -336,6 +378,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       request: send,
       stream,
       withReadCache: (maxAgeMs) => view(cachedRequest(maxAgeMs)),
+      withClientSignal: (signal) => view((req) => send({ ...req, clientSignal: signal })),
       invalidate,
       get inFlight() {
         return inFlight.size;

@@ -85,9 +85,12 @@ describe('upstream faults', () => {
       const typed = await broken.query(RUN, { t: threadId, r: runId });
       expect(codes(typed)).toEqual(['UPSTREAM_UNAVAILABLE']);
       // An error nobody mapped (a bug) becomes "Unexpected error." with no details at all.
-      broken.gateway.services.upstream.getAssistant = () => {
+      const upstream = broken.gateway.services.upstream;
+      upstream.getAssistant = () => {
         throw new TypeError('Cannot read properties of undefined (reading "secret")');
       };
+      // Operations read through a per-request view of the client; let it be the patched client itself.
+      upstream.withClientSignal = () => upstream;
       const bug = await broken.query('{ assistant(id: "asst_x") { name } }');
       expect(bug.errors![0]!.message).toBe('Unexpected error.');
       expect(bug.errors![0]!.extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
