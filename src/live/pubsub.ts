@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createPubSub, type PubSub, type PubSubEventTarget } from 'graphql-yoga';
 import type { Schemas } from '../spec/index.js';
 
@@ -29,5 +30,9 @@ export type LivePubSub = PubSub<LiveTopics>;
 
 /** The transport is the event target: in memory by default, Redis when several instances share runs. */
 export function createLivePubSub(eventTarget?: PubSubEventTarget<LiveTopics>): LivePubSub {
-  return createPubSub<LiveTopics>(eventTarget ? { eventTarget } : {});
+  if (eventTarget) return createPubSub<LiveTopics>({ eventTarget });
+  // Thousands of subscribers of one run are normal here, not a listener leak: no warning past 10.
+  const local = new EventTarget();
+  setMaxListeners(0, local);
+  return createPubSub<LiveTopics>({ eventTarget: local as PubSubEventTarget<LiveTopics> });
 }
