@@ -29,6 +29,19 @@ describe('subscriptions over graphql-ws', () => {
     while (cleanup.length > 0) await cleanup.pop()!();
   });
 
+  /** A live stack, a run created straight on the upstream (so the gateway must poll), and one graphql-ws subscriber of it. */
+  async function watchNewRun(options: { env?: Record<string, string>; stepMs?: number; assistant?: Record<string, unknown>; run?: Record<string, unknown> } = {}) {
+    const stack = await liveStack(options.env, options.stepMs);
+    cleanup.push(() => stack.close());
+    const assistant = await createAssistant(stack.api, options.assistant);
+    const thread = await createThread(stack.api);
+    const run = await createRun(stack.api, thread.id, { assistant_id: assistant.id, ...options.run });
+    const client = createWsClient(stack.gateway.wsUrl);
+    cleanup.push(() => client.dispose());
+    const subscription = subscribeWs<RunEvent>(client, RUN_UPDATED, { threadId: thread.id, runId: run.id });
+    return { stack, thread, run, subscription };
+  }
+
   it('100 subscribers on one run get every status in order, then complete, for the upstream calls of one', async () => {
     // 300 ms phases: time for 100 clients to connect while the run is still queued, even on a busy machine.
     const stack = await liveStack({}, 300);
@@ -93,14 +106,7 @@ describe('subscriptions over graphql-ws', () => {
   });
 
   it('delivers REQUIRES_ACTION with its tool call, then the rest after submitToolOutputs', async () => {
-    const stack = await liveStack();
-    cleanup.push(() => stack.close());
-    const assistant = await createAssistant(stack.api, { tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: {} } } }] });
-    const thread = await createThread(stack.api);
-    const run = await createRun(stack.api, thread.id, { assistant_id: assistant.id });
-    const client = createWsClient(stack.gateway.wsUrl);
-    cleanup.push(() => client.dispose());
-    const subscription = subscribeWs<RunEvent>(client, RUN_UPDATED, { threadId: thread.id, runId: run.id });
+    const { stack, thread, run, subscription } = await watchNewRun({ assistant: { tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: {} } } }] } });
     await waitUntil(() => subscription.results.some((result) => result.data?.runUpdated.status === 'REQUIRES_ACTION'));
     const waiting = subscription.results.find((result) => result.data?.runUpdated.status === 'REQUIRES_ACTION')!.data!.runUpdated;
     const call = waiting.requiredAction!.submitToolOutputs.toolCalls[0]!;
@@ -117,14 +123,7 @@ describe('subscriptions over graphql-ws', () => {
   });
 
   it('delivers CANCELLING then CANCELLED when the run is cancelled through the gateway', async () => {
-    const stack = await liveStack({}, 300);
-    cleanup.push(() => stack.close());
-    const assistant = await createAssistant(stack.api);
-    const thread = await createThread(stack.api);
-    const run = await createRun(stack.api, thread.id, { assistant_id: assistant.id });
-    const client = createWsClient(stack.gateway.wsUrl);
-    cleanup.push(() => client.dispose());
-    const subscription = subscribeWs<RunEvent>(client, RUN_UPDATED, { threadId: thread.id, runId: run.id });
+    const { stack, thread, run, subscription } = await watchNewRun({ stepMs: 300 });
     await waitUntil(() => subscription.results.length > 0);
     const cancelled = await stack.query(/* GraphQL */ `mutation ($input: CancelRunInput!) { cancelRun(input: $input) { run { status } } }`, { input: { threadId: thread.id, runId: run.id } });
     expect(cancelled.errors).toBeUndefined();
@@ -137,14 +136,7 @@ describe('subscriptions over graphql-ws', () => {
     ['incomplete', 'INCOMPLETE'],
     ['expire', 'EXPIRED'],
   ])('delivers the %s ending and completes', async (simulate, status) => {
-    const stack = await liveStack();
-    cleanup.push(() => stack.close());
-    const assistant = await createAssistant(stack.api);
-    const thread = await createThread(stack.api);
-    const run = await createRun(stack.api, thread.id, { assistant_id: assistant.id, metadata: { simulate } });
-    const client = createWsClient(stack.gateway.wsUrl);
-    cleanup.push(() => client.dispose());
-    const subscription = subscribeWs<RunEvent>(client, RUN_UPDATED, { threadId: thread.id, runId: run.id });
+    const { subscription } = await watchNewRun({ run: { metadata: { simulate } } });
     await subscription.done;
     expect(statusesOf(subscription.results).at(-1)).toBe(status);
     const statuses = statusesOf(subscription.results);
@@ -152,14 +144,7 @@ describe('subscriptions over graphql-ws', () => {
   });
 
   it('keeps subscribers through upstream 500s and 429s while polling, to the terminal state', async () => {
-    const stack = await liveStack({ UPSTREAM_MAX_RETRIES: '0', LIVE_MAX_BACKOFF_MS: '300' });
-    cleanup.push(() => stack.close());
-    const assistant = await createAssistant(stack.api);
-    const thread = await createThread(stack.api);
-    const run = await createRun(stack.api, thread.id, { assistant_id: assistant.id });
-    const client = createWsClient(stack.gateway.wsUrl);
-    cleanup.push(() => client.dispose());
-    const subscription = subscribeWs<RunEvent>(client, RUN_UPDATED, { threadId: thread.id, runId: run.id });
+    const { stack, run, subscription } = await watchNewRun({ env: { UPSTREAM_MAX_RETRIES: '0', LIVE_MAX_BACKOFF_MS: '300' } });
     await waitUntil(() => subscription.results.length > 0);
     stack.api.faults.set('GET /threads/{thread_id}/runs/{run_id} status=500 count=3; GET /threads/{thread_id}/runs/{run_id} status=429 count=2 retry_after_ms=100');
     await subscription.done;
