@@ -1,23 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { UpstreamConfig } from '../../src/config.js';
 import { CircuitBreaker } from '../../src/upstream/breaker.js';
 import { createUpstreamClient } from '../../src/upstream/client.js';
+import { testUpstreamConfig } from '../helpers/upstream-config.js';
 import { wireRun } from '../helpers/wire-fixtures.js';
 
-const config: UpstreamConfig = {
-  baseUrl: 'http://upstream.test/v1',
-  apiKey: 'sk-test',
-  authHeader: 'authorization',
-  betaHeader: 'assistants=v2',
-  headers: {},
-  queryParams: {},
-  timeoutMs: 1_000,
-  maxRetries: 0,
-  retryAfterCapMs: 60_000,
-  maxConcurrency: 4,
-  breakerThreshold: 3,
-  breakerCooldownMs: 60,
-};
+const config = testUpstreamConfig({ apiKey: 'sk-test', maxConcurrency: 4, breakerThreshold: 3, breakerCooldownMs: 60 });
 
 describe('CircuitBreaker', () => {
   it('opens after the threshold, lets one probe through after the cooldown, and closes on its success', () => {

@@ -1,20 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { UpstreamConfig } from '../../src/config.js';
 import { createUpstreamClient } from '../../src/upstream/client.js';
+import { testUpstreamConfig } from '../helpers/upstream-config.js';
 import { wireRun } from '../helpers/wire-fixtures.js';
 
-const config: UpstreamConfig = {
-  baseUrl: 'http://upstream.test/v1',
-  apiKey: 'sk-test-key',
-  authHeader: 'authorization',
-  betaHeader: 'assistants=v2',
-  headers: {},
-  queryParams: {},
-  timeoutMs: 1_000,
-  maxRetries: 0,
-  retryAfterCapMs: 60_000,
-  maxConcurrency: 16,
-};
+const config = testUpstreamConfig();
 
 function countingFetch(reply: () => Response) {
   const calls: Array<{ url: string; method: string; headers: Headers; body: unknown }> = [];

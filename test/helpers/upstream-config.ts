@@ -1,0 +1,18 @@
+import type { UpstreamConfig } from '../../src/config.js';
+
+/** An upstream client config for unit tests with an injected fetch (the host is never contacted). */
+export function testUpstreamConfig(overrides: Partial<UpstreamConfig> = {}): UpstreamConfig {
+  return {
+    baseUrl: 'http://upstream.test/v1',
+    apiKey: 'sk-test-key',
+    authHeader: 'authorization',
+    betaHeader: 'assistants=v2',
+    headers: {},
+    queryParams: {},
+    timeoutMs: 1_000,
+    maxRetries: 0,
+    retryAfterCapMs: 60_000,
+    maxConcurrency: 16,
+    ...overrides,
+  };
+}
