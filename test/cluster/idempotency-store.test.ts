@@ -1,10 +1,10 @@
 import { GraphQLError } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { IdempotencyUnavailableError, OWNER_LOST_OUTCOME, RedisIdempotencyStore, type RedisIdempotencyStoreOptions } from '../../src/cluster/idempotency-store.js';
-import { createRedisConnections, type RedisConnections } from '../../src/cluster/redis.js';
+import type { RedisConnections } from '../../src/cluster/redis.js';
 import { idempotencyStoreKey } from '../../src/writes/idempotency.js';
 import { runWrite } from '../../src/writes/run-write.js';
-import { redisAvailable, redisSkipReason, startRedis, waitFor, type TestRedis } from '../helpers/redis.js';
+import { redisAvailable, redisSkipReason, startRedis, waitFor, type TestRedis, connectedInstance } from '../helpers/redis.js';
 
 const TTL = 60_000;
 
@@ -36,9 +36,7 @@ describe.skipIf(!redisAvailable)(`Redis idempotency store${redisSkipReason}`, ()
 
   /** One gateway instance's store, on its own connections. */
   async function instance(options: RedisIdempotencyStoreOptions = {}) {
-    const connections = createRedisConnections({ url: redis.url, keyPrefix: 'test:' }, { maxBackoffMs: 100 });
-    open.push(connections);
-    expect(await connections.health.waitUntilReady(5_000)).toBe(true);
+    const connections = await connectedInstance(redis, open);
     const store = new RedisIdempotencyStore(connections.command, { pollMs: 10, maxPollMs: 50, ...options });
     stores.push(store);
     return { connections, store };

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LeaseKeeper, Leases, type LeaseLossReason } from '../../src/cluster/leases.js';
-import { createRedisConnections, type RedisConnections } from '../../src/cluster/redis.js';
-import { redisAvailable, redisSkipReason, startRedis, waitFor, type TestRedis } from '../helpers/redis.js';
+import type { RedisConnections } from '../../src/cluster/redis.js';
+import { redisAvailable, redisSkipReason, startRedis, waitFor, type TestRedis, connectedInstance } from '../helpers/redis.js';
 
 describe.skipIf(!redisAvailable)(`leases${redisSkipReason}`, () => {
   let redis: TestRedis;
@@ -13,9 +13,7 @@ describe.skipIf(!redisAvailable)(`leases${redisSkipReason}`, () => {
 
   /** One "instance": its own connections and its own owner token. */
   async function instance() {
-    const connections = createRedisConnections({ url: redis.url, keyPrefix: 'test:' }, { maxBackoffMs: 100 });
-    open.push(connections);
-    expect(await connections.health.waitUntilReady(5_000)).toBe(true);
+    const connections = await connectedInstance(redis, open);
     return { connections, leases: new Leases(connections.command) };
   }
 

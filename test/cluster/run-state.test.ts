@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createRedisConnections, type RedisConnections } from '../../src/cluster/redis.js';
+import type { RedisConnections } from '../../src/cluster/redis.js';
 import { RunStateStore } from '../../src/cluster/run-state.js';
 import type { RunWire } from '../../src/live/pubsub.js';
 import { runKey } from '../../src/live/run-status.js';
 import { wireRun } from '../helpers/wire-fixtures.js';
-import { redisAvailable, redisSkipReason, startRedis, waitFor, type TestRedis } from '../helpers/redis.js';
+import { redisAvailable, redisSkipReason, startRedis, waitFor, type TestRedis, connectedInstance } from '../helpers/redis.js';
 
 const TTL = 60_000;
 
@@ -20,9 +20,7 @@ describe.skipIf(!redisAvailable)(`run state in Redis${redisSkipReason}`, () => {
   let key: string;
 
   async function instance() {
-    const connections = createRedisConnections({ url: redis.url, keyPrefix: 'test:' }, { maxBackoffMs: 100 });
-    open.push(connections);
-    expect(await connections.health.waitUntilReady(5_000)).toBe(true);
+    const connections = await connectedInstance(redis, open);
     return { connections, states: new RunStateStore(connections.command) };
   }
 

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRedisConnections, type RedisConnections } from '../../src/cluster/redis.js';
 
 const REDIS_SERVER = process.env['REDIS_SERVER_BIN'] ?? 'redis-server';
 
@@ -133,4 +134,12 @@ export async function waitFor(check: () => boolean | Promise<boolean>, what: str
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(20);
   }
+}
+
+/** One test "instance": its own connections (and so its own owner token), ready; `open` collects them for closing. */
+export async function connectedInstance(redis: TestRedis, open: RedisConnections[]): Promise<RedisConnections> {
+  const connections = createRedisConnections({ url: redis.url, keyPrefix: 'test:' }, { maxBackoffMs: 100 });
+  open.push(connections);
+  if (!(await connections.health.waitUntilReady(5_000))) throw new Error('test Redis did not become ready');
+  return connections;
 }
