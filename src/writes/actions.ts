@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import type { GatewayContext, GatewayServices } from '../context.js';
+import type { GatewayContext } from '../context.js';
 import type { MessageKey, RunKey } from '../loaders.js';
 import { assistantIdArg, messageKeyArgs, runKeyArgs, threadIdArg } from '../schema/ids.js';
 import type { Schemas } from '../spec/index.js';
@@ -7,7 +7,7 @@ import type { Route } from '../upstream/client.js';
 import { UpstreamError } from '../upstream/errors.js';
 import { assertThreadAccess, forgetThread, newThreadOwner, ownerOf, rememberOwner, tenancyOn, threadMetadataViolations, withOwner } from '../security/tenants.js';
 import type { FieldViolation } from './errors.js';
-import { idempotencyStoreKey, requestFingerprint, type IdempotencyStore } from './idempotency.js';
+import { idempotencyStoreKey, requestFingerprint } from './idempotency.js';
 import { runWrite, type WriteResult } from './run-write.js';
 import { assertToolOutputsMatch } from './tool-outputs.js';
 import { assertNoViolations, idempotencyKeyViolations, includeViolations, writeViolations, type WireBody, type WriteSchemaName } from './validate.js';
@@ -237,11 +237,6 @@ interface WriteRequest {
   stream?: boolean;
 }
 
-/** The gateway's idempotency store (in memory, or in Redis when instances share keys). */
-export function idempotencyStoreFor(services: GatewayServices): IdempotencyStore {
-  return services.idempotency;
-}
-
 /**
  * One upstream write, never retried (the client does not retry non-GETs), deduplicated by the input's
  * idempotencyKey. `before` runs inside the idempotent section, right before the write (a state check).
@@ -259,7 +254,7 @@ async function write<T>(ctx: GatewayContext, mutation: string, input: MutationIn
   return runWrite({
     send,
     idempotency: {
-      store: idempotencyStoreFor(ctx.services),
+      store: ctx.services.idempotency,
       key: idempotencyStoreKey({ mutation, key, subject: ctx.identity.subject }),
       fingerprint: requestFingerprint(mutation, { method, route, params, query, body }),
       ttlMs: ctx.config.idempotency.ttlMs,
