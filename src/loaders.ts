@@ -111,67 +111,124 @@ function perKey<K, V>(fetchOne: (key: K) => Promise<V>, cacheKeyFn: (key: K) => 
   );
 }
 
-/** Fresh loaders for one GraphQL operation. */
+/**
+ * Fresh loaders for one GraphQL operation. Each loader is made on first use: most operations touch a few of them,
+ * and a subscription's context (one per subscriber, held for as long as it runs) usually none.
+ */
 export function createLoaders(upstream: UpstreamClient, options: LoaderOptions = {}): Loaders {
-  const enabled = options.enabled ?? true;
-  const item = <K, V>(fetchOne: (key: K) => Promise<V>, cacheKeyFn: (key: K) => string) => perKey(fetchOne, cacheKeyFn, enabled, true);
-  // A page of an existing parent is never "null": its 404 stays an error.
-  const page = <K, V>(fetchOne: (key: K) => Promise<V>, cacheKeyFn: (key: K) => string) =>
-    perKey(fetchOne, cacheKeyFn, enabled, false) as unknown as DataLoader<K, V, string>;
+  return new OperationLoaders(upstream, options.enabled ?? true, options.access);
+}
 
-  const { access } = options;
-  // The unguarded thread read behind the policy: one per thread and request, shared with `thread`.
-  const rawThread = access ? item((id: string) => upstream.getThread(id), String) : undefined;
-  // Exactly what an unknown id gets (the tenant check answers before any read of the foreign resource).
-  const hidden = () => new UpstreamError('Not found.', 'NOT_FOUND', 404, { upstreamStatus: 404 });
-  const guard = async (threadId: string): Promise<void> => {
-    if (access && rawThread && !(await access.canSeeThread(threadId, () => rawThread.load(threadId)))) throw hidden();
-  };
+/** Exactly what an unknown id gets (the tenant check answers before any read of the foreign resource). */
+const hidden = () => new UpstreamError('Not found.', 'NOT_FOUND', 404, { upstreamStatus: 404 });
 
-  const loaders: Loaders = {
-    run: item(async (key: RunKey) => {
-      await guard(key.threadId);
-      return upstream.getRun(key.threadId, key.runId);
-    }, cacheKeys.run),
-    thread: item(async (id: string) => {
-      if (!rawThread) return upstream.getThread(id);
-      await guard(id);
-      const thread = await rawThread.load(id);
+class OperationLoaders implements Loaders {
+  readonly #upstream: UpstreamClient;
+  readonly #enabled: boolean;
+  readonly #access: AccessPolicy | undefined;
+  #run: Loaders['run'] | undefined;
+  #thread: Loaders['thread'] | undefined;
+  #assistant: Loaders['assistant'] | undefined;
+  #message: Loaders['message'] | undefined;
+  #step: Loaders['step'] | undefined;
+  #runsPage: Loaders['runsPage'] | undefined;
+  #messagesPage: Loaders['messagesPage'] | undefined;
+  #stepsPage: Loaders['stepsPage'] | undefined;
+  #assistantsPage: Loaders['assistantsPage'] | undefined;
+  /** The unguarded thread read behind the policy: one per thread and request, shared with `thread`. */
+  #rawThread: DataLoader<string, Schemas['ThreadObject'] | null, string> | undefined;
+
+  constructor(upstream: UpstreamClient, enabled: boolean, access: AccessPolicy | undefined) {
+    this.#upstream = upstream;
+    this.#enabled = enabled;
+    this.#access = access;
+  }
+
+  #item<K, V>(fetchOne: (key: K) => Promise<V>, cacheKeyFn: (key: K) => string): DataLoader<K, V | null, string> {
+    return perKey(fetchOne, cacheKeyFn, this.#enabled, true);
+  }
+
+  /** A page of an existing parent is never "null": its 404 stays an error. */
+  #page<K, V>(fetchOne: (key: K) => Promise<V>, cacheKeyFn: (key: K) => string): DataLoader<K, V, string> {
+    return perKey(fetchOne, cacheKeyFn, this.#enabled, false) as unknown as DataLoader<K, V, string>;
+  }
+
+  #raw(): DataLoader<string, Schemas['ThreadObject'] | null, string> {
+    return (this.#rawThread ??= this.#item((id: string) => this.#upstream.getThread(id), String));
+  }
+
+  async #guard(threadId: string): Promise<void> {
+    const access = this.#access;
+    if (access && !(await access.canSeeThread(threadId, () => this.#raw().load(threadId)))) throw hidden();
+  }
+
+  get run(): Loaders['run'] {
+    return (this.#run ??= this.#item(async (key: RunKey) => {
+      await this.#guard(key.threadId);
+      return this.#upstream.getRun(key.threadId, key.runId);
+    }, cacheKeys.run));
+  }
+
+  get thread(): Loaders['thread'] {
+    return (this.#thread ??= this.#item(async (id: string) => {
+      if (!this.#access) return this.#upstream.getThread(id);
+      await this.#guard(id);
+      const thread = await this.#raw().load(id);
       if (!thread) throw hidden();
       return thread;
-    }, String),
-    assistant: item((id: string) => upstream.getAssistant(id), String),
-    message: item(async (key: MessageKey) => {
-      await guard(key.threadId);
-      return upstream.getMessage(key.threadId, key.messageId);
-    }, cacheKeys.message),
-    step: item(async (key: StepKey) => {
-      await guard(key.threadId);
-      return upstream.getRunStep(key.threadId, key.runId, key.stepId, key.include);
-    }, cacheKeys.step),
-    runsPage: page(async (key: RunsPageKey) => {
-      await guard(key.threadId);
-      const result = await upstream.listRuns(key.threadId, key.params);
-      for (const run of result.data) loaders.run.prime({ threadId: run.thread_id, runId: run.id }, run);
+    }, String));
+  }
+
+  get assistant(): Loaders['assistant'] {
+    return (this.#assistant ??= this.#item((id: string) => this.#upstream.getAssistant(id), String));
+  }
+
+  get message(): Loaders['message'] {
+    return (this.#message ??= this.#item(async (key: MessageKey) => {
+      await this.#guard(key.threadId);
+      return this.#upstream.getMessage(key.threadId, key.messageId);
+    }, cacheKeys.message));
+  }
+
+  get step(): Loaders['step'] {
+    return (this.#step ??= this.#item(async (key: StepKey) => {
+      await this.#guard(key.threadId);
+      return this.#upstream.getRunStep(key.threadId, key.runId, key.stepId, key.include);
+    }, cacheKeys.step));
+  }
+
+  get runsPage(): Loaders['runsPage'] {
+    return (this.#runsPage ??= this.#page(async (key: RunsPageKey) => {
+      await this.#guard(key.threadId);
+      const result = await this.#upstream.listRuns(key.threadId, key.params);
+      for (const run of result.data) this.run.prime({ threadId: run.thread_id, runId: run.id }, run);
       return result;
-    }, cacheKeys.runsPage),
-    messagesPage: page(async (key: MessagesPageKey) => {
-      await guard(key.threadId);
-      const result = await upstream.listMessages(key.threadId, { ...key.params, ...(key.runId ? { run_id: key.runId } : {}) });
-      for (const message of result.data) loaders.message.prime({ threadId: message.thread_id, messageId: message.id }, message);
+    }, cacheKeys.runsPage));
+  }
+
+  get messagesPage(): Loaders['messagesPage'] {
+    return (this.#messagesPage ??= this.#page(async (key: MessagesPageKey) => {
+      await this.#guard(key.threadId);
+      const result = await this.#upstream.listMessages(key.threadId, { ...key.params, ...(key.runId ? { run_id: key.runId } : {}) });
+      for (const message of result.data) this.message.prime({ threadId: message.thread_id, messageId: message.id }, message);
       return result;
-    }, cacheKeys.messagesPage),
-    stepsPage: page(async (key: StepsPageKey) => {
-      await guard(key.threadId);
-      const result = await upstream.listRunSteps(key.threadId, key.runId, key.params, key.include);
-      for (const step of result.data) loaders.step.prime({ threadId: step.thread_id, runId: step.run_id, stepId: step.id, include: key.include }, step);
+    }, cacheKeys.messagesPage));
+  }
+
+  get stepsPage(): Loaders['stepsPage'] {
+    return (this.#stepsPage ??= this.#page(async (key: StepsPageKey) => {
+      await this.#guard(key.threadId);
+      const result = await this.#upstream.listRunSteps(key.threadId, key.runId, key.params, key.include);
+      for (const step of result.data) this.step.prime({ threadId: step.thread_id, runId: step.run_id, stepId: step.id, include: key.include }, step);
       return result;
-    }, cacheKeys.stepsPage),
-    assistantsPage: page(async (key: AssistantsPageKey) => {
-      const result = await upstream.listAssistants(key.params);
-      for (const assistant of result.data) loaders.assistant.prime(assistant.id, assistant);
+    }, cacheKeys.stepsPage));
+  }
+
+  get assistantsPage(): Loaders['assistantsPage'] {
+    return (this.#assistantsPage ??= this.#page(async (key: AssistantsPageKey) => {
+      const result = await this.#upstream.listAssistants(key.params);
+      for (const assistant of result.data) this.assistant.prime(assistant.id, assistant);
       return result;
-    }, cacheKeys.assistantsPage),
-  };
-  return loaders;
+    }, cacheKeys.assistantsPage));
+  }
 }
