@@ -17,6 +17,7 @@ import { now, serve } from './lib/rpc.js';
 
 const observe = process.env['BENCH_OBSERVE'] === '1';
 const config = loadConfig(process.env);
+const readCacheMs = config.upstream.readCacheMs ?? 0;
 const RUN_PATH = /\/threads\/[^/]+\/runs\/[^/?]+(\?|$)/;
 
 /** First time this instance saw each state in a poll answer, and first time it published it. */
@@ -71,6 +72,9 @@ serve(
     /** Per-request loaders and in-flight dedupe on or off (as test/operations/batching.test.ts does). */
     mode(args: { loaders: boolean; dedupe: boolean }) {
       gateway.services.loaders = args.loaders;
+      // "off" measures each client on its own: no shared executions and no shared answers either.
+      gateway.services.sharedExecution = args.dedupe;
+      gateway.services.config.upstream.readCacheMs = args.dedupe ? readCacheMs : 0;
       gateway.services.upstream = createUpstreamClient({
         config: config.upstream,
         metrics: gateway.metrics,

@@ -123,6 +123,7 @@ const envSchema = z.object({
   UPSTREAM_MAX_CONCURRENCY: positiveInt.default(16),
   UPSTREAM_BREAKER_THRESHOLD: nonNegativeInt.default(50),
   UPSTREAM_BREAKER_COOLDOWN_MS: positiveInt.default(5_000),
+  UPSTREAM_READ_CACHE_MS: nonNegativeInt.default(250),
 
   RUNS_API_PORT: port.default(4010),
   RUNS_API_KEY: z.string().min(1).optional(),
@@ -176,6 +177,11 @@ export interface UpstreamConfig {
   breakerThreshold?: number;
   /** How long an open circuit fails fast before one probe is let through. @default 5000 */
   breakerCooldownMs?: number;
+  /**
+   * Queries share upstream answers (GETs) younger than this, counted from when the GET began; writes through this
+   * instance drop the answers of their thread at once. 0: every query reads fresh. @default 0 (250 from the env)
+   */
+  readCacheMs?: number;
 }
 
 export interface RunsApiConfig {
@@ -334,6 +340,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxConcurrency: e.UPSTREAM_MAX_CONCURRENCY,
       breakerThreshold: e.UPSTREAM_BREAKER_THRESHOLD,
       breakerCooldownMs: e.UPSTREAM_BREAKER_COOLDOWN_MS,
+      readCacheMs: e.UPSTREAM_READ_CACHE_MS,
     },
     runsApi: {
       port: e.RUNS_API_PORT,

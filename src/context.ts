@@ -30,9 +30,18 @@ export interface GatewayServices {
    * @default true
    */
   loaders?: boolean;
+  /**
+   * Identical concurrent queries share one execution (src/server/shared-execution.ts). false runs each on its own;
+   * only for measuring what sharing saves.
+   * @default true
+   */
+  sharedExecution?: boolean;
 }
 
-/** What every resolver receives: fresh loaders per operation, so nothing is cached across requests. */
+/**
+ * What every resolver receives: fresh loaders per operation. Across operations, upstream answers are shared only
+ * through the client's short read cache (UPSTREAM_READ_CACHE_MS) and its in-flight GETs.
+ */
 export interface GatewayContext {
   services: GatewayServices;
   /** The shared client seen through this operation's upstream-call budget. */
@@ -58,7 +67,9 @@ export function createEventLoaders(services: GatewayServices, identity: Identity
  * (a read shared with other clients only when all of them have gone).
  */
 export function createContext(services: GatewayServices, identity: Identity = ANONYMOUS, clientSignal?: AbortSignal): GatewayContext {
-  const client = clientSignal ? services.upstream.withClientSignal(clientSignal) : services.upstream;
+  const readCacheMs = services.config.upstream.readCacheMs ?? 0;
+  const shared = readCacheMs > 0 ? services.upstream.withReadCache(readCacheMs) : services.upstream;
+  const client = clientSignal ? shared.withClientSignal(clientSignal) : shared;
   const upstream = withCallBudget(client, services.config.security.maxUpstreamCallsPerOperation);
   return {
     services,

@@ -16,6 +16,7 @@ import { closeServices, createServices } from '../services.js';
 import { createConsoleRoute } from './console/index.js';
 import { createGraphiQLRenderer } from './graphiql.js';
 import { createReadiness } from './readiness.js';
+import { useSharedQueryExecution } from './shared-execution.js';
 import { readBoundedBody } from '../security/http.js';
 import { createSecurity, identityOf, maskErrorFor, securityPlugins } from '../security/plugins.js';
 import { createWebSocketGuard } from '../security/websocket.js';
@@ -63,10 +64,14 @@ export function createGateway(options: GatewayOptions): Gateway {
     landingPage: false,
     maskedErrors: { isDev: config.nodeEnv === 'development', maskError: maskErrorFor(config) },
     cors: security.origins.cors(),
+    // readBoundedBody has already bounded the body (413) before yoga sees it; yoga's own limit would copy it through a stream again.
+    maxRequestBodySize: false,
     logging: config.logLevel === 'silent' ? false : yogaLogger(logger),
     plugins: [
       useOperationObservability({ logger, metrics, tracer: services.tracing.tracer }),
       ...securityPlugins(config, security),
+      // After authentication and limits: each request is still checked and counted; only resolving is shared.
+      useSharedQueryExecution({ enabled: () => services.sharedExecution ?? true }),
       // Each subscription event runs with fresh loaders: a loader of the subscribing request would serve stale runs.
       useExtendContextValuePerExecuteSubscriptionEvent<GatewayContext>(({ args }) => ({
         contextPartial: { loaders: createEventLoaders(services, (args.contextValue as GatewayContext).identity) },

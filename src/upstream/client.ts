@@ -116,6 +116,9 @@ export interface UpstreamObserver {
   start(attempt: { method: HttpMethod; route: Route }): (end: { status: string; requestId: string | undefined }) => void;
 }
 
+/** Bound of the shared read cache, in answers. */
+const MAX_CACHED_ANSWERS = 10_000;
+
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function createUpstreamClient(options: UpstreamClientOptions): UpstreamClient {
@@ -326,26 +329,43 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     }
   }
 
-  /** Answers of recent GETs, by URL path, for the cached views. */
-  const recent = new Map<string, { expiresAt: number; response: Promise<UpstreamResponse<unknown>> }>();
+  /**
+   * Answers of recent GETs by URL, for the cached views. Only answers are kept (not failures); each view decides how
+   * old an answer it accepts, counted from when its GET began. Concurrent misses share one GET through `request`.
+   */
+  const recent = new Map<string, { startedAt: number; response: UpstreamResponse<unknown> }>();
+  let longestMaxAgeMs = 0;
   function cachedRequest(maxAgeMs: number) {
+    longestMaxAgeMs = Math.max(longestMaxAgeMs, maxAgeMs);
     return async <T>(req: UpstreamRequest): Promise<UpstreamResponse<T>> => {
       if (req.method !== 'GET' || req.signal) return request<T>(req);
       const key = buildUrl(req);
-      const now = Date.now();
+      const startedAt = Date.now();
       const hit = recent.get(key);
-      if (hit && hit.expiresAt > now) return (await hit.response) as UpstreamResponse<T>;
-      // A cached answer serves many callers: no single client's departure may cancel it.
-      const { clientSignal: _own, ...shared } = req;
-      const response = request<T>(shared);
-      recent.set(key, { expiresAt: now + maxAgeMs, response });
-      response.catch(() => recent.delete(key));
-      if (recent.size > 10_000) for (const [entryKey, entry] of recent) if (entry.expiresAt <= now) recent.delete(entryKey);
+      if (hit && startedAt - hit.startedAt < maxAgeMs) return hit.response as UpstreamResponse<T>;
+      const generation = generations;
+      const response = await request<T>(req);
+      // An answer that began before a write (invalidate) may hold the old state: it is not kept.
+      if (generation === generations) {
+        recent.delete(key);
+        recent.set(key, { startedAt, response });
+        if (recent.size > MAX_CACHED_ANSWERS) {
+          for (const [entryKey, entry] of recent) if (startedAt - entry.startedAt >= longestMaxAgeMs) recent.delete(entryKey);
+          // Still full of fresh answers: the oldest go first (a Map iterates in insertion order).
+          for (const entryKey of recent.keys()) {
+            if (recent.size <= MAX_CACHED_ANSWERS) break;
+            recent.delete(entryKey);
+          }
+        }
+      }
       return response;
     };
   }
+  /** Bumped by every invalidation. */
+  let generations = 0;
 
   function invalidate(pathPrefix: string): void {
+    generations += 1;
     const prefix = `${baseUrl}${pathPrefix}`;
     for (const key of recent.keys()) if (key.startsWith(prefix)) recent.delete(key);
     // A GET that began before the write may answer the old state: later callers start a fresh one.

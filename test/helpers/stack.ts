@@ -39,7 +39,9 @@ export interface StackOptions {
 /** The embedded runs API on port 0 with short steps, and a gateway on port 0 pointed at it. */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const api = options.api ?? (await startRunsApi({ port: 0, stepMs: 25, demoData: false, ...options.runsApi }));
-  const baseConfig = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', UPSTREAM_BASE_URL: api.url, ...options.env });
+  // Most tests count the upstream calls of each operation or inject faults between operations: queries read fresh
+  // unless a test turns the shared read cache on (test/operations/read-cache.test.ts).
+  const baseConfig = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', UPSTREAM_READ_CACHE_MS: '0', UPSTREAM_BASE_URL: api.url, ...options.env });
   const withKey: Config = options.runsApi?.apiKey && !options.env?.['UPSTREAM_API_KEY']
     ? { ...baseConfig, upstream: { ...baseConfig.upstream, apiKey: options.runsApi.apiKey } }
     : baseConfig;

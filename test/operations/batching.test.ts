@@ -55,6 +55,8 @@ describe('batching and dedupe (embedded runs API over HTTP)', () => {
 
   function setMode(mode: Mode) {
     stack.gateway.services.loaders = mode.loaders;
+    // "dedupe off" measures every client on its own: no shared execution either.
+    stack.gateway.services.sharedExecution = mode.dedupe;
     stack.gateway.services.upstream = createUpstreamClient({ config: stack.config.upstream, metrics: stack.gateway.metrics, dedupe: mode.dedupe });
   }
 
