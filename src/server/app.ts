@@ -5,7 +5,6 @@ import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Config } from '../config.js';
-import { useExtendContextValuePerExecuteSubscriptionEvent } from '@envelop/execute-subscription-event';
 import { createContext, createEventLoaders, type GatewayContext, type GatewayServices } from '../context.js';
 import { yogaLogger, type Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -16,6 +15,7 @@ import { closeServices, createServices } from '../services.js';
 import { createConsoleRoute } from './console/index.js';
 import { createGraphiQLRenderer } from './graphiql.js';
 import { createReadiness } from './readiness.js';
+import { useSharedSubscriptionEvents } from './subscription-events.js';
 import { useSharedQueryExecution } from './shared-execution.js';
 import { readBoundedBody } from '../security/http.js';
 import { createSecurity, identityOf, maskErrorFor, securityPlugins } from '../security/plugins.js';
@@ -72,10 +72,13 @@ export function createGateway(options: GatewayOptions): Gateway {
       ...securityPlugins(config, security),
       // After authentication and limits: each request is still checked and counted; only resolving is shared.
       useSharedQueryExecution({ enabled: () => services.sharedExecution ?? true }),
-      // Each subscription event runs with fresh loaders: a loader of the subscribing request would serve stale runs.
-      useExtendContextValuePerExecuteSubscriptionEvent<GatewayContext>(({ args }) => ({
-        contextPartial: { loaders: createEventLoaders(services, (args.contextValue as GatewayContext).identity) },
-      })),
+      // Each subscription event runs with fresh loaders (a loader of the subscribing request would serve stale runs),
+      // once per event for all subscribers with the same operation and identity.
+      useSharedSubscriptionEvents<GatewayContext>({
+        eventContext: (ctx) => ({ ...ctx, loaders: createEventLoaders(services, ctx.identity) }),
+        audience: (ctx) => `${ctx.identity.subject}\u0000${ctx.identity.admin}`,
+        shareMs: config.live.sharedCacheMs,
+      }),
     ],
   });
 

@@ -1,0 +1,161 @@
+import { createSourceEventStream, execute, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+
+type MaybePromise<T> = T | Promise<T>;
+
+export interface SubscriptionEventOptions<C> {
+  /** The context one event is executed with, made from the subscriber's (fresh loaders: a subscription's would serve stale data). */
+  eventContext(context: C): C;
+  /** Who a result is for (what access checks depend on): subscribers with different audiences never share a result. */
+  audience(context: C): string;
+  /**
+   * How long (ms) a finished result of an event is reused for another subscriber of the same event and operation.
+   * A subscriber that joins later than this gets an execution of its own (its nested reads may have changed).
+   * Executions still running are always joined.
+   */
+  shareMs: number;
+  /** Executions of subscription events, shared ones counted once (tests). */
+  onExecute?: () => void;
+}
+
+interface Shared {
+  at: number;
+  result: MaybePromise<ExecutionResult>;
+  running: boolean;
+}
+
+const isPromise = <T>(value: MaybePromise<T>): value is Promise<T> => typeof (value as { then?: unknown } | null)?.then === 'function';
+const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> => typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+
+/**
+ * Executes the events of subscriptions ("ExecuteSubscriptionEvent"), once per event and distinct operation:
+ * the subscribers of one run that sent the same document (yoga's parse cache gives one DocumentNode per text), the
+ * same operation name and variables, and have the same audience, get the same result object for a published
+ * state. 10,000 subscribers over 100 runs with one query cost 100 executions per round of changes, not 10,000.
+ *
+ * Everything per subscriber stays per subscriber: the access check and poller at subscribe time, which events it
+ * gets and when it completes (the subscribe resolver's iterator), its plugins' hooks and its transport. A result is
+ * read-only downstream (error masking and the transports copy, they do not mutate).
+ *
+ * Replaces `useExtendContextValuePerExecuteSubscriptionEvent`, which executed every event once per subscriber.
+ */
+export function useSharedSubscriptionEvents<C extends object>(options: SubscriptionEventOptions<C>): Plugin<C> {
+  const { shareMs } = options;
+  /** Published event (the payload object every subscriber's iterator yields) → operation key → result. */
+  const shared = new WeakMap<object, Map<string, Shared>>();
+  const documentIds = new WeakMap<DocumentNode, number>();
+  let nextDocumentId = 0;
+
+  /** What a result depends on besides the event; undefined when the variables cannot be keyed (never shared). */
+  const operationKey = (args: ExecutionArgs): string | undefined => {
+    let documentId = documentIds.get(args.document);
+    if (documentId === undefined) documentIds.set(args.document, (documentId = nextDocumentId++));
+    let variables: string;
+    try {
+      variables = JSON.stringify(args.variableValues ?? null);
+    } catch {
+      return undefined;
+    }
+    return `${documentId}\u0000${args.operationName ?? ''}\u0000${options.audience(args.contextValue as C)}\u0000${variables}`;
+  };
+
+  const run = (args: ExecutionArgs, payload: unknown): MaybePromise<ExecutionResult> => {
+    options.onExecute?.();
+    return execute({
+      schema: args.schema,
+      document: args.document,
+      rootValue: payload,
+      contextValue: options.eventContext(args.contextValue as C),
+      variableValues: args.variableValues,
+      operationName: args.operationName,
+      fieldResolver: args.fieldResolver,
+    });
+  };
+
+  const executeEvent = (args: ExecutionArgs, key: string | undefined, payload: unknown): MaybePromise<ExecutionResult> => {
+    if (key === undefined || typeof payload !== 'object' || payload === null) return run(args, payload);
+    let byKey = shared.get(payload);
+    if (!byKey) shared.set(payload, (byKey = new Map()));
+    const now = Date.now();
+    const hit = byKey.get(key);
+    if (hit && (hit.running || now - hit.at < shareMs)) return hit.result;
+    const result = run(args, payload);
+    const entry: Shared = { at: now, result, running: isPromise(result) };
+    const entries = byKey;
+    // A result with errors (an upstream failure in a nested read) is shared while it runs only: later subscribers try again.
+    const settle = (value: ExecutionResult | undefined) => {
+      entry.running = false;
+      if ((value === undefined || value.errors?.length) && entries.get(key) === entry) entries.delete(key);
+    };
+    if (isPromise(result)) result.then(settle, () => settle(undefined));
+    else if (result.errors?.length) return result;
+    entries.set(key, entry);
+    return result;
+  };
+
+  return {
+    onSubscribe({ setSubscribeFn }) {
+      setSubscribeFn(((args: ExecutionArgs) => {
+        const source = createSourceEventStream(args.schema, args.document, args.rootValue, args.contextValue, args.variableValues ?? undefined, args.operationName, args.subscribeFieldResolver);
+        const map = (stream: AsyncIterable<unknown> | ExecutionResult) => {
+          if (!isAsyncIterable(stream)) return stream;
+          // Keyed once per subscription, when its first event comes.
+          let key: string | undefined | null = null;
+          return new EventResults(stream[Symbol.asyncIterator](), (payload) => executeEvent(args, key === null ? (key = operationKey(args)) : key, payload));
+        };
+        return isPromise(source) ? source.then(map) : map(source);
+      }) as never);
+    },
+  };
+}
+
+/**
+ * The results of one subscription: each event of the source mapped through `map` (as graphql-js's mapAsyncIterator
+ * does: when mapping fails, the source is closed and the error thrown).
+ */
+class EventResults implements AsyncIterableIterator<ExecutionResult> {
+  readonly #source: AsyncIterator<unknown>;
+  readonly #map: (payload: unknown) => MaybePromise<ExecutionResult>;
+
+  constructor(source: AsyncIterator<unknown>, map: (payload: unknown) => MaybePromise<ExecutionResult>) {
+    this.#source = source;
+    this.#map = map;
+  }
+
+  async next(): Promise<IteratorResult<ExecutionResult>> {
+    const step = await this.#source.next();
+    if (step.done) return step as IteratorReturnResult<undefined>;
+    try {
+      return { done: false, value: await this.#map(step.value) };
+    } catch (error) {
+      await this.#close();
+      throw error;
+    }
+  }
+
+  async return(): Promise<IteratorResult<ExecutionResult>> {
+    await this.#close();
+    return { done: true, value: undefined };
+  }
+
+  async throw(error?: unknown): Promise<IteratorResult<ExecutionResult>> {
+    if (typeof this.#source.throw !== 'function') {
+      await this.#close();
+      throw error;
+    }
+    const step = await this.#source.throw(error);
+    return step.done ? (step as IteratorReturnResult<undefined>) : { done: false, value: await this.#map(step.value) };
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async #close(): Promise<void> {
+    try {
+      await this.#source.return?.();
+    } catch {
+      // closing is best effort, as in graphql-js
+    }
+  }
+}
