@@ -1,24 +1,18 @@
 /**
- * A queue that several pubsub topics feed in publish order. A yoga pubsub subscription (a Repeater)
- * only listens once it is iterated, so `feed` starts iterating at once: nothing published between
- * subscribing and the first read is lost.
+ * A queue that several pubsub topics feed in publish order: `listen` registers a listener at once, so nothing
+ * published between subscribing and the first read is lost, and closing the queue removes its listeners.
  */
 export class EventQueue<T> {
   readonly #items: T[] = [];
   #wake: (() => void) | undefined;
   #closed = false;
   #error: unknown;
-  readonly #sources: Array<AsyncIterator<unknown>> = [];
+  readonly #stops: Array<() => void> = [];
 
-  feed<S>(source: AsyncIterableIterator<S>, map: (value: S) => T): void {
-    this.#sources.push(source);
-    void (async () => {
-      try {
-        for await (const value of source) this.push(map(value));
-      } catch {
-        this.close();
-      }
-    })();
+  /** Queues `map(value)` for each value that `subscribe` delivers to its listener; `subscribe` returns the listener's remover. */
+  listen<S>(subscribe: (listener: (value: S) => void) => () => void, map: (value: S) => T): void {
+    if (this.#closed) return;
+    this.#stops.push(subscribe((value) => this.push(map(value))));
   }
 
   push(item: T): void {
@@ -48,7 +42,7 @@ export class EventQueue<T> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const source of this.#sources) void source.return?.();
+    for (const stop of this.#stops.splice(0)) stop();
     this.#wake?.();
   }
 }

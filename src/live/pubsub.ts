@@ -26,13 +26,35 @@ export type LiveTopics = {
   runMessageDelta: [runKey: string, delta: MessageDeltaEvent | { done: true }];
 };
 
-export type LivePubSub = PubSub<LiveTopics>;
+export interface LivePubSub extends PubSub<LiveTopics> {
+  /**
+   * Calls `listener` with every payload published on `routingKey` for `id`, as it is published, until the returned
+   * function is called. What a subscription uses: unlike `subscribe`, no iterator and no promise per event.
+   */
+  listen<K extends keyof LiveTopics>(routingKey: K, id: LiveTopics[K][0], listener: (payload: LiveTopics[K][1]) => void): () => void;
+}
 
 /** The transport is the event target: in memory by default, Redis when several instances share runs. */
 export function createLivePubSub(eventTarget?: PubSubEventTarget<LiveTopics>): LivePubSub {
-  if (eventTarget) return createPubSub<LiveTopics>({ eventTarget });
-  // Thousands of subscribers of one run are normal here, not a listener leak: no warning past 10.
-  const local = new EventTarget();
-  setMaxListeners(0, local);
-  return createPubSub<LiveTopics>({ eventTarget: local as PubSubEventTarget<LiveTopics> });
+  let target = eventTarget;
+  if (!target) {
+    // Thousands of subscribers of one run are normal here, not a listener leak: no warning past 10.
+    const local = new EventTarget();
+    setMaxListeners(0, local);
+    target = local as PubSubEventTarget<LiveTopics>;
+  }
+  const pubsub = createPubSub<LiveTopics>({ eventTarget: target });
+  const events = target as unknown as {
+    addEventListener(topic: string, listener: (event: { detail: unknown }) => void): void;
+    removeEventListener(topic: string, listener: (event: { detail: unknown }) => void): void;
+  };
+  return Object.assign(pubsub, {
+    listen<K extends keyof LiveTopics>(routingKey: K, id: LiveTopics[K][0], listener: (payload: LiveTopics[K][1]) => void): () => void {
+      // The topic `publish` dispatches on (yoga's createPubSub: `${routingKey}:${id}`).
+      const topic = `${routingKey}:${id}`;
+      const handler = (event: { detail: unknown }) => listener(event.detail as LiveTopics[K][1]);
+      events.addEventListener(topic, handler);
+      return () => events.removeEventListener(topic, handler);
+    },
+  });
 }

@@ -133,7 +133,7 @@ function runUpdates(ctx: GatewayContext, key: RunKey): AsyncIterableIterator<Run
 
 async function* runUpdatesFrom(ctx: GatewayContext, key: RunKey, queue: EventQueue<RunSnapshot>): AsyncGenerator<RunWire> {
   const { runs, pubsub } = ctx.services.live;
-  queue.feed(pubsub.subscribe('runUpdated', runKey(key.threadId, key.runId)), (snapshot) => snapshot);
+  queue.listen((listener) => pubsub.listen('runUpdated', runKey(key.threadId, key.runId), listener), (snapshot: RunSnapshot) => snapshot);
   const unwatch = watchTransport(ctx, queue as EventQueue<unknown>);
   let acquired = false;
   try {
@@ -165,7 +165,7 @@ function threadRunUpdates(ctx: GatewayContext, threadId: string): AsyncIterableI
 
 async function* threadRunUpdatesFrom(ctx: GatewayContext, threadId: string, queue: EventQueue<RunSnapshot>): AsyncGenerator<RunWire> {
   const { threads, pubsub } = ctx.services.live;
-  queue.feed(pubsub.subscribe('threadRunUpdated', threadId), (snapshot) => snapshot);
+  queue.listen((listener) => pubsub.listen('threadRunUpdated', threadId, listener), (snapshot: RunSnapshot) => snapshot);
   const unwatch = watchTransport(ctx, queue as EventQueue<unknown>);
   let acquired = false;
   try {
@@ -200,8 +200,8 @@ function messageDeltas(ctx: GatewayContext, key: RunKey): AsyncIterableIterator<
 async function* messageDeltasFrom(ctx: GatewayContext, key: RunKey, queue: EventQueue<DeltaOrRun>): AsyncGenerator<TextDelta> {
   const { runs, pubsub } = ctx.services.live;
   const topic = runKey(key.threadId, key.runId);
-  queue.feed(pubsub.subscribe('runMessageDelta', topic), (event) => ({ kind: 'delta', event }));
-  queue.feed(pubsub.subscribe('runUpdated', topic), (snapshot) => ({ kind: 'run', snapshot }));
+  queue.listen((listener) => pubsub.listen('runMessageDelta', topic, listener), (event: MessageDeltaEvent | { done: true }): DeltaOrRun => ({ kind: 'delta', event }));
+  queue.listen((listener) => pubsub.listen('runUpdated', topic, listener), (snapshot: RunSnapshot): DeltaOrRun => ({ kind: 'run', snapshot }));
   /** Text sent so far, by message and content index. */
   const sent = new Map<string, string>();
   // Read in the same tick as subscribing above: the text streamed before this subscriber came, and nothing twice.
