@@ -70,11 +70,11 @@ const gc = (): void => {
 serve(
   {
     /** Per-request loaders and in-flight dedupe on or off (as test/operations/batching.test.ts does). */
-    mode(args: { loaders: boolean; dedupe: boolean }) {
+    mode(args: { loaders: boolean; dedupe: boolean; readCache: boolean }) {
       gateway.services.loaders = args.loaders;
-      // "off" measures each client on its own: no shared executions and no shared answers either.
+      // "off" measures each client on its own: no shared executions either.
       gateway.services.sharedExecution = args.dedupe;
-      gateway.services.config.upstream.readCacheMs = args.dedupe ? readCacheMs : 0;
+      gateway.services.config.upstream.readCacheMs = args.readCache ? readCacheMs : 0;
       gateway.services.upstream = createUpstreamClient({
         config: config.upstream,
         metrics: gateway.metrics,

@@ -48,8 +48,9 @@ export interface PageFixtures {
   assistantOf: Map<string, string>;
 }
 
-type Mode = 'gateway' | 'off' | 'rest';
-export const MODES: Mode[] = ['gateway', 'off', 'rest'];
+/** gateway: as built; no-cache: read cache off (UPSTREAM_READ_CACHE_MS=0), the rest on; off: loaders, dedupe, sharing and cache off. */
+export type Mode = 'gateway' | 'no-cache' | 'off' | 'rest';
+export const MODES: Mode[] = ['gateway', 'no-cache', 'off', 'rest'];
 
 export class PageBench {
   readonly rest: RestClient;
@@ -71,7 +72,7 @@ export class PageBench {
 
   async setMode(mode: Mode): Promise<void> {
     if (mode === 'rest') return;
-    await this.gateway.call('mode', mode === 'gateway' ? { loaders: true, dedupe: true } : { loaders: false, dedupe: false });
+    await this.gateway.call('mode', mode === 'off' ? { loaders: false, dedupe: false, readCache: false } : { loaders: true, dedupe: true, readCache: mode === 'gateway' });
   }
 
   distinctThreadPage(n: number): number {
