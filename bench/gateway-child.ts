@@ -70,11 +70,13 @@ const gc = (): void => {
 serve(
   {
     /** Per-request loaders and in-flight dedupe on or off (as test/operations/batching.test.ts does). */
-    mode(args: { loaders: boolean; dedupe: boolean; readCache: boolean }) {
+    async mode(args: { loaders: boolean; dedupe: boolean; readCache: boolean }) {
       gateway.services.loaders = args.loaders;
       // "off" measures each client on its own: no shared executions either.
       gateway.services.sharedExecution = args.dedupe;
       gateway.services.config.upstream.readCacheMs = args.readCache ? readCacheMs : 0;
+      // A fresh client has a fresh read cache; results finished under the previous mode expire with this wait.
+      await new Promise((resolve) => setTimeout(resolve, readCacheMs + 20));
       gateway.services.upstream = createUpstreamClient({
         config: config.upstream,
         metrics: gateway.metrics,

@@ -50,6 +50,11 @@ export interface GatewayContext {
   identity: Identity;
   config: Config;
   loaders: Loaders;
+  /**
+   * When the oldest upstream answer this operation used began (ms since the epoch; +Infinity before any), and the
+   * client's write generation when the operation started: together they bound how long its result stays true.
+   */
+  freshness: { oldestAnswerAt: number; generation: number };
 }
 
 /**
@@ -68,7 +73,11 @@ export function createEventLoaders(services: GatewayServices, identity: Identity
  */
 export function createContext(services: GatewayServices, identity: Identity = ANONYMOUS, clientSignal?: AbortSignal): GatewayContext {
   const readCacheMs = services.config.upstream.readCacheMs ?? 0;
-  const shared = readCacheMs > 0 ? services.upstream.withReadCache(readCacheMs) : services.upstream;
+  const freshness = { oldestAnswerAt: Number.POSITIVE_INFINITY, generation: services.upstream.generation };
+  const answered = (startedAt: number) => {
+    if (startedAt < freshness.oldestAnswerAt) freshness.oldestAnswerAt = startedAt;
+  };
+  const shared = readCacheMs > 0 ? services.upstream.withReadCache(readCacheMs, answered) : services.upstream;
   const client = clientSignal ? shared.withClientSignal(clientSignal) : shared;
   const upstream = withCallBudget(client, services.config.security.maxUpstreamCallsPerOperation);
   return {
@@ -77,5 +86,6 @@ export function createContext(services: GatewayServices, identity: Identity = AN
     identity,
     config: services.config,
     loaders: createLoaders(upstream, { enabled: services.loaders ?? true, access: accessPolicy(services, identity) }),
+    freshness,
   };
 }

@@ -47,11 +47,14 @@ function budgeted(client: UpstreamClient, max: number, counter: { calls: number 
     listMessages: counted((threadId, params) => client.listMessages(threadId, params)),
     getRunStep: counted((threadId, runId, stepId, include) => client.getRunStep(threadId, runId, stepId, include)),
     listRunSteps: counted((threadId, runId, params, include) => client.listRunSteps(threadId, runId, params, include)),
-    withReadCache: (maxAgeMs) => budgeted(client.withReadCache(maxAgeMs), max, counter),
+    withReadCache: (maxAgeMs, onAnswer) => budgeted(client.withReadCache(maxAgeMs, onAnswer), max, counter),
     withClientSignal: (signal) => budgeted(client.withClientSignal(signal), max, counter),
     invalidate: (pathPrefix) => client.invalidate(pathPrefix),
     get inFlight() {
       return client.inFlight;
+    },
+    get generation() {
+      return client.generation;
     },
     get calls() {
       return counter.calls;

@@ -71,7 +71,11 @@ export function createGateway(options: GatewayOptions): Gateway {
       useOperationObservability({ logger, metrics, tracer: services.tracing.tracer }),
       ...securityPlugins(config, security),
       // After authentication and limits: each request is still checked and counted; only resolving is shared.
-      useSharedQueryExecution({ enabled: () => services.sharedExecution ?? true }),
+      useSharedQueryExecution({
+        enabled: () => services.sharedExecution ?? true,
+        maxAgeMs: () => config.upstream.readCacheMs ?? 0,
+        generation: () => services.upstream.generation,
+      }),
       // Each subscription event runs with fresh loaders (a loader of the subscribing request would serve stale runs),
       // once per event for all subscribers with the same operation and identity.
       useSharedSubscriptionEvents<GatewayContext>({

@@ -85,14 +85,17 @@ export interface UpstreamClient extends UpstreamReads {
   /**
    * A view whose GETs share answers younger than `maxAgeMs` across callers (subscription events:
    * N subscribers selecting the same nested fields cost one upstream call per event, not N).
+   * `onAnswer` is told when each answer it serves began (its age).
    */
-  withReadCache(maxAgeMs: number): UpstreamClient;
+  withReadCache(maxAgeMs: number, onAnswer?: (startedAt: number) => void): UpstreamClient;
   /** A view whose reads serve the client request with this signal: see `UpstreamRequest.clientSignal`. */
   withClientSignal(signal: AbortSignal): UpstreamClient;
   /** Forgets cached answers of a run, thread or other resource after a write: every cached GET whose path starts with `pathPrefix`. */
   invalidate(pathPrefix: string): void;
   /** GETs currently shared between callers (for tests and diagnostics). */
   readonly inFlight: number;
+  /** Counts invalidations: anything read while it stayed the same saw no write made through this client. */
+  readonly generation: number;
 }
 
 export interface UpstreamClientOptions {
@@ -335,16 +338,20 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
    */
   const recent = new Map<string, { startedAt: number; response: UpstreamResponse<unknown> }>();
   let longestMaxAgeMs = 0;
-  function cachedRequest(maxAgeMs: number) {
+  function cachedRequest(maxAgeMs: number, onAnswer: ((startedAt: number) => void) | undefined) {
     longestMaxAgeMs = Math.max(longestMaxAgeMs, maxAgeMs);
     return async <T>(req: UpstreamRequest): Promise<UpstreamResponse<T>> => {
       if (req.method !== 'GET' || req.signal) return request<T>(req);
       const key = buildUrl(req);
       const startedAt = Date.now();
       const hit = recent.get(key);
-      if (hit && startedAt - hit.startedAt < maxAgeMs) return hit.response as UpstreamResponse<T>;
+      if (hit && startedAt - hit.startedAt < maxAgeMs) {
+        onAnswer?.(hit.startedAt);
+        return hit.response as UpstreamResponse<T>;
+      }
       const generation = generations;
       const response = await request<T>(req);
+      onAnswer?.(startedAt);
       // An answer that began before a write (invalidate) may hold the old state: it is not kept.
       if (generation === generations) {
         recent.delete(key);
@@ -397,11 +404,14 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       ...reads(send),
       request: send,
       stream,
-      withReadCache: (maxAgeMs) => view(cachedRequest(maxAgeMs)),
+      withReadCache: (maxAgeMs, onAnswer) => view(cachedRequest(maxAgeMs, onAnswer)),
       withClientSignal: (signal) => view((req) => send({ ...req, clientSignal: signal })),
       invalidate,
       get inFlight() {
         return inFlight.size;
+      },
+      get generation() {
+        return generations;
       },
     };
   }

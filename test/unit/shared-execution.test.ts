@@ -4,23 +4,36 @@ import { useSharedQueryExecution } from '../../src/server/shared-execution.js';
 import type { Identity } from '../../src/security/auth.js';
 
 /** A schema whose resolvers count their calls and wait until released, so requests overlap for certain. */
-function setup() {
+interface Reuse {
+  maxAgeMs: number;
+  generation: number;
+  /** When the upstream answers each execution reads began (what the read cache reports). */
+  answersFrom: () => number;
+}
+
+function setup(reuse?: Reuse) {
   const calls = { item: 0, bump: 0 };
   let release: () => void = () => {};
   let gate = new Promise<void>((resolve) => (release = resolve));
-  const schema = createSchema({
+  interface TestContext {
+    identity: Identity;
+    freshness: { oldestAnswerAt: number; generation: number };
+  }
+  const schema = createSchema<TestContext>({
     typeDefs: /* GraphQL */ `
       type Query { item(id: ID!): String! whoami: String! }
       type Mutation { bump: Int! }
     `,
     resolvers: {
       Query: {
-        item: async (_root: unknown, args: { id: string }) => {
+        item: async (_root: unknown, args: { id: string }, ctx: TestContext) => {
           calls.item += 1;
+          ctx.freshness.oldestAnswerAt = Math.min(ctx.freshness.oldestAnswerAt, reuse?.answersFrom() ?? Number.POSITIVE_INFINITY);
           await gate;
+          if (args.id === 'broken') throw new Error('broken item');
           return `item ${args.id}`;
         },
-        whoami: async (_root: unknown, _args: unknown, ctx: { identity: Identity }) => {
+        whoami: async (_root: unknown, _args: unknown, ctx: TestContext) => {
           calls.item += 1;
           await gate;
           return ctx.identity.subject;
@@ -38,10 +51,11 @@ function setup() {
   const yoga = createYoga({
     schema,
     logging: false,
-    context: ({ request }: { request: Request }): { identity: Identity } => ({
+    context: ({ request }: { request: Request }): TestContext => ({
       identity: { subject: request.headers.get('x-subject') ?? 'anonymous', admin: false, method: 'api-key' },
+      freshness: { oldestAnswerAt: Number.POSITIVE_INFINITY, generation: reuse?.generation ?? 0 },
     }),
-    plugins: [useSharedQueryExecution()],
+    plugins: [useSharedQueryExecution(reuse ? { maxAgeMs: () => reuse.maxAgeMs, generation: () => reuse.generation } : {})],
   });
   const post = async (query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> =>
     yoga.fetch('http://gateway/graphql', {
@@ -120,5 +134,59 @@ describe('shared execution of identical concurrent queries', () => {
     expect(await follower).toEqual({ data: { item: 'item 1' } });
     expect(calls.item).toBe(2);
     await leader;
+  });
+});
+
+describe('reuse of finished results (with a read cache)', () => {
+  const released = async (setupResult: ReturnType<typeof setup>, query: string, variables: Record<string, unknown> = {}) => {
+    const response = setupResult.json(setupResult.post(query, variables));
+    await setupResult.settle();
+    setupResult.open();
+    return response;
+  };
+
+  it('answers identical queries from a finished result while its upstream answers are younger than the maximum age', async () => {
+    const reuse: Reuse = { maxAgeMs: 300, generation: 0, answersFrom: () => Date.now() };
+    const ctx = setup(reuse);
+    expect(await released(ctx, ITEM, { id: '1' })).toEqual({ data: { item: 'item 1' } });
+    for (let i = 0; i < 5; i++) expect(await ctx.json(ctx.post(ITEM, { id: '1' }))).toEqual({ data: { item: 'item 1' } });
+    expect(ctx.calls.item).toBe(1);
+    // Other variables are another result.
+    await released(ctx, ITEM, { id: '2' });
+    expect(ctx.calls.item).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 320));
+    await released(ctx, ITEM, { id: '1' });
+    expect(ctx.calls.item).toBe(3);
+  });
+
+  it('counts the age from the oldest upstream answer the result was made from', async () => {
+    // The execution read answers that were already 250 ms old: its result may serve for 50 ms more at most.
+    const reuse: Reuse = { maxAgeMs: 300, generation: 0, answersFrom: () => Date.now() - 250 };
+    const ctx = setup(reuse);
+    await released(ctx, ITEM, { id: '1' });
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    await released(ctx, ITEM, { id: '1' });
+    expect(ctx.calls.item).toBe(2);
+  });
+
+  it('stops after a write (a new generation) and never keeps a result with errors', async () => {
+    const reuse: Reuse = { maxAgeMs: 5_000, generation: 0, answersFrom: () => Date.now() };
+    const ctx = setup(reuse);
+    await released(ctx, ITEM, { id: '1' });
+    reuse.generation += 1;
+    await released(ctx, ITEM, { id: '1' });
+    expect(ctx.calls.item).toBe(2);
+    const failed = await released(ctx, ITEM, { id: 'broken' });
+    expect(failed.errors).toHaveLength(1);
+    await released(ctx, ITEM, { id: 'broken' });
+    expect(ctx.calls.item).toBe(4);
+  });
+
+  it('without a read cache nothing finished is reused', async () => {
+    const reuse: Reuse = { maxAgeMs: 0, generation: 0, answersFrom: () => Date.now() };
+    const ctx = setup(reuse);
+    await released(ctx, ITEM, { id: '1' });
+    await released(ctx, ITEM, { id: '1' });
+    expect(ctx.calls.item).toBe(2);
   });
 });
