@@ -35,6 +35,11 @@ export function createMetrics() {
     help: 'Subscriptions open now (graphql-ws and SSE).',
     registers: [registry],
   });
+  const subscriptionEventExecutions = new Counter({
+    name: 'gateway_subscription_event_executions_total',
+    help: 'Executions of subscription events: one per published state and distinct operation (document, variables, identity), however many subscribers get its result.',
+    registers: [registry],
+  });
   const pollLag = new Histogram({
     name: 'gateway_poll_lag_seconds',
     help: 'From the moment a run poll was due to its answer: scheduling delay plus upstream latency. How stale a live state can be beyond the poll interval.',
@@ -63,6 +68,7 @@ export function createMetrics() {
     operations,
     operationDuration,
     activeSubscriptions,
+    subscriptionEventExecutions,
     pollLag,
     /** Where the live gauges read from (set once the live services exist). */
     bindLive(stats: typeof liveStats): void {

@@ -82,6 +82,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         eventContext: (ctx) => ({ ...ctx, loaders: createEventLoaders(services, ctx.identity) }),
         audience: (ctx) => `${ctx.identity.subject}\u0000${ctx.identity.admin}`,
         shareMs: config.live.sharedCacheMs,
+        onExecute: () => metrics.subscriptionEventExecutions.inc(),
       }),
     ],
   });

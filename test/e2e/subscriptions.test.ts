@@ -59,8 +59,15 @@ describe('subscriptions over graphql-ws', () => {
       return { subscriptions, calls: callsSince(stack.api, mark), run };
     }
 
+    const executions = async () => (await stack.gateway.metrics.subscriptionEventExecutions.get()).values[0]?.value ?? 0;
+    const before = await executions();
     const one = await watch(1);
+    const afterOne = await executions();
     const many = await watch(100);
+    // Subscribers of one run with the same document share each state's execution: 100 cost about what one does.
+    const executionsOfOne = afterOne - before;
+    expect(executionsOfOne).toBeGreaterThan(0);
+    expect((await executions()) - afterOne).toBeLessThanOrEqual(2 * executionsOfOne + 2);
     for (const { subscriptions } of [one, many]) {
       for (const subscription of subscriptions) {
         const statuses = statusesOf(subscription.results);

@@ -139,6 +139,25 @@ describe('auth and tenants: API keys', () => {
     }
   });
 
+  it('45: a tenant subscribing right after the owner, with the same document, gets NOT_FOUND, never the owner\'s shared event result', async () => {
+    const query = 'subscription($t: ID!, $r: ID!) { runUpdated(threadId: $t, runId: $r) { status thread { threadId metadata } } }';
+    const own = createWsClient(stack.gateway.wsUrl, { authorization: `Bearer ${KEYS.alice}` });
+    const other = createWsClient(stack.gateway.wsUrl, { authorization: `Bearer ${KEYS.bob}` });
+    try {
+      const mine = subscribeWs(own, query, { t: aliceThread, r: aliceRun });
+      await mine.done;
+      expect(mine.results).toEqual([{ data: { runUpdated: { status: 'COMPLETED', thread: { threadId: aliceThread, metadata: expect.anything() } } } }]);
+      // The same state, within the time alice's result for it is shared (LIVE_SHARED_CACHE_MS).
+      const theirs = subscribeWs(other, query, { t: aliceThread, r: aliceRun });
+      await theirs.done;
+      expect(theirs.results).toHaveLength(1);
+      expect(codes(theirs.results[0])).toEqual(['NOT_FOUND']);
+      expect(theirs.results[0]?.data ?? null).toBeNull();
+    } finally {
+      await Promise.all([own.dispose(), other.dispose()]);
+    }
+  });
+
   it('idempotency keys are scoped by subject: the same key from two tenants makes two threads', async () => {
     const mutation = 'mutation { createThread(input: { idempotencyKey: "same-key-1" }) { replayed thread { threadId } } }';
     const alice = await stack.query(mutation, undefined, bearer(KEYS.alice));

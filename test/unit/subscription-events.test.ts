@@ -1,0 +1,217 @@
+import { describe, expect, it } from 'vitest';
+import { GraphQLError, type ExecutionResult } from 'graphql';
+import { createSchema, createYoga } from 'graphql-yoga';
+import { useSharedSubscriptionEvents } from '../../src/server/subscription-events.js';
+import type { Identity } from '../../src/security/auth.js';
+
+interface Ctx {
+  identity: Identity;
+  /** Set per event execution (fresh loaders in the gateway). */
+  event?: number;
+}
+
+const alice: Identity = { subject: 'alice', admin: false, method: 'api-key' };
+const bob: Identity = { subject: 'bob', admin: false, method: 'api-key' };
+
+const TICKS = /* GraphQL */ `
+  subscription ($topic: String!, $by: Int) { tick(topic: $topic) { n times(by: $by) viewer } }
+`;
+
+/**
+ * A schema whose subscription yields the very payload object published (as the live pubsub does for all subscribers
+ * of a run), and whose resolvers count their calls. `tick` refuses the topic "secret" to everyone but alice.
+ */
+function setup(options: { shareMs?: number } = {}) {
+  const calls = { n: 0, executions: 0, contexts: 0 };
+  const listeners = new Map<string, Set<(payload: object) => void>>();
+  const publish = (topic: string, payload: object) => {
+    for (const listener of listeners.get(topic) ?? []) listener(payload);
+  };
+  /** Listens at once (as the gateway's EventQueue does), so nothing published after subscribing is missed. */
+  function ticks(topic: string): AsyncGenerator<object> {
+    const queue: object[] = [];
+    let wake: (() => void) | undefined;
+    const listener = (payload: object) => {
+      queue.push(payload);
+      wake?.();
+    };
+    if (!listeners.has(topic)) listeners.set(topic, new Set());
+    listeners.get(topic)!.add(listener);
+    return (async function* () {
+      try {
+        for (;;) {
+          while (queue.length > 0) yield queue.shift()!;
+          await new Promise<void>((resolve) => (wake = resolve));
+        }
+      } finally {
+        listeners.get(topic)!.delete(listener);
+      }
+    })();
+  }
+  const schema = createSchema<Ctx>({
+    typeDefs: /* GraphQL */ `
+      type Query { ok: Boolean }
+      type Tick { n: Int! times(by: Int): Int! viewer: String! event: Int! }
+      type Subscription { tick(topic: String!): Tick! }
+    `,
+    resolvers: {
+      Subscription: {
+        tick: {
+          subscribe: (_root: unknown, args: { topic: string }, ctx: Ctx) => {
+            if (args.topic === 'secret' && ctx.identity.subject !== 'alice') throw new GraphQLError('NOT_FOUND');
+            return ticks(args.topic);
+          },
+          resolve: (payload: { n: number }) => payload,
+        },
+      },
+      Tick: {
+        n: (payload: { n: number }) => {
+          calls.n += 1;
+          return payload.n;
+        },
+        times: (payload: { n: number }, args: { by?: number | null }) => payload.n * (args.by ?? 1),
+        viewer: (_payload: unknown, _args: unknown, ctx: Ctx) => ctx.identity.subject,
+        event: (_payload: unknown, _args: unknown, ctx: Ctx) => ctx.event ?? -1,
+      },
+    },
+  });
+  const yoga = createYoga<Record<string, unknown>, Ctx>({
+    schema: schema as never,
+    logging: false,
+    plugins: [
+      useSharedSubscriptionEvents<Ctx>({
+        eventContext: (ctx) => ({ ...ctx, event: ++calls.contexts }),
+        audience: (ctx) => `${ctx.identity.subject}\u0000${ctx.identity.admin}`,
+        shareMs: options.shareMs ?? 1_000,
+        onExecute: () => void (calls.executions += 1),
+      }),
+    ],
+  });
+
+  /** One subscriber, through yoga's pipeline as the gateway's graphql-ws server runs it. */
+  async function subscribe(identity: Identity, variables: Record<string, unknown>, query = TICKS) {
+    const { parse, validate, subscribe: run, contextFactory, schema: enveloped } = yoga.getEnveloped({ identity });
+    const document = parse(query);
+    expect(validate(enveloped, document)).toEqual([]);
+    const stream = (await run({ schema: enveloped, document, variableValues: variables, contextValue: await contextFactory() })) as AsyncIterableIterator<ExecutionResult> | ExecutionResult;
+    if (!(Symbol.asyncIterator in stream)) return { error: stream, results: [] as ExecutionResult[], next: async () => undefined, close: async () => undefined };
+    const results: ExecutionResult[] = [];
+    return {
+      error: undefined,
+      results,
+      /** The next result (pulled, as a transport does). */
+      async next() {
+        const step = await stream.next();
+        if (!step.done) results.push(step.value);
+        return step.done ? undefined : step.value;
+      },
+      close: async () => void (await stream.return?.()),
+    };
+  }
+
+  return { calls, publish, subscribe, listeners };
+}
+
+/** Lets pending pulls reach their source. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
+
+describe('subscription events shared between subscribers', () => {
+  it('N subscribers with the same document, variables and identity: one execution per published event, same result', async () => {
+    const { calls, publish, subscribe } = setup();
+    const subscribers = await Promise.all(Array.from({ length: 5 }, () => subscribe(alice, { topic: 'run-1' })));
+    const first = subscribers.map((s) => s.next());
+    await settle();
+    publish('run-1', { n: 1 });
+    const results = await Promise.all(first);
+    expect(calls.executions).toBe(1);
+    expect(calls.n).toBe(1);
+    for (const result of results) expect(result).toBe(results[0]);
+    expect(results[0]).toEqual({ data: { tick: { n: 1, times: 1, viewer: 'alice' } } });
+
+    // The next state is a new payload: executed again, once.
+    const second = subscribers.map((s) => s.next());
+    publish('run-1', { n: 2 });
+    expect((await Promise.all(second)).map((r) => r?.data)).toEqual(Array(5).fill({ tick: { n: 2, times: 2, viewer: 'alice' } }));
+    expect(calls.executions).toBe(2);
+    await Promise.all(subscribers.map((s) => s.close()));
+  });
+
+  it('different variables, documents or identities are executed apart, each with its own answer', async () => {
+    const { calls, publish, subscribe } = setup();
+    const same = await subscribe(alice, { topic: 'run-1' });
+    const otherVariables = await subscribe(alice, { topic: 'run-1', by: 10 });
+    const otherIdentity = await subscribe(bob, { topic: 'run-1' });
+    const otherDocument = await subscribe(alice, { topic: 'run-1' }, 'subscription ($topic: String!) { tick(topic: $topic) { n viewer } }');
+    const sameAgain = await subscribe(alice, { topic: 'run-1' });
+    const all = [same, otherVariables, otherIdentity, otherDocument, sameAgain];
+    const pending = all.map((s) => s.next());
+    await settle();
+    publish('run-1', { n: 3 });
+    const [a, b, c, d, e] = await Promise.all(pending);
+    expect(a?.data).toEqual({ tick: { n: 3, times: 3, viewer: 'alice' } });
+    expect(b?.data).toEqual({ tick: { n: 3, times: 30, viewer: 'alice' } });
+    expect(c?.data).toEqual({ tick: { n: 3, times: 3, viewer: 'bob' } });
+    expect(d?.data).toEqual({ tick: { n: 3, viewer: 'alice' } });
+    expect(e).toBe(a);
+    expect(calls.executions).toBe(4);
+    await Promise.all(all.map((s) => s.close()));
+  });
+
+  it('a subscriber refused at subscribe time never gets the result another identity got for the same event', async () => {
+    const { calls, publish, subscribe, listeners } = setup();
+    const owner = await subscribe(alice, { topic: 'secret' });
+    const pending = owner.next();
+    await settle();
+    publish('secret', { n: 7 });
+    expect((await pending)?.data).toEqual({ tick: { n: 7, times: 7, viewer: 'alice' } });
+    const intruder = await subscribe(bob, { topic: 'secret' });
+    expect(intruder.error?.errors?.[0]?.message).toBe('NOT_FOUND');
+    expect(intruder.error?.data).toBeUndefined();
+    expect(listeners.get('secret')?.size).toBe(1);
+    expect(calls.executions).toBe(1);
+    await owner.close();
+  });
+
+  it('each execution gets an event context of its own; a late subscriber past shareMs gets a new execution', async () => {
+    const { calls, publish, subscribe } = setup({ shareMs: 30 });
+    const early = await subscribe(alice, { topic: 'run-2' }, 'subscription ($topic: String!) { tick(topic: $topic) { event } }');
+    const late = await subscribe(alice, { topic: 'run-2' }, 'subscription ($topic: String!) { tick(topic: $topic) { event } }');
+    const pendingEarly = early.next();
+    await settle();
+    const payload = { n: 1 };
+    // `late` reads the same published payload only after the share window (as a subscriber joining later gets the current state).
+    publish('run-2', payload);
+    expect((await pendingEarly)?.data).toEqual({ tick: { event: 1 } });
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect((await late.next())?.data).toEqual({ tick: { event: 2 } });
+    expect(calls.executions).toBe(2);
+    await Promise.all([early, late].map((s) => s.close()));
+  });
+
+  it('a result with errors is shared while it runs only, so a later subscriber tries again', async () => {
+    const { calls, publish, subscribe } = setup();
+    const query = 'subscription ($topic: String!) { tick(topic: $topic) { n } }';
+    const a = await subscribe(alice, { topic: 'run-3' }, query);
+    const b = await subscribe(alice, { topic: 'run-3' }, query);
+    const pendingA = a.next();
+    await settle();
+    // n is non-null: a payload without it makes the result an error.
+    publish('run-3', { n: null });
+    expect((await pendingA)?.errors?.length).toBe(1);
+    expect((await b.next())?.errors?.length).toBe(1);
+    expect(calls.executions).toBe(2);
+    await Promise.all([a, b].map((s) => s.close()));
+  });
+
+  it('closing a subscriber ends its source (its listener is removed)', async () => {
+    const { publish, subscribe, listeners } = setup();
+    const s = await subscribe(alice, { topic: 'run-4' });
+    const pending = s.next();
+    await settle();
+    expect(listeners.get('run-4')?.size).toBe(1);
+    publish('run-4', { n: 1 });
+    await pending;
+    await s.close();
+    expect(listeners.get('run-4')?.size).toBe(0);
+  });
+});
