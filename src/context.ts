@@ -9,6 +9,7 @@ import { ANONYMOUS, type Identity } from './security/auth.js';
 import { withCallBudget } from './security/budget.js';
 import { accessPolicy } from './security/tenants.js';
 import type { UpstreamClient } from './upstream/client.js';
+import { ClientInterest } from './upstream/interest.js';
 import type { IdempotencyStore } from './writes/idempotency.js';
 
 /** Long-lived pieces shared by every operation. */
@@ -55,6 +56,8 @@ export interface GatewayContext {
    * client's write generation when the operation started: together they bound how long its result stays true.
    */
   freshness: { oldestAnswerAt: number; generation: number };
+  /** The clients waiting for this operation (over HTTP and SSE): its reads are cancelled when all have gone. */
+  interest?: ClientInterest;
 }
 
 /**
@@ -78,7 +81,8 @@ export function createContext(services: GatewayServices, identity: Identity = AN
     if (startedAt < freshness.oldestAnswerAt) freshness.oldestAnswerAt = startedAt;
   };
   const shared = readCacheMs > 0 ? services.upstream.withReadCache(readCacheMs, answered) : services.upstream;
-  const client = clientSignal ? shared.withClientSignal(clientSignal) : shared;
+  const interest = clientSignal ? new ClientInterest(clientSignal) : undefined;
+  const client = interest ? shared.withClientSignal(interest.signal) : shared;
   const upstream = withCallBudget(client, services.config.security.maxUpstreamCallsPerOperation);
   return {
     services,
@@ -87,5 +91,6 @@ export function createContext(services: GatewayServices, identity: Identity = AN
     config: services.config,
     loaders: createLoaders(upstream, { enabled: services.loaders ?? true, access: accessPolicy(services, identity) }),
     freshness,
+    ...(interest ? { interest } : {}),
   };
 }

@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import type { UpstreamClient } from '../upstream/client.js';
+import type { UpstreamClient, UpstreamRequest } from '../upstream/client.js';
 
 /**
  * The upstream-call budget of one operation (MAX_UPSTREAM_CALLS_PER_OPERATION). The upstream client is shared, so
@@ -20,44 +20,82 @@ export function budgetExceeded(max: number): GraphQLError {
 }
 
 export function withCallBudget(client: UpstreamClient, max: number): BudgetedClient {
-  const counter = { calls: 0 };
-  return budgeted(client, max, counter);
+  return new Budgeted(client, max, { calls: 0 });
 }
 
-function budgeted(client: UpstreamClient, max: number, counter: { calls: number }): BudgetedClient {
-  const spend = (): void => {
-    if (counter.calls >= max) throw budgetExceeded(max);
-    counter.calls += 1;
-  };
-  const counted =
-    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
-    async (...args: A): Promise<R> => {
-      spend();
-      return call(...args);
-    };
-  return {
-    request: counted((request) => client.request(request)) as UpstreamClient['request'],
-    stream: counted((request) => client.stream(request)),
-    getRun: counted((threadId, runId) => client.getRun(threadId, runId)),
-    listRuns: counted((threadId, params) => client.listRuns(threadId, params)),
-    getThread: counted((threadId) => client.getThread(threadId)),
-    getAssistant: counted((assistantId) => client.getAssistant(assistantId)),
-    listAssistants: counted((params) => client.listAssistants(params)),
-    getMessage: counted((threadId, messageId) => client.getMessage(threadId, messageId)),
-    listMessages: counted((threadId, params) => client.listMessages(threadId, params)),
-    getRunStep: counted((threadId, runId, stepId, include) => client.getRunStep(threadId, runId, stepId, include)),
-    listRunSteps: counted((threadId, runId, params, include) => client.listRunSteps(threadId, runId, params, include)),
-    withReadCache: (maxAgeMs, onAnswer) => budgeted(client.withReadCache(maxAgeMs, onAnswer), max, counter),
-    withClientSignal: (signal) => budgeted(client.withClientSignal(signal), max, counter),
-    invalidate: (pathPrefix) => client.invalidate(pathPrefix),
-    get inFlight() {
-      return client.inFlight;
-    },
-    get generation() {
-      return client.generation;
-    },
-    get calls() {
-      return counter.calls;
-    },
-  };
+/** A class, so that the view made per operation and per subscription event is one small object. */
+class Budgeted implements BudgetedClient {
+  constructor(
+    private readonly client: UpstreamClient,
+    private readonly max: number,
+    private readonly counter: { calls: number },
+  ) {}
+
+  private spend(): void {
+    if (this.counter.calls >= this.max) throw budgetExceeded(this.max);
+    this.counter.calls += 1;
+  }
+
+  async request<T>(request: UpstreamRequest) {
+    this.spend();
+    return this.client.request<T>(request);
+  }
+  async stream(request: UpstreamRequest) {
+    this.spend();
+    return this.client.stream(request);
+  }
+  async getRun(...args: Parameters<UpstreamClient['getRun']>) {
+    this.spend();
+    return this.client.getRun(...args);
+  }
+  async listRuns(...args: Parameters<UpstreamClient['listRuns']>) {
+    this.spend();
+    return this.client.listRuns(...args);
+  }
+  async getThread(...args: Parameters<UpstreamClient['getThread']>) {
+    this.spend();
+    return this.client.getThread(...args);
+  }
+  async getAssistant(...args: Parameters<UpstreamClient['getAssistant']>) {
+    this.spend();
+    return this.client.getAssistant(...args);
+  }
+  async listAssistants(...args: Parameters<UpstreamClient['listAssistants']>) {
+    this.spend();
+    return this.client.listAssistants(...args);
+  }
+  async getMessage(...args: Parameters<UpstreamClient['getMessage']>) {
+    this.spend();
+    return this.client.getMessage(...args);
+  }
+  async listMessages(...args: Parameters<UpstreamClient['listMessages']>) {
+    this.spend();
+    return this.client.listMessages(...args);
+  }
+  async getRunStep(...args: Parameters<UpstreamClient['getRunStep']>) {
+    this.spend();
+    return this.client.getRunStep(...args);
+  }
+  async listRunSteps(...args: Parameters<UpstreamClient['listRunSteps']>) {
+    this.spend();
+    return this.client.listRunSteps(...args);
+  }
+  withReadCache(maxAgeMs: number, onAnswer?: (startedAt: number) => void): BudgetedClient {
+    return new Budgeted(this.client.withReadCache(maxAgeMs, onAnswer), this.max, this.counter);
+  }
+  withClientSignal(signal: AbortSignal): BudgetedClient {
+    return new Budgeted(this.client.withClientSignal(signal), this.max, this.counter);
+  }
+  invalidate(pathPrefix: string): void {
+    this.client.invalidate(pathPrefix);
+  }
+  get inFlight() {
+    return this.client.inFlight;
+  }
+  get generation() {
+    return this.client.generation;
+  }
+  get calls() {
+    return this.counter.calls;
+  }
 }

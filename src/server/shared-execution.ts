@@ -1,11 +1,12 @@
 import { getOperationAST, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Identity } from '../security/auth.js';
+import type { ClientInterest } from '../upstream/interest.js';
 
 interface Running {
   result: Promise<unknown>;
-  /** The leader's client: when it has gone, its execution may have been cut short, so followers run their own. */
-  leaderSignal: AbortSignal | undefined;
+  /** The clients waiting for it; followers join, so its reads go on while any of them waits. */
+  interest: ClientInterest | undefined;
 }
 
 interface Finished {
@@ -20,6 +21,7 @@ interface Finished {
 interface SharingContext {
   identity?: Identity;
   request?: Request;
+  interest?: ClientInterest;
   freshness?: { oldestAnswerAt: number; generation: number };
 }
 
@@ -113,19 +115,20 @@ export function useSharedQueryExecution(options: SharedExecutionOptions = {}): P
         let byKey = running.get(executeArgs.document);
         if (!byKey) running.set(executeArgs.document, (byKey = new Map()));
         const leader = byKey.get(key);
+        const context = executeArgs.contextValue as SharingContext | undefined;
         if (leader) {
+          leader.interest?.add(context?.request?.signal);
           return leader.result.then(
-            (result) => (leader.leaderSignal?.aborted || isAsyncIterable(result) ? executeFn(executeArgs) : { ...(result as ExecutionResult) }),
+            (result) => (leader.interest?.signal.aborted || isAsyncIterable(result) ? executeFn(executeArgs) : { ...(result as ExecutionResult) }),
             () => executeFn(executeArgs),
           );
         }
-        const context = executeArgs.contextValue as SharingContext | undefined;
         const startedAt = Date.now();
         // The generation when the request's context was made: a write that landed since then ends any reuse.
         const generation = context?.freshness?.generation ?? options.generation?.();
         const own: Running = {
           result: Promise.resolve().then(() => executeFn(executeArgs)),
-          leaderSignal: context?.request?.signal,
+          interest: context?.interest,
         };
         const entries = byKey;
         const forget = () => {
@@ -134,7 +137,7 @@ export function useSharedQueryExecution(options: SharedExecutionOptions = {}): P
         own.result.then((result) => {
           forget();
           const freshness = context?.freshness;
-          if (maxAgeMs <= 0 || !freshness || isAsyncIterable(result) || own.leaderSignal?.aborted) return;
+          if (maxAgeMs <= 0 || !freshness || isAsyncIterable(result) || own.interest?.signal.aborted) return;
           const single = result as ExecutionResult;
           if (single.errors?.length || generation !== options.generation?.()) return;
           const validUntil = Math.min(freshness.oldestAnswerAt, startedAt) + maxAgeMs;

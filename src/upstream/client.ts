@@ -381,40 +381,66 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
 
   const withInclude = (include: readonly StepInclude[] | undefined) => (include && include.length > 0 ? { 'include[]': include } : {});
 
-  function reads(send: <T>(req: UpstreamRequest) => Promise<UpstreamResponse<T>>): UpstreamReads {
-    const get = async <T>(route: Route, params: Record<string, string>, query?: Record<string, QueryValue>): Promise<T> =>
-      (await send<T>({ method: 'GET', route, params, ...(query ? { query } : {}) })).data;
-    return {
-      getRun: (threadId, runId) => get('/threads/{thread_id}/runs/{run_id}', { thread_id: threadId, run_id: runId }),
-      listRuns: (threadId, params) => get('/threads/{thread_id}/runs', { thread_id: threadId }, { ...params }),
-      getThread: (threadId) => get('/threads/{thread_id}', { thread_id: threadId }),
-      getAssistant: (assistantId) => get('/assistants/{assistant_id}', { assistant_id: assistantId }),
-      listAssistants: (params) => get('/assistants', {}, { ...params }),
-      getMessage: (threadId, messageId) => get('/threads/{thread_id}/messages/{message_id}', { thread_id: threadId, message_id: messageId }),
-      listMessages: (threadId, params) => get('/threads/{thread_id}/messages', { thread_id: threadId }, { ...params }),
-      getRunStep: (threadId, runId, stepId, include) =>
-        get('/threads/{thread_id}/runs/{run_id}/steps/{step_id}', { thread_id: threadId, run_id: runId, step_id: stepId }, withInclude(include)),
-      listRunSteps: (threadId, runId, params, include) =>
-        get('/threads/{thread_id}/runs/{run_id}/steps', { thread_id: threadId, run_id: runId }, { ...params, ...withInclude(include) }),
-    };
+  type Send = <T>(req: UpstreamRequest) => Promise<UpstreamResponse<T>>;
+
+  /**
+   * One way of sending (plain, cached, on behalf of a client). A class, so that the views made per request and per
+   * subscription event cost one small object, not a closure per method.
+   */
+  class View implements UpstreamClient {
+    constructor(readonly request: Send) {}
+
+    private async get<T>(route: Route, params: Record<string, string>, query?: Record<string, QueryValue>): Promise<T> {
+      return (await this.request<T>({ method: 'GET', route, params, ...(query ? { query } : {}) })).data;
+    }
+
+    getRun(threadId: string, runId: string) {
+      return this.get<Schemas['RunObject']>('/threads/{thread_id}/runs/{run_id}', { thread_id: threadId, run_id: runId });
+    }
+    listRuns(threadId: string, params?: ListParams<'/threads/{thread_id}/runs'>) {
+      return this.get<Schemas['ListRunsResponse']>('/threads/{thread_id}/runs', { thread_id: threadId }, { ...params });
+    }
+    getThread(threadId: string) {
+      return this.get<Schemas['ThreadObject']>('/threads/{thread_id}', { thread_id: threadId });
+    }
+    getAssistant(assistantId: string) {
+      return this.get<Schemas['AssistantObject']>('/assistants/{assistant_id}', { assistant_id: assistantId });
+    }
+    listAssistants(params?: ListParams<'/assistants'>) {
+      return this.get<Schemas['ListAssistantsResponse']>('/assistants', {}, { ...params });
+    }
+    getMessage(threadId: string, messageId: string) {
+      return this.get<Schemas['MessageObject']>('/threads/{thread_id}/messages/{message_id}', { thread_id: threadId, message_id: messageId });
+    }
+    listMessages(threadId: string, params?: ListParams<'/threads/{thread_id}/messages'>) {
+      return this.get<Schemas['ListMessagesResponse']>('/threads/{thread_id}/messages', { thread_id: threadId }, { ...params });
+    }
+    getRunStep(threadId: string, runId: string, stepId: string, include?: readonly StepInclude[]) {
+      return this.get<Schemas['RunStepObject']>('/threads/{thread_id}/runs/{run_id}/steps/{step_id}', { thread_id: threadId, run_id: runId, step_id: stepId }, withInclude(include));
+    }
+    listRunSteps(threadId: string, runId: string, params?: ListParams<'/threads/{thread_id}/runs/{run_id}/steps'>, include?: readonly StepInclude[]) {
+      return this.get<Schemas['ListRunStepsResponse']>('/threads/{thread_id}/runs/{run_id}/steps', { thread_id: threadId, run_id: runId }, { ...params, ...withInclude(include) });
+    }
+    stream(req: UpstreamRequest) {
+      return stream(req);
+    }
+    withReadCache(maxAgeMs: number, onAnswer?: (startedAt: number) => void): UpstreamClient {
+      return new View(cachedRequest(maxAgeMs, onAnswer));
+    }
+    withClientSignal(signal: AbortSignal): UpstreamClient {
+      const send = this.request;
+      return new View((req) => send({ ...req, clientSignal: signal }));
+    }
+    invalidate(pathPrefix: string) {
+      invalidate(pathPrefix);
+    }
+    get inFlight() {
+      return inFlight.size;
+    }
+    get generation() {
+      return generations;
+    }
   }
 
-  function view(send: <T>(req: UpstreamRequest) => Promise<UpstreamResponse<T>>): UpstreamClient {
-    return {
-      ...reads(send),
-      request: send,
-      stream,
-      withReadCache: (maxAgeMs, onAnswer) => view(cachedRequest(maxAgeMs, onAnswer)),
-      withClientSignal: (signal) => view((req) => send({ ...req, clientSignal: signal })),
-      invalidate,
-      get inFlight() {
-        return inFlight.size;
-      },
-      get generation() {
-        return generations;
-      },
-    };
-  }
-
-  return view(request);
+  return new View(request);
 }

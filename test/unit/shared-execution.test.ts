@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createSchema, createYoga } from 'graphql-yoga';
 import { useSharedQueryExecution } from '../../src/server/shared-execution.js';
 import type { Identity } from '../../src/security/auth.js';
+import { ClientInterest } from '../../src/upstream/interest.js';
 
 /** A schema whose resolvers count their calls and wait until released, so requests overlap for certain. */
 interface Reuse {
@@ -16,6 +17,7 @@ function setup(reuse?: Reuse) {
   let release: () => void = () => {};
   let gate = new Promise<void>((resolve) => (release = resolve));
   interface TestContext {
+    interest: ClientInterest;
     identity: Identity;
     freshness: { oldestAnswerAt: number; generation: number };
   }
@@ -30,6 +32,8 @@ function setup(reuse?: Reuse) {
           calls.item += 1;
           ctx.freshness.oldestAnswerAt = Math.min(ctx.freshness.oldestAnswerAt, reuse?.answersFrom() ?? Number.POSITIVE_INFINITY);
           await gate;
+          // What the gateway's reads do when every client waiting for them has gone.
+          if (ctx.interest.signal.aborted) throw new Error('cancelled');
           if (args.id === 'broken') throw new Error('broken item');
           return `item ${args.id}`;
         },
@@ -52,6 +56,7 @@ function setup(reuse?: Reuse) {
     schema,
     logging: false,
     context: ({ request }: { request: Request }): TestContext => ({
+      interest: new ClientInterest(request.signal),
       identity: { subject: request.headers.get('x-subject') ?? 'anonymous', admin: false, method: 'api-key' },
       freshness: { oldestAnswerAt: Number.POSITIVE_INFINITY, generation: reuse?.generation ?? 0 },
     }),
@@ -120,7 +125,7 @@ describe('shared execution of identical concurrent queries', () => {
     expect(calls.bump).toBe(2);
   });
 
-  it('runs its own execution when the leader went away before the shared one ended', async () => {
+  it('goes on for the clients that stay when the one that started it leaves', async () => {
     const { calls, post, json, open, settle } = setup();
     const leaderGone = new AbortController();
     const leader = post(ITEM, { id: '1' }, {}, leaderGone.signal).catch(() => undefined);
@@ -129,11 +134,24 @@ describe('shared execution of identical concurrent queries', () => {
     await settle();
     leaderGone.abort();
     open();
+    // Were the follower to run its own execution, it would pass this second gate.
     await settle();
     open();
     expect(await follower).toEqual({ data: { item: 'item 1' } });
-    expect(calls.item).toBe(2);
+    expect(calls.item).toBe(1);
     await leader;
+  });
+
+  it('shares a result with errors too (graphql puts field errors in the result)', async () => {
+    const { calls, post, json, open, settle } = setup();
+    const first = json(post(ITEM, { id: 'broken' }));
+    const second = json(post(ITEM, { id: 'broken' }));
+    await settle();
+    open();
+    expect((await first).errors).toHaveLength(1);
+    expect((await second).errors).toHaveLength(1);
+    // Errors are results too (graphql reports them in the result): shared, not re-run.
+    expect(calls.item).toBe(1);
   });
 });
 
@@ -188,5 +206,32 @@ describe('reuse of finished results (with a read cache)', () => {
     await released(ctx, ITEM, { id: '1' });
     await released(ctx, ITEM, { id: '1' });
     expect(ctx.calls.item).toBe(2);
+  });
+});
+
+describe('ClientInterest', () => {
+  it('aborts when every client that joined has gone, not before', () => {
+    const a = new AbortController();
+    const b = new AbortController();
+    const interest = new ClientInterest(a.signal);
+    interest.add(b.signal);
+    a.abort();
+    expect(interest.signal.aborted).toBe(false);
+    b.abort();
+    expect(interest.signal.aborted).toBe(true);
+  });
+
+  it('never aborts once a client without a signal joined', () => {
+    const a = new AbortController();
+    const interest = new ClientInterest(a.signal);
+    interest.add(undefined);
+    a.abort();
+    expect(interest.signal.aborted).toBe(false);
+  });
+
+  it('is aborted from the start when its first client has already gone', () => {
+    const a = new AbortController();
+    a.abort();
+    expect(new ClientInterest(a.signal).signal.aborted).toBe(true);
   });
 });
