@@ -3,21 +3,24 @@
  * published between subscribing and the first read is lost, and closing the queue removes its listeners.
  */
 export class EventQueue<T> {
-  readonly #items: T[] = [];
+  // Arrays made to size (a literal, a spread): one queue is held per subscriber, and `push` would reserve 17 slots.
+  #items: T[] = [];
   #wake: (() => void) | undefined;
   #closed = false;
   #error: unknown;
-  readonly #stops: Array<() => void> = [];
+  #stops: Array<() => void> = [];
 
   /** Queues `map(value)` for each value that `subscribe` delivers to its listener; `subscribe` returns the listener's remover. */
   listen<S>(subscribe: (listener: (value: S) => void) => () => void, map: (value: S) => T): void {
     if (this.#closed) return;
-    this.#stops.push(subscribe((value) => this.push(map(value))));
+    const stop = subscribe((value) => this.push(map(value)));
+    this.#stops = this.#stops.length === 0 ? [stop] : [...this.#stops, stop];
   }
 
   push(item: T): void {
     if (this.#closed) return;
-    this.#items.push(item);
+    if (this.#items.length === 0) this.#items = [item];
+    else this.#items.push(item);
     this.#wake?.();
   }
 
@@ -42,7 +45,9 @@ export class EventQueue<T> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const stop of this.#stops.splice(0)) stop();
+    const stops = this.#stops;
+    this.#stops = [];
+    for (const stop of stops) stop();
     this.#wake?.();
   }
 }

@@ -52,9 +52,14 @@ export function createLivePubSub(eventTarget?: PubSubEventTarget<LiveTopics>): L
     listen<K extends keyof LiveTopics>(routingKey: K, id: LiveTopics[K][0], listener: (payload: LiveTopics[K][1]) => void): () => void {
       // The topic `publish` dispatches on (yoga's createPubSub: `${routingKey}:${id}`).
       const topic = `${routingKey}:${id}`;
-      const handler = (event: { detail: unknown }) => listener(event.detail as LiveTopics[K][1]);
+      const handler = unwrapping(listener);
       events.addEventListener(topic, handler);
       return () => events.removeEventListener(topic, handler);
     },
   });
+}
+
+/** The event target's listener for `listener` (made here, unnamed: one per subscriber, and a named closure costs a property). */
+function unwrapping<T>(listener: (payload: T) => void): (event: { detail: unknown }) => void {
+  return (event) => listener(event.detail as T);
 }

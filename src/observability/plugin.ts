@@ -27,6 +27,28 @@ export function useOperationObservability(options: { logger: Logger; metrics: Me
     return { type: operation?.operation ?? 'query', name: operation?.name?.value };
   };
 
+  /** One subscription: its events, and its end (counted and logged once). */
+  class SubscriptionLog {
+    events = 0;
+    #ended = false;
+    readonly #started = performance.now();
+    constructor(
+      readonly name: string | undefined,
+      readonly requestId: string | undefined,
+    ) {}
+
+    end(outcome: 'ok' | 'failed'): void {
+      if (this.#ended) return;
+      this.#ended = true;
+      metrics.activeSubscriptions.dec();
+      metrics.operations.inc({ type: 'subscription', name: labelFor(this.name), outcome });
+      logger.info(
+        { requestId: this.requestId, operationType: 'subscription', operationName: this.name ?? null, outcome, events: this.events, durationMs: Math.round(performance.now() - this.#started) },
+        'subscription ended',
+      );
+    }
+  }
+
   return {
     onExecute({ args, executeFn, setExecuteFn }) {
       const { type, name } = describe(args.document, args.operationName);
@@ -64,37 +86,28 @@ export function useOperationObservability(options: { logger: Logger; metrics: Me
     },
     onSubscribe({ args }) {
       const { name } = describe(args.document, args.operationName);
-      const request = currentRequestContext();
       metrics.activeSubscriptions.inc();
-      logger.info({ requestId: request?.requestId, operationType: 'subscription', operationName: name ?? null }, 'subscription started');
-      const started = performance.now();
-      let events = 0;
-      let ended = false;
-      const end = (outcome: 'ok' | 'failed') => {
-        if (ended) return;
-        ended = true;
-        metrics.activeSubscriptions.dec();
-        metrics.operations.inc({ type: 'subscription', name: labelFor(name), outcome });
-        logger.info({ requestId: request?.requestId, operationType: 'subscription', operationName: name ?? null, outcome, events, durationMs: Math.round(performance.now() - started) }, 'subscription ended');
-      };
+      const log = new SubscriptionLog(name, currentRequestContext()?.requestId);
+      logger.info({ requestId: log.requestId, operationType: 'subscription', operationName: name ?? null }, 'subscription started');
+      // Method shorthand only: one set of these hooks is held per subscriber for as long as it runs.
       return {
         onSubscribeResult({ result }) {
           // An error before any stream (validation, a resolver that threw) is a single result, not a stream.
           if (!(Symbol.asyncIterator in Object(result))) {
-            end('failed');
+            log.end('failed');
             return undefined;
           }
           return {
             onNext() {
-              events += 1;
+              log.events += 1;
             },
             onEnd() {
-              end('ok');
+              log.end('ok');
             },
           };
         },
         onSubscribeError() {
-          end('failed');
+          log.end('failed');
         },
       };
     },

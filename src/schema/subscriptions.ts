@@ -108,22 +108,38 @@ async function visible(ctx: GatewayContext, threadId: string, what: string): Pro
 /**
  * An async generator suspended in `await` only runs its `finally` once that await settles, so a client
  * leaving a quiet run would keep its poller alive. Closing the queue on `return()` wakes it at once.
+ * (A class: one of these is held per subscriber, and its methods are shared.)
  */
+class Cancellable<T, E> implements AsyncIterableIterator<T> {
+  readonly #queue: EventQueue<E>;
+  readonly #generator: AsyncGenerator<T>;
+
+  constructor(queue: EventQueue<E>, generator: AsyncGenerator<T>) {
+    this.#queue = queue;
+    this.#generator = generator;
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    return this.#generator.next();
+  }
+
+  return(value?: unknown): Promise<IteratorResult<T>> {
+    this.#queue.close();
+    return this.#generator.return(value as T);
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<T>> {
+    this.#queue.close();
+    return this.#generator.throw(error);
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}
+
 function cancellable<T, E>(queue: EventQueue<E>, generator: AsyncGenerator<T>): AsyncIterableIterator<T> {
-  return {
-    next: () => generator.next(),
-    return: (value?: unknown) => {
-      queue.close();
-      return generator.return(value as T);
-    },
-    throw: (error?: unknown) => {
-      queue.close();
-      return generator.throw(error);
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
+  return new Cancellable(queue, generator);
 }
 
 function runUpdates(ctx: GatewayContext, key: RunKey): AsyncIterableIterator<RunWire> {

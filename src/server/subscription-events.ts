@@ -45,6 +45,15 @@ export function useSharedSubscriptionEvents<C extends object>(options: Subscript
   const shared = new WeakMap<object, Map<string, Shared>>();
   const documentIds = new WeakMap<DocumentNode, number>();
   let nextDocumentId = 0;
+  /** One string per distinct key, since every subscription holds its key (bounded: forgotten past 10,000). */
+  const keys = new Map<string, string>();
+  const intern = (key: string): string => {
+    const known = keys.get(key);
+    if (known !== undefined) return known;
+    if (keys.size >= 10_000) keys.clear();
+    keys.set(key, key);
+    return key;
+  };
 
   /** What a result depends on besides the event; undefined when the variables cannot be keyed (never shared). */
   const operationKey = (args: ExecutionArgs): string | undefined => {
@@ -56,7 +65,7 @@ export function useSharedSubscriptionEvents<C extends object>(options: Subscript
     } catch {
       return undefined;
     }
-    return `${documentId}\u0000${args.operationName ?? ''}\u0000${options.audience(args.contextValue as C)}\u0000${variables}`;
+    return intern(`${documentId}\u0000${args.operationName ?? ''}\u0000${options.audience(args.contextValue as C)}\u0000${variables}`);
   };
 
   const run = (args: ExecutionArgs, payload: unknown): MaybePromise<ExecutionResult> => {
