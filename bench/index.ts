@@ -16,6 +16,7 @@ import { openFileLimit, spawnChild, type Child } from './lib/rpc.js';
 import { kib, ms, num, pct, ratio, table } from './lib/stats.js';
 import { directTarget, gatewayTarget, load, type LoadResult } from './overhead.js';
 import { PageBench, type PageFixtures, type Mode } from './pages.js';
+import { loadConfig } from '../src/config.js';
 
 // ---------------------------------------------------------------- settings
 const env = process.env;
@@ -49,6 +50,9 @@ function noCacheSummary(rows: PageRow[]): string {
   const over = rows.filter((r) => r.noCache > r.distinct).map((r) => `${r.page} @${r.latency}: ${r.noCache} for ${r.distinct}`);
   return over.length === 0 ? '= distinct everywhere' : over.slice(0, 3).join('; ');
 }
+
+/** The gateway's read cache as the children run it (the default unless the environment sets it). */
+const readCacheMs = () => loadConfig({ ...process.env, ...gatewayEnv('http://127.0.0.1:1/v1') } as NodeJS.ProcessEnv).upstream.readCacheMs ?? 0;
 
 function gatewayEnv(upstream: string): Record<string, string> {
   return {
@@ -350,7 +354,7 @@ async function main(): Promise<void> {
     emit('resources the page needs (the target). REST client: `fetch` against the API as a hand-written frontend would (each run\'s assistant');
     emit('fetched once per page load, steps and last message per run, all in parallel). Clients send different headers (user agent, cookies, request ids).');
     emit();
-    emit('"gateway": as built (UPSTREAM_READ_CACHE_MS=250); "read cache off": UPSTREAM_READ_CACHE_MS=0, so clients share only the GETs and');
+    emit(`"gateway": as built (UPSTREAM_READ_CACHE_MS=${readCacheMs()}); "read cache off": UPSTREAM_READ_CACHE_MS=0, so clients share only the GETs and`);
     emit('executions in flight at the same moment; "loaders + dedupe off": every client and field on its own.');
     emit();
     const rows = first.pages.map((r) => [r.page, r.latency, String(r.distinct), String(r.gateway), String(r.noCache), r.off === undefined ? '–' : String(r.off), String(r.rest), mark(r.gateway <= r.distinct)]);
@@ -373,7 +377,7 @@ async function main(): Promise<void> {
     emit('CPU ms per request: CPU time of the server process (the API for the direct GET, the gateway for the query) divided by requests;');
     emit('it does not depend on other load on the machine, and bounds req/s per core (1000 / ms).');
     emit();
-    emit('Each case is measured twice: the gateway as built (UPSTREAM_READ_CACHE_MS=250: repeated reads within 250 ms are answered from');
+    emit(`Each case is measured twice: the gateway as built (UPSTREAM_READ_CACHE_MS=${readCacheMs()}: repeated reads within ${readCacheMs()} ms are answered from`);
     emit('the shared cache) and with the read cache off (every query reads the upstream; identical requests in flight share one GET and one execution).');
     emit();
     const rows = first.overhead.flatMap(({ latencyMs, conns, direct: d, gateway, noCache }) => [['as built', gateway] as const, ['read cache off', noCache] as const].map(([variant, g]) => [

@@ -123,7 +123,7 @@ const envSchema = z.object({
   UPSTREAM_MAX_CONCURRENCY: positiveInt.default(16),
   UPSTREAM_BREAKER_THRESHOLD: nonNegativeInt.default(50),
   UPSTREAM_BREAKER_COOLDOWN_MS: positiveInt.default(5_000),
-  UPSTREAM_READ_CACHE_MS: nonNegativeInt.default(250),
+  UPSTREAM_READ_CACHE_MS: nonNegativeInt.default(1_000),
 
   RUNS_API_PORT: port.default(4010),
   RUNS_API_KEY: z.string().min(1).optional(),
@@ -179,7 +179,7 @@ export interface UpstreamConfig {
   breakerCooldownMs?: number;
   /**
    * Queries share upstream answers (GETs) younger than this, counted from when the GET began; writes through this
-   * instance drop the answers of their thread at once. 0: every query reads fresh. @default 0 (250 from the env)
+   * instance drop the answers of their thread at once. 0: every query reads fresh. @default 0 (1000 from the env)
    */
   readCacheMs?: number;
 }

@@ -1,3 +1,5 @@
+import { setMaxListeners } from 'node:events';
+
 /**
  * Which clients still want an operation's answer: the one that started it and any that joined it later (identical
  * queries sharing one execution). Its signal aborts only when every one of them has gone, so reads made for a shared
@@ -9,6 +11,8 @@ export class ClientInterest {
   private forever = false;
 
   constructor(first: AbortSignal) {
+    // Every upstream GET of the operation listens to this signal: many listeners are expected, not a leak.
+    setMaxListeners(0, this.controller.signal);
     this.add(first);
   }
 
