@@ -1,11 +1,14 @@
 /**
  * A queue that several pubsub topics feed in publish order: `listen` registers a listener at once, so nothing
  * published between subscribing and the first read is lost, and closing the queue removes its listeners.
+ * One is held per subscriber and fed for every event: an item published while the reader waits is handed
+ * straight to it (one promise per item), and the arrays are made to size.
  */
 export class EventQueue<T> {
-  // Arrays made to size (a literal, a spread): one queue is held per subscriber, and `push` would reserve 17 slots.
   #items: T[] = [];
-  #wake: (() => void) | undefined;
+  /** The reader waiting in `next` (one at a time). */
+  #resolve: ((item: T | undefined) => void) | undefined;
+  #reject: ((error: unknown) => void) | undefined;
   #closed = false;
   #error: unknown;
   #stops: Array<() => void> = [];
@@ -19,27 +22,33 @@ export class EventQueue<T> {
 
   push(item: T): void {
     if (this.#closed) return;
-    if (this.#items.length === 0) this.#items = [item];
+    const resolve = this.#resolve;
+    if (resolve) {
+      this.#resolve = this.#reject = undefined;
+      resolve(item);
+    } else if (this.#items.length === 0) this.#items = [item];
     else this.#items.push(item);
-    this.#wake?.();
   }
 
   /** Ends the queue with an error: `next` throws it once the items before it are taken. */
   fail(error: unknown): void {
     if (this.#closed) return;
     this.#error = error;
+    const reject = this.#reject;
+    this.#resolve = this.#reject = undefined;
     this.close();
+    reject?.(error);
   }
 
   /** The next item, or undefined once closed and drained. */
-  async next(): Promise<T | undefined> {
-    for (;;) {
-      if (this.#items.length > 0) return this.#items.shift();
-      if (this.#error !== undefined) throw this.#error;
-      if (this.#closed) return undefined;
-      await new Promise<void>((resolve) => (this.#wake = resolve));
-      this.#wake = undefined;
-    }
+  next(): Promise<T | undefined> {
+    if (this.#items.length > 0) return Promise.resolve(this.#items.shift());
+    if (this.#error !== undefined) return Promise.reject(this.#error);
+    if (this.#closed) return Promise.resolve(undefined);
+    return new Promise<T | undefined>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
   }
 
   close(): void {
@@ -48,6 +57,8 @@ export class EventQueue<T> {
     const stops = this.#stops;
     this.#stops = [];
     for (const stop of stops) stop();
-    this.#wake?.();
+    const resolve = this.#resolve;
+    this.#resolve = this.#reject = undefined;
+    resolve?.(undefined);
   }
 }

@@ -143,34 +143,96 @@ function cancellable<T, E>(queue: EventQueue<E>, generator: AsyncGenerator<T>): 
 }
 
 function runUpdates(ctx: GatewayContext, key: RunKey): AsyncIterableIterator<RunWire> {
-  const queue = new EventQueue<RunSnapshot>();
-  return cancellable(queue, runUpdatesFrom(ctx, key, queue));
+  return new RunUpdates(ctx, key);
 }
 
-async function* runUpdatesFrom(ctx: GatewayContext, key: RunKey, queue: EventQueue<RunSnapshot>): AsyncGenerator<RunWire> {
-  const { runs, pubsub } = ctx.services.live;
-  queue.listen((listener) => pubsub.listen('runUpdated', runKey(key.threadId, key.runId), listener), (snapshot: RunSnapshot) => snapshot);
-  const unwatch = watchTransport(ctx, queue as EventQueue<unknown>);
-  let acquired = false;
-  try {
-    await visible(ctx, key.threadId, 'The run');
-    const current = await runs.acquire(key.threadId, key.runId);
-    if (!current) throw notFound('The run');
-    acquired = true;
-    let version = current.version;
-    yield current.run;
-    if (isTerminalRunStatus(current.run.status)) return;
-    for (let snapshot = await queue.next(); snapshot; snapshot = await queue.next()) {
-      if (snapshot.gone) throw notFound('The run');
-      if (snapshot.version <= version) continue;
-      version = snapshot.version;
-      yield snapshot.run;
-      if (isTerminalRunStatus(snapshot.run.status)) return;
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * One subscriber of `runUpdated`: the run now, then every newer state, until one with a terminal status has been
+ * sent. An iterator by hand rather than an async generator: one is held per subscriber for as long as it watches,
+ * and each event costs it one promise. Leaving (`return`) ends it at once, also while it waits for an event.
+ */
+class RunUpdates implements AsyncIterableIterator<RunWire> {
+  readonly #ctx: GatewayContext;
+  readonly #key: RunKey;
+  readonly #queue = new EventQueue<RunSnapshot>();
+  #unwatch: (() => void) | undefined;
+  #started = false;
+  #ended = false;
+  #acquired = false;
+  /** The last state sent had a terminal status: the next call ends. */
+  #last = false;
+  #version = 0;
+
+  constructor(ctx: GatewayContext, key: RunKey) {
+    this.#ctx = ctx;
+    this.#key = key;
+  }
+
+  async next(): Promise<IteratorResult<RunWire>> {
+    try {
+      if (!this.#started) return await this.#start();
+      if (this.#ended || this.#last) return this.#end();
+      for (let snapshot = await this.#queue.next(); snapshot; snapshot = await this.#queue.next()) {
+        if (snapshot.gone) throw notFound('The run');
+        if (snapshot.version <= this.#version) continue;
+        this.#version = snapshot.version;
+        this.#last = isTerminalRunStatus(snapshot.run.status);
+        return { done: false, value: snapshot.run };
+      }
+      return this.#end();
+    } catch (error) {
+      this.#end();
+      throw error;
     }
-  } finally {
-    unwatch();
-    queue.close();
-    if (acquired) runs.release(key.threadId, key.runId);
+  }
+
+  async return(): Promise<IteratorResult<RunWire>> {
+    return this.#end();
+  }
+
+  async throw(error?: unknown): Promise<IteratorResult<RunWire>> {
+    this.#end();
+    throw error;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /** Listens before anything is read (nothing published meanwhile is lost), checks access, then joins the run's observer. */
+  async #start(): Promise<IteratorResult<RunWire>> {
+    this.#started = true;
+    const { threadId, runId } = this.#key;
+    const { runs, pubsub } = this.#ctx.services.live;
+    this.#queue.listen((listener) => pubsub.listen('runUpdated', runKey(threadId, runId), listener), (snapshot: RunSnapshot) => snapshot);
+    this.#unwatch = watchTransport(this.#ctx, this.#queue as EventQueue<unknown>);
+    await visible(this.#ctx, threadId, 'The run');
+    if (this.#ended) return DONE;
+    const current = await runs.acquire(threadId, runId);
+    if (!current) throw notFound('The run');
+    if (this.#ended) {
+      // Left while the poller was being joined.
+      runs.release(threadId, runId);
+      return DONE;
+    }
+    this.#acquired = true;
+    this.#version = current.version;
+    this.#last = isTerminalRunStatus(current.run.status);
+    return { done: false, value: current.run };
+  }
+
+  #end(): IteratorReturnResult<undefined> {
+    if (this.#ended) return DONE;
+    this.#ended = true;
+    this.#unwatch?.();
+    this.#queue.close();
+    if (this.#acquired) {
+      this.#acquired = false;
+      this.#ctx.services.live.runs.release(this.#key.threadId, this.#key.runId);
+    }
+    return DONE;
   }
 }
 
