@@ -49,6 +49,9 @@ export function createWebSocketGuard(config: Config, security: Security) {
       }
       connections.set(key, open + 1);
       identities.set(socket, identity);
+      // Operations on this connection read only the upgrade request's headers and peer (its socket, which lives on in
+      // the WebSocket): holding the whole request for as long as the connection lasts would cost about a kilobyte each.
+      ctx.extra.request = { method: request.method, url: request.url, headers: request.headers, socket: request.socket } as IncomingMessage;
       let expiry: NodeJS.Timeout | undefined;
       if (identity.expiresAt !== undefined) {
         expiry = setTimeout(() => socket.close(FORBIDDEN_CLOSE_CODE, 'Forbidden'), Math.min(MAX_TIMER_MS, Math.max(0, identity.expiresAt - Date.now())));
