@@ -131,15 +131,27 @@ class EventResults implements AsyncIterableIterator<ExecutionResult> {
     this.#map = map;
   }
 
-  async next(): Promise<IteratorResult<ExecutionResult>> {
-    const step = await this.#source.next();
-    if (step.done) return step as IteratorReturnResult<undefined>;
-    try {
-      return { done: false, value: await this.#map(step.value) };
-    } catch (error) {
-      await this.#close();
-      throw error;
-    }
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    // No async function: a shared result is usually there already, and each await would cost every subscriber a promise.
+    return this.#source.next().then((step) => {
+      if (step.done) return step as IteratorReturnResult<undefined>;
+      let mapped: MaybePromise<ExecutionResult>;
+      try {
+        mapped = this.#map(step.value);
+      } catch (error) {
+        return this.#fail(error);
+      }
+      if (!isPromise(mapped)) return { done: false, value: mapped };
+      return mapped.then(
+        (value) => ({ done: false, value }),
+        (error: unknown) => this.#fail(error),
+      );
+    });
+  }
+
+  async #fail(error: unknown): Promise<never> {
+    await this.#close();
+    throw error;
   }
 
   async return(): Promise<IteratorResult<ExecutionResult>> {
