@@ -5,6 +5,7 @@ import type { Schemas, paths } from '../spec/index.js';
 import { UpstreamError, badUserInput, errorFromNetwork, errorFromResponse } from './errors.js';
 import { CircuitBreaker, isUpstreamFailure } from './breaker.js';
 import { parseRetryAfterMs, retryDelayMs, shouldRetry } from './retry.js';
+import { fetchTransport, httpTransport, type HeaderReader } from './transport.js';
 
 /** A templated path of the spec, e.g. `/threads/{thread_id}/runs/{run_id}`; also the metrics `route` label. */
 export type Route = keyof paths & string;
@@ -128,7 +129,9 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   const { config, metrics } = options;
   if (!config.baseUrl) throw new Error('createUpstreamClient needs config.baseUrl');
   const baseUrl = config.baseUrl.replace(/\/+$/, '');
+  // Event streams need a web ReadableStream body: they go through fetch; every other call through the transport.
   const doFetch = options.fetch ?? globalThis.fetch;
+  const transport = options.fetch ? fetchTransport(options.fetch) : httpTransport({ maxSockets: config.maxConcurrency });
   const dedupe = options.dedupe ?? true;
   const sleep = options.sleep ?? defaultSleep;
   const limit = pLimit(config.maxConcurrency);
@@ -143,7 +146,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   const inFlight = new Map<string, { promise: Promise<UpstreamResponse<unknown>>; controller: AbortController; waiting: number }>();
   const secrets = config.apiKey ? [config.apiKey] : [];
 
-  function buildHeaders(hasBody: boolean): Headers {
+  /** The headers of every request, built once: accept, beta, configured extras, then the key. */
+  const headersWithoutBody: Readonly<Record<string, string>> = (() => {
     const headers = new Headers({ accept: 'application/json' });
     if (config.betaHeader) headers.set('OpenAI-Beta', config.betaHeader);
     for (const [name, value] of Object.entries(config.headers)) headers.set(name, value);
@@ -151,9 +155,9 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       if (config.authHeader === 'authorization') headers.set('Authorization', `Bearer ${config.apiKey}`);
       else headers.set(config.authHeader, config.apiKey);
     }
-    if (hasBody) headers.set('content-type', 'application/json');
-    return headers;
-  }
+    return Object.freeze(Object.fromEntries(headers.entries()));
+  })();
+  const headersWithBody = Object.freeze({ ...headersWithoutBody, 'content-type': 'application/json' });
 
   function buildUrl(request: UpstreamRequest): string {
     const path = request.route.replace(/\{(\w+)\}/g, (_match, name: string) => {
@@ -175,7 +179,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
 
   type Attempt =
     | { ok: true; response: UpstreamResponse<unknown> }
-    | { ok: false; error: UpstreamError; status: number | undefined; headers: Headers | undefined };
+    | { ok: false; error: UpstreamError; status: number | undefined; headers: HeaderReader | undefined };
 
   async function attemptOnce(request: UpstreamRequest, url: string): Promise<Attempt> {
     const labels = { method: request.method, route: request.route };
@@ -186,12 +190,11 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     let status: string = 'error';
     let requestId: string | undefined;
     try {
-      const response = await doFetch(url, {
+      const response = await transport(url, {
         method: request.method,
-        headers: buildHeaders(request.body !== undefined),
+        headers: request.body !== undefined ? headersWithBody : headersWithoutBody,
         ...(request.body !== undefined ? { body: JSON.stringify(request.body) } : {}),
         signal,
-        redirect: 'error',
       });
       status = String(response.status);
       requestId = response.headers.get('x-request-id') ?? undefined;
@@ -308,8 +311,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     let status = 'error';
     let requestId: string | undefined;
     try {
-      const headers = buildHeaders(true);
-      headers.set('accept', 'text/event-stream');
+      const headers = { ...headersWithBody, accept: 'text/event-stream' };
       const response = await doFetch(url, { method: req.method, headers, body: JSON.stringify(req.body), signal: controller.signal, redirect: 'error' });
       status = String(response.status);
       requestId = response.headers.get('x-request-id') ?? undefined;

@@ -1,3 +1,4 @@
+import type { HeaderReader } from './transport.js';
 /**
  * Retry policy for upstream requests, as pure functions (openai-node's rules, but never for writes).
  * @see https://github.com/openai/openai-node/blob/master/src/client.ts (shouldRetry, calculateDefaultRetryTimeoutMillis)
@@ -15,7 +16,7 @@ export interface RetryDecisionInput {
   maxRetries: number;
   /** The HTTP status, or undefined when no response arrived (network error or timeout). */
   status?: number | undefined;
-  headers?: Headers | undefined;
+  headers?: HeaderReader | undefined;
   /** The caller's explicit choice (`UpstreamRequest.retry`); by default only GET/HEAD are retried. */
   retry?: boolean | undefined;
 }
@@ -49,7 +50,7 @@ export interface BackoffOptions {
  * Milliseconds the server asked us to wait (`retry-after-ms`, else `retry-after` in seconds or as an HTTP date),
  * or undefined when it did not say or said something unusable.
  */
-export function parseRetryAfterMs(headers: Headers | undefined, now: () => number = Date.now): number | undefined {
+export function parseRetryAfterMs(headers: HeaderReader | undefined, now: () => number = Date.now): number | undefined {
   if (!headers) return undefined;
   const ms = headers.get('retry-after-ms');
   if (ms !== null && ms.trim() !== '') {
@@ -80,7 +81,7 @@ export function backoffDelayMs(attempt: number, options: Pick<BackoffOptions, 'i
  * Returns undefined when the server asks for a longer wait than the cap: the caller gives up at once and
  * reports the hint (RATE_LIMITED with retryAfterMs) instead of hammering a server that said "not yet".
  */
-export function retryDelayMs(attempt: number, headers: Headers | undefined, options: BackoffOptions): number | undefined {
+export function retryDelayMs(attempt: number, headers: HeaderReader | undefined, options: BackoffOptions): number | undefined {
   const hinted = parseRetryAfterMs(headers, options.now);
   if (hinted !== undefined) return hinted <= options.retryAfterCapMs ? hinted : undefined;
   return backoffDelayMs(attempt, options);
