@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import type { UpstreamClient, UpstreamRequest } from '../upstream/client.js';
+import type { UpstreamClient, UpstreamReads, UpstreamRequest } from '../upstream/client.js';
 
 /**
  * The upstream-call budget of one operation (MAX_UPSTREAM_CALLS_PER_OPERATION). The upstream client is shared, so
@@ -23,15 +23,31 @@ export function withCallBudget(client: UpstreamClient, max: number): BudgetedCli
   return new Budgeted(client, max, { calls: 0 });
 }
 
+/** The typed reads, each one call of the budget. */
+const COUNTED_READS = [
+  'getRun',
+  'listRuns',
+  'getThread',
+  'getAssistant',
+  'listAssistants',
+  'getMessage',
+  'listMessages',
+  'getRunStep',
+  'listRunSteps',
+] as const satisfies ReadonlyArray<keyof UpstreamReads>;
+
+// The reads are put on the prototype below, one counted wrapper each.
+interface Budgeted extends UpstreamReads {}
+
 /** A class, so that the view made per operation and per subscription event is one small object. */
 class Budgeted implements BudgetedClient {
   constructor(
-    private readonly client: UpstreamClient,
+    readonly client: UpstreamClient,
     private readonly max: number,
     private readonly counter: { calls: number },
   ) {}
 
-  private spend(): void {
+  spend(): void {
     if (this.counter.calls >= this.max) throw budgetExceeded(this.max);
     this.counter.calls += 1;
   }
@@ -43,42 +59,6 @@ class Budgeted implements BudgetedClient {
   async stream(request: UpstreamRequest) {
     this.spend();
     return this.client.stream(request);
-  }
-  async getRun(...args: Parameters<UpstreamClient['getRun']>) {
-    this.spend();
-    return this.client.getRun(...args);
-  }
-  async listRuns(...args: Parameters<UpstreamClient['listRuns']>) {
-    this.spend();
-    return this.client.listRuns(...args);
-  }
-  async getThread(...args: Parameters<UpstreamClient['getThread']>) {
-    this.spend();
-    return this.client.getThread(...args);
-  }
-  async getAssistant(...args: Parameters<UpstreamClient['getAssistant']>) {
-    this.spend();
-    return this.client.getAssistant(...args);
-  }
-  async listAssistants(...args: Parameters<UpstreamClient['listAssistants']>) {
-    this.spend();
-    return this.client.listAssistants(...args);
-  }
-  async getMessage(...args: Parameters<UpstreamClient['getMessage']>) {
-    this.spend();
-    return this.client.getMessage(...args);
-  }
-  async listMessages(...args: Parameters<UpstreamClient['listMessages']>) {
-    this.spend();
-    return this.client.listMessages(...args);
-  }
-  async getRunStep(...args: Parameters<UpstreamClient['getRunStep']>) {
-    this.spend();
-    return this.client.getRunStep(...args);
-  }
-  async listRunSteps(...args: Parameters<UpstreamClient['listRunSteps']>) {
-    this.spend();
-    return this.client.listRunSteps(...args);
   }
   withReadCache(maxAgeMs: number, onAnswer?: (startedAt: number) => void): BudgetedClient {
     return new Budgeted(this.client.withReadCache(maxAgeMs, onAnswer), this.max, this.counter);
@@ -98,4 +78,13 @@ class Budgeted implements BudgetedClient {
   get calls() {
     return this.counter.calls;
   }
+}
+
+for (const name of COUNTED_READS) {
+  Object.defineProperty(Budgeted.prototype, name, {
+    value: async function counted(this: Budgeted, ...args: unknown[]): Promise<unknown> {
+      this.spend();
+      return (this.client[name] as (...callArgs: unknown[]) => Promise<unknown>).apply(this.client, args);
+    },
+  });
 }
