@@ -309,7 +309,8 @@ async function* messageDeltasFrom(ctx: GatewayContext, key: RunKey, queue: Event
         const { messageId, index, text } = item.event;
         const sentKey = `${messageId}:${index}`;
         sent.set(sentKey, (sent.get(sentKey) ?? '') + text);
-        yield { messageId, index, text };
+        // The published piece itself, the same object for every subscriber: its execution is shared.
+        yield item.event;
       }
     }
     // Whatever the stream did not carry (no stream, a broken one), from the final messages.
