@@ -13,6 +13,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { loadConfig } from '../src/config.js';
 import { createGateway } from '../src/server/app.js';
 import { createUpstreamClient } from '../src/upstream/client.js';
+import { httpTransport, type Transport } from '../src/upstream/transport.js';
 import { now, serve } from './lib/rpc.js';
 
 const observe = process.env['BENCH_OBSERVE'] === '1';
@@ -26,10 +27,11 @@ const published = new Map<string, number>();
 const stateKey = (run: { id?: unknown; metadata?: Record<string, unknown> | null } | undefined) =>
   run && typeof run.id === 'string' ? `${run.id}|${String(run.metadata?.['seq'] ?? '')}` : undefined;
 
-const observingFetch: typeof fetch = async (input, init) => {
-  const response = await fetch(input, init);
-  const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-  if ((init?.method ?? 'GET') !== 'GET' || !RUN_PATH.test(url) || !response.ok) return response;
+/** The gateway's own transport, noting when each run state first arrived in a poll answer. */
+const plainTransport = httpTransport({ maxSockets: config.upstream.maxConcurrency });
+const observingTransport: Transport = async (url, request) => {
+  const response = await plainTransport(url, request);
+  if (request.method !== 'GET' || !RUN_PATH.test(url) || !response.ok) return response;
   const text = await response.text();
   const at = now();
   try {
@@ -38,10 +40,10 @@ const observingFetch: typeof fetch = async (input, init) => {
   } catch {
     // not a run: nothing to note
   }
-  return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
+  return { ...response, text: () => Promise.resolve(text) };
 };
 
-const gateway = createGateway({ config, ...(observe ? { fetch: observingFetch } : {}) });
+const gateway = createGateway({ config, ...(observe ? { transport: observingTransport } : {}) });
 if (observe) {
   const { pubsub } = gateway.services.live;
   const publish = pubsub.publish.bind(pubsub) as (...args: unknown[]) => void;
@@ -81,7 +83,7 @@ serve(
         config: config.upstream,
         metrics: gateway.metrics,
         dedupe: args.dedupe,
-        ...(observe ? { fetch: observingFetch } : {}),
+        ...(observe ? { transport: observingTransport } : {}),
       });
       return null;
     },

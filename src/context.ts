@@ -8,7 +8,7 @@ import type { Tracing } from './observability/tracing.js';
 import { ANONYMOUS, type Identity } from './security/auth.js';
 import { withCallBudget } from './security/budget.js';
 import { accessPolicy } from './security/tenants.js';
-import type { UpstreamClient } from './upstream/client.js';
+import type { AnswerObserver, UpstreamClient } from './upstream/client.js';
 import { ClientInterest } from './upstream/interest.js';
 import type { IdempotencyStore } from './writes/idempotency.js';
 
@@ -55,9 +55,18 @@ export interface GatewayContext {
    * When the oldest upstream answer this operation used began (ms since the epoch; +Infinity before any), and the
    * client's write generation when the operation started: together they bound how long its result stays true.
    */
-  freshness: { oldestAnswerAt: number; generation: number };
+  freshness: Freshness;
   /** The clients waiting for this operation (over HTTP and SSE): its reads are cancelled when all have gone. */
   interest?: ClientInterest;
+}
+
+/** How old the upstream answers an operation used are; see GatewayContext.freshness. */
+export class Freshness implements AnswerObserver {
+  oldestAnswerAt = Number.POSITIVE_INFINITY;
+  constructor(readonly generation: number) {}
+  answered(startedAt: number): void {
+    if (startedAt < this.oldestAnswerAt) this.oldestAnswerAt = startedAt;
+  }
 }
 
 /**
@@ -76,11 +85,8 @@ export function createEventLoaders(services: GatewayServices, identity: Identity
  */
 export function createContext(services: GatewayServices, identity: Identity = ANONYMOUS, clientSignal?: AbortSignal): GatewayContext {
   const readCacheMs = services.config.upstream.readCacheMs ?? 0;
-  const freshness = { oldestAnswerAt: Number.POSITIVE_INFINITY, generation: services.upstream.generation };
-  const answered = (startedAt: number) => {
-    if (startedAt < freshness.oldestAnswerAt) freshness.oldestAnswerAt = startedAt;
-  };
-  const shared = readCacheMs > 0 ? services.upstream.withReadCache(readCacheMs, answered) : services.upstream;
+  const freshness = new Freshness(services.upstream.generation);
+  const shared = readCacheMs > 0 ? services.upstream.withReadCache(readCacheMs, freshness) : services.upstream;
   const interest = clientSignal ? new ClientInterest(clientSignal) : undefined;
   const client = interest ? shared.withClientSignal(interest.signal) : shared;
   const upstream = withCallBudget(client, services.config.security.maxUpstreamCallsPerOperation);

@@ -8,11 +8,14 @@ import { createMetrics } from './observability/metrics.js';
 import { createTracing, type Tracing } from './observability/tracing.js';
 import { upstreamObserver } from './observability/upstream.js';
 import { createUpstreamClient } from './upstream/client.js';
+import type { Transport } from './upstream/transport.js';
 import { MemoryIdempotencyStore } from './writes/idempotency.js';
 
 export interface ServicesOptions {
   /** Injected into the upstream client (tests fake or count upstream calls with it). */
   fetch?: typeof fetch;
+  /** Injected into the upstream client in place of its node:http transport (benchmarks observe answers with it). */
+  transport?: Transport;
   /** Where logs go (tests capture them); stdout by default. */
   logger?: Logger;
 }
@@ -31,6 +34,7 @@ export function createServices(config: Config, options: ServicesOptions = {}): G
     metrics,
     observe: upstreamObserver({ logger, tracer: tracing.tracer }),
     ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.transport ? { transport: options.transport } : {}),
   });
   const cluster: Cluster | undefined = config.redis ? createCluster(config.redis, { logger: logger.child({ component: 'redis' }) }) : undefined;
   const live = createLiveServices({

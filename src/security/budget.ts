@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import type { UpstreamClient, UpstreamReads, UpstreamRequest } from '../upstream/client.js';
+import type { AnswerObserver, UpstreamClient, UpstreamReads, UpstreamRequest } from '../upstream/client.js';
 
 /**
  * The upstream-call budget of one operation (MAX_UPSTREAM_CALLS_PER_OPERATION). The upstream client is shared, so
@@ -60,8 +60,8 @@ class Budgeted implements BudgetedClient {
     this.spend();
     return this.client.stream(request);
   }
-  withReadCache(maxAgeMs: number, onAnswer?: (startedAt: number) => void): BudgetedClient {
-    return new Budgeted(this.client.withReadCache(maxAgeMs, onAnswer), this.max, this.counter);
+  withReadCache(maxAgeMs: number, observer?: AnswerObserver): BudgetedClient {
+    return new Budgeted(this.client.withReadCache(maxAgeMs, observer), this.max, this.counter);
   }
   withClientSignal(signal: AbortSignal): BudgetedClient {
     return new Budgeted(this.client.withClientSignal(signal), this.max, this.counter);

@@ -5,6 +5,7 @@ import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Config } from '../config.js';
+import type { Transport } from '../upstream/transport.js';
 import { createContext, createEventLoaders, type GatewayContext, type GatewayServices } from '../context.js';
 import { yogaLogger, type Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -29,6 +30,8 @@ export interface GatewayOptions {
   config: Config;
   /** Injected into the upstream client (tests count or fake upstream calls with it). */
   fetch?: typeof fetch;
+  /** Injected into the upstream client in place of its node:http transport (benchmarks observe answers with it). */
+  transport?: Transport;
   /** Where logs go (tests capture them); JSON on stdout by default. */
   logger?: Logger;
 }
@@ -48,7 +51,11 @@ export interface Gateway {
 export function createGateway(options: GatewayOptions): Gateway {
   const { config } = options;
   if (config.upstream.baseUrl === undefined) throw new Error('createGateway needs config.upstream.baseUrl');
-  const services = createServices(config, { ...(options.fetch ? { fetch: options.fetch } : {}), ...(options.logger ? { logger: options.logger } : {}) });
+  const services = createServices(config, {
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.transport ? { transport: options.transport } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
   const { metrics, logger } = services;
   const readiness = createReadiness(services);
   const security = createSecurity(config);

@@ -5,7 +5,7 @@ import type { Schemas, paths } from '../spec/index.js';
 import { UpstreamError, badUserInput, errorFromNetwork, errorFromResponse } from './errors.js';
 import { CircuitBreaker, isUpstreamFailure } from './breaker.js';
 import { parseRetryAfterMs, retryDelayMs, shouldRetry } from './retry.js';
-import { fetchTransport, httpTransport, type HeaderReader } from './transport.js';
+import { fetchTransport, httpTransport, type HeaderReader, type Transport } from './transport.js';
 
 /** A templated path of the spec, e.g. `/threads/{thread_id}/runs/{run_id}`; also the metrics `route` label. */
 export type Route = keyof paths & string;
@@ -86,9 +86,9 @@ export interface UpstreamClient extends UpstreamReads {
   /**
    * A view whose GETs share answers younger than `maxAgeMs` across callers (subscription events:
    * N subscribers selecting the same nested fields cost one upstream call per event, not N).
-   * `onAnswer` is told when each answer it serves began (its age).
+   * `observer` is told when each answer it serves began (its age).
    */
-  withReadCache(maxAgeMs: number, onAnswer?: (startedAt: number) => void): UpstreamClient;
+  withReadCache(maxAgeMs: number, observer?: AnswerObserver): UpstreamClient;
   /** A view whose reads serve the client request with this signal: see `UpstreamRequest.clientSignal`. */
   withClientSignal(signal: AbortSignal): UpstreamClient;
   /** Forgets cached answers of a run, thread or other resource after a write: every cached GET whose path starts with `pathPrefix`. */
@@ -103,6 +103,8 @@ export interface UpstreamClientOptions {
   config: UpstreamConfig;
   metrics?: Metrics;
   fetch?: typeof fetch;
+  /** How JSON requests travel (measurements wrap the default one); default: `fetch` when given, else node:http. */
+  transport?: Transport;
   /**
    * Concurrent identical GETs share one upstream call.
    * @default true
@@ -114,6 +116,11 @@ export interface UpstreamClientOptions {
   random?: () => number;
   /** Told of every attempt (logs, traces, per-operation counts); returns what to call when it ends. */
   observe?: UpstreamObserver;
+}
+
+/** Told when each answer a cached view serves began (ms since the epoch). An object, not a callback: one is made per operation. */
+export interface AnswerObserver {
+  answered(startedAt: number): void;
 }
 
 export interface UpstreamObserver {
@@ -131,7 +138,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   const baseUrl = config.baseUrl.replace(/\/+$/, '');
   // Event streams need a web ReadableStream body: they go through fetch; every other call through the transport.
   const doFetch = options.fetch ?? globalThis.fetch;
-  const transport = options.fetch ? fetchTransport(options.fetch) : httpTransport({ maxSockets: config.maxConcurrency });
+  const transport = options.transport ?? (options.fetch ? fetchTransport(options.fetch) : httpTransport({ maxSockets: config.maxConcurrency }));
   const dedupe = options.dedupe ?? true;
   const sleep = options.sleep ?? defaultSleep;
   const limit = pLimit(config.maxConcurrency);
@@ -340,7 +347,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
    */
   const recent = new Map<string, { startedAt: number; response: UpstreamResponse<unknown> }>();
   let longestMaxAgeMs = 0;
-  function cachedRequest(maxAgeMs: number, onAnswer: ((startedAt: number) => void) | undefined) {
+  function cachedRequest(maxAgeMs: number, observer: AnswerObserver | undefined) {
     longestMaxAgeMs = Math.max(longestMaxAgeMs, maxAgeMs);
     return async <T>(req: UpstreamRequest): Promise<UpstreamResponse<T>> => {
       if (req.method !== 'GET' || req.signal) return request<T>(req);
@@ -348,12 +355,12 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       const startedAt = Date.now();
       const hit = recent.get(key);
       if (hit && startedAt - hit.startedAt < maxAgeMs) {
-        onAnswer?.(hit.startedAt);
+        observer?.answered(hit.startedAt);
         return hit.response as UpstreamResponse<T>;
       }
       const generation = generations;
       const response = await request<T>(req);
-      onAnswer?.(startedAt);
+      observer?.answered(startedAt);
       // An answer that began before a write (invalidate) may hold the old state: it is not kept.
       if (generation === generations) {
         recent.delete(key);
@@ -426,8 +433,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     stream(req: UpstreamRequest) {
       return stream(req);
     }
-    withReadCache(maxAgeMs: number, onAnswer?: (startedAt: number) => void): UpstreamClient {
-      return new View(cachedRequest(maxAgeMs, onAnswer));
+    withReadCache(maxAgeMs: number, observer?: AnswerObserver): UpstreamClient {
+      return new View(cachedRequest(maxAgeMs, observer));
     }
     withClientSignal(signal: AbortSignal): UpstreamClient {
       const send = this.request;
