@@ -57,7 +57,8 @@ export function createWebSocketGuard(config: Config, security: Security) {
         expiry = setTimeout(() => socket.close(FORBIDDEN_CLOSE_CODE, 'Forbidden'), Math.min(MAX_TIMER_MS, Math.max(0, identity.expiresAt - Date.now())));
         expiry.unref();
       }
-      socket.once('close', () => {
+      // 'close' comes once: no once wrapper (a bound function and its state) per connection.
+      socket.on('close', () => {
         clearTimeout(expiry);
         const left = (connections.get(key) ?? 1) - 1;
         if (left > 0) connections.set(key, left);

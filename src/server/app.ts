@@ -2,7 +2,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
-import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Config } from '../config.js';
 import type { Transport } from '../upstream/transport.js';
@@ -18,6 +17,7 @@ import { createGraphiQLRenderer } from './graphiql.js';
 import { createReadiness } from './readiness.js';
 import { useSharedSubscriptionEvents } from './subscription-events.js';
 import { useSharedQueryExecution } from './shared-execution.js';
+import { useGraphQLWs } from './ws-transport.js';
 import { readBoundedBody } from '../security/http.js';
 import { createSecurity, identityOf, maskErrorFor, securityPlugins } from '../security/plugins.js';
 import { createWebSocketGuard } from '../security/websocket.js';
@@ -144,7 +144,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     return ids;
   };
   type EnvelopedRoot = { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown };
-  const wsDisposable = useServer(
+  const wsDisposable = useGraphQLWs(
     {
       isProd: config.nodeEnv === 'production',
       connectionInitWaitTimeout: config.ws.connectionInitTimeoutMs,
@@ -197,9 +197,13 @@ export function createGateway(options: GatewayOptions): Gateway {
   );
 
   const sockets = new Set<Socket>();
+  // One listener for every socket (`this` is the socket; 'close' comes once): no closure or once wrapper each.
+  function forget(this: Socket): void {
+    sockets.delete(this);
+  }
   server.on('connection', (socket) => {
     sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
+    socket.on('close', forget);
   });
 
   let baseUrl = '';
