@@ -2,6 +2,7 @@ import { getOperationAST, type DocumentNode, type ExecutionResult } from 'graphq
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import type { SubscriptionObserver } from '../server/subscription-events.js';
 import { currentRequestContext } from './request-context.js';
 import { context, SpanStatusCode, trace, type Tracer } from './tracing.js';
 
@@ -12,7 +13,14 @@ const MAX_OPERATION_NAMES = 200;
  * One log line, one metric sample and one span per GraphQL operation, correlated through the request id
  * with the upstream calls it caused (their `x-request-id`s are listed in the line).
  */
-export function useOperationObservability(options: { logger: Logger; metrics: Metrics; tracer: Tracer }): Plugin {
+export function useOperationObservability(options: { logger: Logger; metrics: Metrics; tracer: Tracer }): Plugin & {
+  /**
+   * The log of a subscription whose stream the caller observes from now on (its events and end); asked once, at
+   * subscribe (src/server/subscription-events.ts does). A stream nobody takes the log of is observed through envelop
+   * hooks on the stream instead, which wrap it in iterators for every subscriber (and a failed stream is not seen).
+   */
+  subscriptionOf(args: object): SubscriptionObserver | undefined;
+} {
   const { logger, metrics, tracer } = options;
   const names = new Set<string>();
   const labelFor = (name: string | undefined): string => {
@@ -28,7 +36,7 @@ export function useOperationObservability(options: { logger: Logger; metrics: Me
   };
 
   /** One subscription: its events, and its end (counted and logged once). */
-  class SubscriptionLog {
+  class SubscriptionLog implements SubscriptionObserver {
     events = 0;
     #ended = false;
     readonly #started = performance.now();
@@ -36,6 +44,10 @@ export function useOperationObservability(options: { logger: Logger; metrics: Me
       readonly name: string | undefined,
       readonly requestId: string | undefined,
     ) {}
+
+    next(): void {
+      this.events += 1;
+    }
 
     end(outcome: 'ok' | 'failed'): void {
       if (this.#ended) return;
@@ -48,6 +60,23 @@ export function useOperationObservability(options: { logger: Logger; metrics: Me
       );
     }
   }
+
+  /** Subscriptions started and not yet handed to their stream's observer (or ended without a stream). */
+  const logs = new WeakMap<object, SubscriptionLog>();
+  const subscribeHooks = {
+    onSubscribeResult({ args, result }: { args: object; result: unknown }) {
+      const log = logs.get(args);
+      if (!log) return undefined;
+      logs.delete(args);
+      // An error before any stream (validation, a resolver that threw, a refusal) is a single result, not a stream.
+      if (!(Symbol.asyncIterator in Object(result))) {
+        log.end('failed');
+        return undefined;
+      }
+      // A stream nobody took the log for (no subscription-events plugin): observed through hooks on the stream.
+      return { onNext: () => log.next(), onEnd: () => log.end('ok') };
+    },
+  };
 
   return {
     onExecute({ args, executeFn, setExecuteFn }) {
@@ -89,27 +118,15 @@ export function useOperationObservability(options: { logger: Logger; metrics: Me
       metrics.activeSubscriptions.inc();
       const log = new SubscriptionLog(name, currentRequestContext()?.requestId);
       logger.info({ requestId: log.requestId, operationType: 'subscription', operationName: name ?? null }, 'subscription started');
-      // Method shorthand only: one set of these hooks is held per subscriber for as long as it runs.
-      return {
-        onSubscribeResult({ result }) {
-          // An error before any stream (validation, a resolver that threw) is a single result, not a stream.
-          if (!(Symbol.asyncIterator in Object(result))) {
-            log.end('failed');
-            return undefined;
-          }
-          return {
-            onNext() {
-              log.events += 1;
-            },
-            onEnd() {
-              log.end('ok');
-            },
-          };
-        },
-        onSubscribeError() {
-          log.end('failed');
-        },
-      };
+      logs.set(args, log);
+      // The same hooks for every subscription, and none on its stream: a stream hook costs every subscriber wrapping
+      // iterators for as long as it runs (the stream's observer counts its events and end instead).
+      return subscribeHooks;
+    },
+    subscriptionOf(args: object): SubscriptionLog | undefined {
+      const log = logs.get(args);
+      logs.delete(args);
+      return log;
     },
   };
 }

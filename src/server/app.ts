@@ -61,7 +61,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   const security = createSecurity(config);
   const wsGuard = createWebSocketGuard(config, security);
 
-  const yoga = createYoga<Record<string, unknown>, GatewayContext>({
+  const observability = useOperationObservability({ logger, metrics, tracer: services.tracing.tracer });
+  const yoga: YogaServerInstance<Record<string, unknown>, GatewayContext> = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
     // Over HTTP and SSE the request's signal aborts when the client leaves; WebSocket operations have none here.
@@ -75,7 +76,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     maxRequestBodySize: false,
     logging: config.logLevel === 'silent' ? false : yogaLogger(logger),
     plugins: [
-      useOperationObservability({ logger, metrics, tracer: services.tracing.tracer }),
+      observability,
       ...securityPlugins(config, security),
       // After authentication and limits: each request is still checked and counted; only resolving is shared.
       useSharedQueryExecution({
@@ -90,9 +91,18 @@ export function createGateway(options: GatewayOptions): Gateway {
         audience: (ctx) => `${ctx.identity.subject}\u0000${ctx.identity.admin}`,
         shareMs: config.live.sharedCacheMs,
         onExecute: () => metrics.subscriptionEventExecutions.inc(),
+        // This plugin masks subscription results and stream errors itself, with yoga's masking (see masking below).
+        maskError: (error) => masking!.maskError(error, masking!.errorMessage),
+        observe: (args) => observability.subscriptionOf(args),
       }),
     ],
   });
+
+  // yoga's error masking as its own plugin applies it (the WeakSet of masked errors, the log line of each): the
+  // subscription-events plugin applies it to subscription results in place of yoga's subscribe hooks. yoga keeps
+  // it private; without it, the gateway does not start rather than send subscription errors unmasked.
+  const masking = (yoga as unknown as { maskedErrorsOpts?: { maskError(error: unknown, message: string): unknown; errorMessage: string } | null }).maskedErrorsOpts;
+  if (typeof masking?.maskError !== 'function') throw new Error('graphql-yoga no longer exposes its error masking (maskedErrorsOpts): subscription results would go out unmasked');
 
   /** The live run console at /console, a browser tool like GraphiQL (and off with it). */
   const consoleRoute = config.graphiql ? createConsoleRoute() : undefined;

@@ -1,4 +1,4 @@
-import { createSourceEventStream, execute, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { createSourceEventStream, execute, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
 type MaybePromise<T> = T | Promise<T>;
@@ -16,7 +16,26 @@ export interface SubscriptionEventOptions<C> {
   shareMs: number;
   /** Executions of subscription events, shared ones counted once (tests). */
   onExecute?: () => void;
+  /**
+   * Masks an error of a result or of a failed stream (yoga's masked errors: `maskError(error, errorMessage)`).
+   * When given, this plugin hands the subscription's stream to envelop itself and the subscribe hooks of the plugins
+   * after it (yoga's error masking) do not run: a hook that wraps the stream costs every subscriber three iterators,
+   * five arrays and a dozen closures for as long as it runs.
+   */
+  maskError?: (error: unknown) => unknown;
+  /** Told of each event a subscription delivers and of its end (observability); asked once per subscription. */
+  observe?: (args: ExecutionArgs) => SubscriptionObserver | undefined;
 }
+
+/** What observes one subscription's stream. */
+export interface SubscriptionObserver {
+  next(): void;
+  end(outcome: 'ok' | 'failed'): void;
+}
+
+/** Request cancellation (yoga's test): not masked, as yoga's own subscribe hook rethrows it. */
+const isAbortError = (error: unknown): boolean =>
+  typeof error === 'object' && error !== null && error.constructor?.name === 'DOMException' && ((error as Error).name === 'AbortError' || (error as Error).name === 'TimeoutError');
 
 interface Shared {
   at: number;
@@ -102,18 +121,29 @@ export function useSharedSubscriptionEvents<C extends object>(options: Subscript
     return result;
   };
 
+  const { maskError, observe } = options;
+  const maskResult = (result: ExecutionResult): ExecutionResult =>
+    maskError && result.errors != null ? { ...result, errors: result.errors.map((error) => maskError(error) as GraphQLError) } : result;
+  const subscribe = (args: ExecutionArgs) => {
+    const source = createSourceEventStream(args.schema, args.document, args.rootValue, args.contextValue, args.variableValues ?? undefined, args.operationName, args.subscribeFieldResolver);
+    const map = (stream: AsyncIterable<unknown> | ExecutionResult) => {
+      if (!isAsyncIterable(stream)) return maskResult(stream);
+      // Keyed once per subscription, when its first event comes.
+      let key: string | undefined | null = null;
+      return new EventResults(
+        stream[Symbol.asyncIterator](),
+        (payload) => executeEvent(args, key === null ? (key = operationKey(args)) : key, payload),
+        observe?.(args),
+        maskError,
+      );
+    };
+    return isPromise(source) ? source.then(map) : map(source);
+  };
+
   return {
-    onSubscribe({ setSubscribeFn }) {
-      setSubscribeFn(((args: ExecutionArgs) => {
-        const source = createSourceEventStream(args.schema, args.document, args.rootValue, args.contextValue, args.variableValues ?? undefined, args.operationName, args.subscribeFieldResolver);
-        const map = (stream: AsyncIterable<unknown> | ExecutionResult) => {
-          if (!isAsyncIterable(stream)) return stream;
-          // Keyed once per subscription, when its first event comes.
-          let key: string | undefined | null = null;
-          return new EventResults(stream[Symbol.asyncIterator](), (payload) => executeEvent(args, key === null ? (key = operationKey(args)) : key, payload));
-        };
-        return isPromise(source) ? source.then(map) : map(source);
-      }) as never);
+    onSubscribe({ args, setSubscribeFn, setResultAndStopExecution }) {
+      if (maskError) setResultAndStopExecution(subscribe(args) as never);
+      else setSubscribeFn(subscribe as never);
     },
   };
 }
@@ -125,36 +155,68 @@ export function useSharedSubscriptionEvents<C extends object>(options: Subscript
 class EventResults implements AsyncIterableIterator<ExecutionResult> {
   readonly #source: AsyncIterator<unknown>;
   readonly #map: (payload: unknown) => MaybePromise<ExecutionResult>;
+  #observer: SubscriptionObserver | undefined;
+  readonly #maskError: ((error: unknown) => unknown) | undefined;
 
-  constructor(source: AsyncIterator<unknown>, map: (payload: unknown) => MaybePromise<ExecutionResult>) {
+  constructor(source: AsyncIterator<unknown>, map: (payload: unknown) => MaybePromise<ExecutionResult>, observer?: SubscriptionObserver, maskError?: (error: unknown) => unknown) {
     this.#source = source;
     this.#map = map;
+    this.#observer = observer;
+    this.#maskError = maskError;
   }
 
   next(): Promise<IteratorResult<ExecutionResult>> {
     // No async function: a shared result is usually there already, and each await would cost every subscriber a promise.
-    return this.#source.next().then((step) => {
-      if (step.done) return step as IteratorReturnResult<undefined>;
-      let mapped: MaybePromise<ExecutionResult>;
-      try {
-        mapped = this.#map(step.value);
-      } catch (error) {
-        return this.#fail(error);
-      }
-      if (!isPromise(mapped)) return { done: false, value: mapped };
-      return mapped.then(
-        (value) => ({ done: false, value }),
-        (error: unknown) => this.#fail(error),
-      );
-    });
+    return this.#source.next().then(
+      (step) => {
+        if (step.done) {
+          this.#end('ok');
+          return step as IteratorReturnResult<undefined>;
+        }
+        let mapped: MaybePromise<ExecutionResult>;
+        try {
+          mapped = this.#map(step.value);
+        } catch (error) {
+          return this.#fail(error);
+        }
+        if (!isPromise(mapped)) return { done: false, value: this.#deliver(mapped) };
+        return mapped.then(
+          (value) => ({ done: false, value: this.#deliver(value) }),
+          (error: unknown) => this.#fail(error),
+        );
+      },
+      (error: unknown) => {
+        throw this.#failed(error);
+      },
+    );
+  }
+
+  /** One result for this subscriber (a shared result is not changed: masking copies). */
+  #deliver(result: ExecutionResult): ExecutionResult {
+    this.#observer?.next();
+    const maskError = this.#maskError;
+    return maskError && result.errors != null ? { ...result, errors: result.errors.map((error) => maskError(error) as GraphQLError) } : result;
+  }
+
+  #end(outcome: 'ok' | 'failed'): void {
+    const observer = this.#observer;
+    this.#observer = undefined;
+    observer?.end(outcome);
+  }
+
+  /** The stream failed: the error the subscriber sees. */
+  #failed(error: unknown): unknown {
+    this.#end('failed');
+    return this.#maskError && !isAbortError(error) ? this.#maskError(error) : error;
   }
 
   async #fail(error: unknown): Promise<never> {
     await this.#close();
-    throw error;
+    throw this.#failed(error);
   }
 
   async return(): Promise<IteratorResult<ExecutionResult>> {
+    this.#end('ok');
     await this.#close();
     return { done: true, value: undefined };
   }
@@ -165,7 +227,7 @@ class EventResults implements AsyncIterableIterator<ExecutionResult> {
       throw error;
     }
     const step = await this.#source.throw(error);
-    return step.done ? (step as IteratorReturnResult<undefined>) : { done: false, value: await this.#map(step.value) };
+    return step.done ? (step as IteratorReturnResult<undefined>) : { done: false, value: this.#deliver(await this.#map(step.value)) };
   }
 
   [Symbol.asyncIterator](): this {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import { createSchema, createYoga } from 'graphql-yoga';
-import { useSharedSubscriptionEvents } from '../../src/server/subscription-events.js';
+import { useSharedSubscriptionEvents, type SubscriptionObserver } from '../../src/server/subscription-events.js';
 import type { Identity } from '../../src/security/auth.js';
 
 interface Ctx {
@@ -21,7 +21,7 @@ const TICKS = /* GraphQL */ `
  * A schema whose subscription yields the very payload object published (as the live pubsub does for all subscribers
  * of a run), and whose resolvers count their calls. `tick` refuses the topic "secret" to everyone but alice.
  */
-function setup(options: { shareMs?: number } = {}) {
+function setup(options: { shareMs?: number; maskError?: (error: unknown) => unknown; observe?: () => SubscriptionObserver } = {}) {
   const calls = { n: 0, executions: 0, contexts: 0 };
   const listeners = new Map<string, Set<(payload: object) => void>>();
   const publish = (topic: string, payload: object) => {
@@ -51,7 +51,7 @@ function setup(options: { shareMs?: number } = {}) {
   const schema = createSchema<Ctx>({
     typeDefs: /* GraphQL */ `
       type Query { ok: Boolean }
-      type Tick { n: Int! times(by: Int): Int! viewer: String! event: Int! }
+      type Tick { n: Int! times(by: Int): Int! viewer: String! event: Int! boom: String }
       type Subscription { tick(topic: String!): Tick! }
     `,
     resolvers: {
@@ -59,6 +59,12 @@ function setup(options: { shareMs?: number } = {}) {
         tick: {
           subscribe: (_root: unknown, args: { topic: string }, ctx: Ctx) => {
             if (args.topic === 'secret' && ctx.identity.subject !== 'alice') throw new GraphQLError('NOT_FOUND');
+            if (args.topic === 'broken') {
+              return (async function* () {
+                yield { n: 1 };
+                throw new Error('internal detail of the source');
+              })();
+            }
             return ticks(args.topic);
           },
           resolve: (payload: { n: number }) => payload,
@@ -72,6 +78,9 @@ function setup(options: { shareMs?: number } = {}) {
         times: (payload: { n: number }, args: { by?: number | null }) => payload.n * (args.by ?? 1),
         viewer: (_payload: unknown, _args: unknown, ctx: Ctx) => ctx.identity.subject,
         event: (_payload: unknown, _args: unknown, ctx: Ctx) => ctx.event ?? -1,
+        boom: () => {
+          throw new Error('internal detail of a field');
+        },
       },
     },
   });
@@ -84,6 +93,8 @@ function setup(options: { shareMs?: number } = {}) {
         audience: (ctx) => `${ctx.identity.subject}\u0000${ctx.identity.admin}`,
         shareMs: options.shareMs ?? 1_000,
         onExecute: () => void (calls.executions += 1),
+        ...(options.maskError ? { maskError: options.maskError } : {}),
+        ...(options.observe ? { observe: options.observe } : {}),
       }),
     ],
   });
@@ -213,5 +224,36 @@ describe('subscription events shared between subscribers', () => {
     await pending;
     await s.close();
     expect(listeners.get('run-4')?.size).toBe(0);
+  });
+
+  it('with maskError and observe: results and a failed stream are masked per subscriber, events and the end observed', async () => {
+    const ends: string[] = [];
+    let events = 0;
+    const maskError = (error: unknown) => (error instanceof GraphQLError && !(error.originalError instanceof Error && !(error.originalError instanceof GraphQLError)) ? error : new GraphQLError('Unexpected error.'));
+    const { publish, subscribe } = setup({ maskError, observe: () => ({ next: () => void (events += 1), end: (outcome) => void ends.push(outcome) }) });
+    const query = 'subscription ($topic: String!) { tick(topic: $topic) { n boom } }';
+    const [a, b] = await Promise.all([subscribe(alice, { topic: 'run-1' }, query), subscribe(alice, { topic: 'run-1' }, query)]);
+    const pending = [a!.next(), b!.next()];
+    await settle();
+    publish('run-1', { n: 1 });
+    const [ra, rb] = await Promise.all(pending);
+    // The shared result is masked for each subscriber (copies), not changed in place.
+    expect(ra).toEqual({ data: { tick: { n: 1, boom: null } }, errors: [expect.objectContaining({ message: 'Unexpected error.' })] });
+    expect(rb?.errors?.[0]?.message).toBe('Unexpected error.');
+    expect(events).toBe(2);
+    await a!.close();
+    await b!.close();
+    expect(ends).toEqual(['ok', 'ok']);
+
+    // A stream that fails: the error the transport sees is masked, and the subscription ends 'failed'.
+    const broken = await subscribe(alice, { topic: 'broken' }, 'subscription ($topic: String!) { tick(topic: $topic) { n } }');
+    expect(await broken.next()).toEqual({ data: { tick: { n: 1 } } });
+    await expect(broken.next()).rejects.toThrow('Unexpected error.');
+    expect(ends).toEqual(['ok', 'ok', 'failed']);
+    expect(events).toBe(3);
+
+    // An error before any stream is a single result, masked too (not observed: nothing was streamed).
+    const refused = await subscribe(bob, { topic: 'secret' });
+    expect(refused.error).toEqual({ errors: [expect.objectContaining({ message: 'NOT_FOUND' })] });
   });
 });
