@@ -15,8 +15,14 @@ const storage = new AsyncLocalStorage<RequestContext>();
 
 const SANE_ID = /^[\w.:-]{1,128}$/;
 
+/**
+ * A new request id as one flat string. Node's randomUUID joins 21 pieces (a tree of rope strings, about 450 bytes
+ * on the heap); each subscription keeps its id for its end log line, so it is copied into 36 bytes of text.
+ */
+const newRequestId = (): string => Buffer.from(randomUUID(), 'latin1').toString('latin1');
+
 export function newRequestContext(clientRequestId?: string | null): RequestContext {
-  const requestId = clientRequestId && SANE_ID.test(clientRequestId) ? clientRequestId : randomUUID();
+  const requestId = clientRequestId && SANE_ID.test(clientRequestId) ? clientRequestId : newRequestId();
   return { requestId, upstreamRequestIds: [], upstreamCalls: 0 };
 }
 
