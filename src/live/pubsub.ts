@@ -48,10 +48,20 @@ export function createLivePubSub(eventTarget?: PubSubEventTarget<LiveTopics>): L
     addEventListener(topic: string, listener: (event: { detail: unknown }) => void): void;
     removeEventListener(topic: string, listener: (event: { detail: unknown }) => void): void;
   };
+  /** One topic string per run, however many subscribers keep it (bounded: forgotten past 10,000 topics). */
+  const topics = new Map<string, string>();
+  const topicOf = (routingKey: string, id: string): string => {
+    const made = `${routingKey}:${id}`;
+    const known = topics.get(made);
+    if (known !== undefined) return known;
+    if (topics.size >= 10_000) topics.clear();
+    topics.set(made, made);
+    return made;
+  };
   return Object.assign(pubsub, {
     listen<K extends keyof LiveTopics>(routingKey: K, id: LiveTopics[K][0], listener: (payload: LiveTopics[K][1]) => void): () => void {
       // The topic `publish` dispatches on (yoga's createPubSub: `${routingKey}:${id}`).
-      const topic = `${routingKey}:${id}`;
+      const topic = topicOf(routingKey, id);
       const handler = unwrapping(listener);
       events.addEventListener(topic, handler);
       return () => events.removeEventListener(topic, handler);
