@@ -13,8 +13,13 @@ export type WsServerOptions<P extends ConnectionInitMessage['payload'] = Connect
   isProd: boolean;
 };
 
-/** Identical query texts (every subscriber of one page sends the same) are held once while their subscriptions run. */
+/**
+ * Identical query texts (every subscriber of one page sends the same) are held once while their subscriptions run.
+ * Bounded in count and size (at most 1000 × 8 KiB): a client sending many large distinct texts must not make the
+ * table itself the memory it costs.
+ */
 const MAX_INTERNED_QUERIES = 1000;
+const MAX_INTERNED_QUERY_LENGTH = 8 * 1024;
 
 const limitCloseReason = (reason: string, whenTooLong: string): string => (reason.length < 124 ? reason : whenTooLong);
 
@@ -38,7 +43,7 @@ export function useGraphQLWs<P extends ConnectionInitMessage['payload'] = Connec
   const queries = new Map<string, string>();
   const internQuery = (message: { type?: unknown; payload?: { query?: unknown } }): void => {
     const query = message.type === MessageType.Subscribe ? message.payload?.query : undefined;
-    if (typeof query !== 'string') return;
+    if (typeof query !== 'string' || query.length > MAX_INTERNED_QUERY_LENGTH) return;
     const known = queries.get(query);
     if (known !== undefined) {
       message.payload!.query = known;
