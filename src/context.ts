@@ -88,7 +88,7 @@ export function createContext(services: GatewayServices, identity: Identity = AN
   const freshness = new Freshness(services.upstream.generation);
   const shared = readCacheMs > 0 ? services.upstream.withReadCache(readCacheMs, freshness) : services.upstream;
   const interest = clientSignal ? new ClientInterest(clientSignal) : undefined;
-  const client = interest ? shared.withClientSignal(interest.signal) : shared;
+  const client = interest ? shared.withClientSignal(interest) : shared;
   const upstream = withCallBudget(client, services.config.security.maxUpstreamCallsPerOperation);
   return {
     services,

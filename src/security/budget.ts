@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { AnswerObserver, UpstreamClient, UpstreamReads, UpstreamRequest } from '../upstream/client.js';
+import type { ClientSignal } from '../upstream/interest.js';
 
 /**
  * The upstream-call budget of one operation (MAX_UPSTREAM_CALLS_PER_OPERATION). The upstream client is shared, so
@@ -63,7 +64,7 @@ class Budgeted implements BudgetedClient {
   withReadCache(maxAgeMs: number, observer?: AnswerObserver): BudgetedClient {
     return new Budgeted(this.client.withReadCache(maxAgeMs, observer), this.max, this.counter);
   }
-  withClientSignal(signal: AbortSignal): BudgetedClient {
+  withClientSignal(signal: ClientSignal): BudgetedClient {
     return new Budgeted(this.client.withClientSignal(signal), this.max, this.counter);
   }
   invalidate(pathPrefix: string): void {

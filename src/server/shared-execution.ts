@@ -119,7 +119,7 @@ export function useSharedQueryExecution(options: SharedExecutionOptions = {}): P
         if (leader) {
           leader.interest?.add(context?.request?.signal);
           return leader.result.then(
-            (result) => (leader.interest?.signal.aborted || isAsyncIterable(result) ? executeFn(executeArgs) : { ...(result as ExecutionResult) }),
+            (result) => (leader.interest?.aborted || isAsyncIterable(result) ? executeFn(executeArgs) : { ...(result as ExecutionResult) }),
             () => executeFn(executeArgs),
           );
         }
@@ -137,7 +137,7 @@ export function useSharedQueryExecution(options: SharedExecutionOptions = {}): P
         own.result.then((result) => {
           forget();
           const freshness = context?.freshness;
-          if (maxAgeMs <= 0 || !freshness || isAsyncIterable(result) || own.interest?.signal.aborted) return;
+          if (maxAgeMs <= 0 || !freshness || isAsyncIterable(result) || own.interest?.aborted) return;
           const single = result as ExecutionResult;
           if (single.errors?.length || generation !== options.generation?.()) return;
           const validUntil = Math.min(freshness.oldestAnswerAt, startedAt) + maxAgeMs;

@@ -6,6 +6,7 @@ import { UpstreamError, badUserInput, errorFromNetwork, errorFromResponse } from
 import { CircuitBreaker, isUpstreamFailure } from './breaker.js';
 import { parseRetryAfterMs, retryDelayMs, shouldRetry } from './retry.js';
 import { fetchTransport, httpTransport, type HeaderReader, type Transport } from './transport.js';
+import { abortSignalOf, type ClientSignal } from './interest.js';
 
 /** A templated path of the spec, e.g. `/threads/{thread_id}/runs/{run_id}`; also the metrics `route` label. */
 export type Route = keyof paths & string;
@@ -32,7 +33,7 @@ export interface UpstreamRequest {
    * The signal of the client request this read serves (its disconnect). A GET shared by several clients is
    * aborted upstream once every client it serves has gone; a caller whose client left gets an abort error.
    */
-  clientSignal?: AbortSignal;
+  clientSignal?: ClientSignal;
 }
 
 export interface UpstreamResponse<T> {
@@ -90,7 +91,7 @@ export interface UpstreamClient extends UpstreamReads {
    */
   withReadCache(maxAgeMs: number, observer?: AnswerObserver): UpstreamClient;
   /** A view whose reads serve the client request with this signal: see `UpstreamRequest.clientSignal`. */
-  withClientSignal(signal: AbortSignal): UpstreamClient;
+  withClientSignal(signal: ClientSignal): UpstreamClient;
   /** Forgets cached answers of a run, thread or other resource after a write: every cached GET whose path starts with `pathPrefix`. */
   invalidate(pathPrefix: string): void;
   /** GETs currently shared between callers (for tests and diagnostics). */
@@ -264,7 +265,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     const url = buildUrl(req);
     if (!dedupe || req.method !== 'GET' || req.signal) {
       // A write is never cut short because its client left: its outcome would be unknown.
-      const signal = req.signal ?? (req.method === 'GET' ? req.clientSignal : undefined);
+      const signal = req.signal ?? (req.method === 'GET' && req.clientSignal ? abortSignalOf(req.clientSignal) : undefined);
       return (await execute(signal ? { ...req, signal } : req, url)) as UpstreamResponse<T>;
     }
     const key = `GET ${url}`;
@@ -283,7 +284,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   }
 
   /** Waits for a shared GET on behalf of one caller; the last caller to leave aborts it upstream. */
-  function join(shared: { promise: Promise<UpstreamResponse<unknown>>; controller: AbortController; waiting: number }, clientSignal: AbortSignal | undefined): Promise<UpstreamResponse<unknown>> {
+  function join(shared: { promise: Promise<UpstreamResponse<unknown>>; controller: AbortController; waiting: number }, clientSignal: ClientSignal | undefined): Promise<UpstreamResponse<unknown>> {
     shared.waiting += 1;
     if (!clientSignal) return shared.promise;
     return new Promise((resolve, reject) => {
@@ -436,7 +437,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     withReadCache(maxAgeMs: number, observer?: AnswerObserver): UpstreamClient {
       return new View(cachedRequest(maxAgeMs, observer));
     }
-    withClientSignal(signal: AbortSignal): UpstreamClient {
+    withClientSignal(signal: ClientSignal): UpstreamClient {
       const send = this.request;
       return new View((req) => send({ ...req, clientSignal: signal }));
     }
