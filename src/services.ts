@@ -53,7 +53,19 @@ export function createServices(config: Config, options: ServicesOptions = {}): G
       : {}),
   });
   const idempotency = cluster?.idempotency ?? new MemoryIdempotencyStore({ maxKeys: config.idempotency.maxKeys });
-  return { upstream, config, metrics, logger, tracing, live, idempotency, ...(cluster ? { cluster } : {}) };
+  const services: GatewayServices = { upstream, config, metrics, logger, tracing, live, idempotency, ...(cluster ? { cluster } : {}) };
+  if (cluster) {
+    // A write through another instance drops this one's cached answers too (its read cache and shared results).
+    const stop = live.pubsub.listen('upstreamInvalidated', 'all', (pathPrefix) => services.upstream.invalidate(pathPrefix));
+    live.onClose(stop);
+  }
+  return services;
+}
+
+/** After a write: drops the cached upstream answers under `pathPrefix` here and, with Redis, on every instance. */
+export function invalidateEverywhere(services: GatewayServices, pathPrefix: string): void {
+  services.upstream.invalidate(pathPrefix);
+  if (services.cluster) services.live.pubsub.publish('upstreamInvalidated', 'all', pathPrefix);
 }
 
 /** Stops what the services run: pollers (releasing their leases) and streams first, then the Redis connections. */

@@ -24,6 +24,8 @@ export type LiveTopics = {
   runUpdated: [runKey: string, snapshot: RunSnapshot];
   threadRunUpdated: [threadId: string, snapshot: RunSnapshot];
   runMessageDelta: [runKey: string, delta: MessageDeltaEvent | { done: true }];
+  /** A write went through some instance: every instance drops its cached upstream answers under this path. */
+  upstreamInvalidated: [scope: 'all', pathPrefix: string];
 };
 
 export interface LivePubSub extends PubSub<LiveTopics> {

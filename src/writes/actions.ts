@@ -9,6 +9,7 @@ import { assertThreadAccess, forgetThread, newThreadOwner, ownerOf, rememberOwne
 import type { FieldViolation } from './errors.js';
 import { idempotencyStoreKey, requestFingerprint } from './idempotency.js';
 import { runWrite, type WriteResult } from './run-write.js';
+import { invalidateEverywhere } from '../services.js';
 import { assertToolOutputsMatch } from './tool-outputs.js';
 import { assertNoViolations, idempotencyKeyViolations, includeViolations, writeViolations, type WireBody, type WriteSchemaName } from './validate.js';
 import {
@@ -322,9 +323,9 @@ function wroteMessage(ctx: GatewayContext, message: Message): void {
   invalidate(ctx, `/threads/${message.thread_id}/messages`);
 }
 
-/** Drops the shared (cross-request) cached GETs under `pathPrefix`. */
+/** Drops the shared (cross-request) cached GETs under `pathPrefix`, on every instance. */
 function invalidate(ctx: GatewayContext, pathPrefix: string): void {
-  ctx.upstream.invalidate(pathPrefix);
+  invalidateEverywhere(ctx.services, pathPrefix);
 }
 
 function runKey(input: RunRefInput): RunKey {

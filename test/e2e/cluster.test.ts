@@ -119,6 +119,23 @@ describe.skipIf(!redisAvailable)(`several gateway instances on one Redis${redisS
     expect(api.requestLog.slice(mark).filter((entry) => entry.method === 'POST' && entry.route === '/threads/{thread_id}/runs')).toHaveLength(1);
   });
 
+  it('a write through one instance drops the cached answers of the others (read cache on)', async () => {
+    const [a, b] = await instances(2, { UPSTREAM_READ_CACHE_MS: '60000' });
+    const { thread, run } = await newRun();
+    const read = /* GraphQL */ `query ($t: ID!, $r: ID!) { run(threadId: $t, runId: $r) { metadata } }`;
+    const modify = /* GraphQL */ `mutation ($input: ModifyRunInput!) { modifyRun(input: $input) { run { metadata } } }`;
+    expect((await b!.query<{ run: { metadata: unknown } }>(read, { t: thread.id, r: run.id })).data?.run.metadata).toEqual({});
+    // Cached on B for a minute: only the write's invalidation, through Redis, makes B read the run again.
+    const modified = await a!.query(modify, { input: { threadId: thread.id, runId: run.id, metadata: { via: 'a' } } });
+    expect(modified.errors).toBeUndefined();
+    let seen: unknown;
+    for (const deadline = Date.now() + 5_000; Date.now() < deadline; await sleep(20)) {
+      seen = (await b!.query<{ run: { metadata: unknown } }>(read, { t: thread.id, r: run.id })).data?.run.metadata;
+      if (JSON.stringify(seen) === JSON.stringify({ via: 'a' })) break;
+    }
+    expect(seen).toEqual({ via: 'a' });
+  });
+
   it('survives Redis going away and coming back: queries work, subscriptions fail clearly, then recover', async () => {
     const [stack] = await instances(1);
     const { thread, run } = await newRun({ tools: [{ type: 'function', function: { name: 'wait' } }] });
