@@ -262,7 +262,11 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   }
 
   async function request<T>(req: UpstreamRequest): Promise<UpstreamResponse<T>> {
-    const url = buildUrl(req);
+    return requestAt<T>(req, buildUrl(req));
+  }
+
+  /** `request` with its URL already built (the cached view has built it for its key). */
+  async function requestAt<T>(req: UpstreamRequest, url: string): Promise<UpstreamResponse<T>> {
     if (!dedupe || req.method !== 'GET' || req.signal) {
       // A write is never cut short because its client left: its outcome would be unknown.
       const signal = req.signal ?? (req.method === 'GET' && req.clientSignal ? abortSignalOf(req.clientSignal) : undefined);
@@ -360,7 +364,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
         return hit.response as UpstreamResponse<T>;
       }
       const generation = generations;
-      const response = await request<T>(req);
+      const response = await requestAt<T>(req, key);
       observer?.answered(startedAt);
       // An answer that began before a write (invalidate) may hold the old state: it is not kept.
       if (generation === generations) {

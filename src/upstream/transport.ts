@@ -54,11 +54,11 @@ export function httpTransport(options: { maxSockets: number }): Transport {
   };
   return (url, request) =>
     new Promise<TransportResponse>((resolve, reject) => {
-      const target = new URL(url);
-      const secure = target.protocol === 'https:';
-      if (!secure && target.protocol !== 'http:') return reject(new Error(`unsupported protocol ${target.protocol}`));
+      // The client builds `url` with the URL class: only the scheme is left to check here.
+      const secure = url.startsWith('https:');
+      if (!secure && !url.startsWith('http:')) return reject(new Error(`unsupported protocol in ${url.slice(0, url.indexOf(':') + 1)}`));
       const send = secure ? https.request : http.request;
-      const req = send(target, { method: request.method, headers: request.headers, agent: secure ? agents['https:'] : agents['http:'], signal: request.signal }, (res) => {
+      const req = send(url, { method: request.method, headers: request.headers, agent: secure ? agents['https:'] : agents['http:'], signal: request.signal }, (res) => {
         const status = res.statusCode ?? 0;
         if (status >= 300 && status < 400) {
           res.destroy();

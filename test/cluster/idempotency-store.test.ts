@@ -5,18 +5,9 @@ import type { RedisConnections } from '../../src/cluster/redis.js';
 import { idempotencyStoreKey } from '../../src/writes/idempotency.js';
 import { runWrite } from '../../src/writes/run-write.js';
 import { redisAvailable, redisSkipReason, startRedis, waitFor, type TestRedis, connectedInstance } from '../helpers/redis.js';
+import { deferred } from '../helpers/wait.js';
 
 const TTL = 60_000;
-
-function deferred<T>() {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
 
 /** A write counter standing in for the upstream POST. */
 function upstream<T>(answer: () => Promise<T>) {

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunsApi } from '../../src/runs-api/index.js';
 import { createWsClient, subscribeWs } from '../helpers/live-clients.js';
-import { redisAvailable, redisSkipReason, startRedis, type TestRedis } from '../helpers/redis.js';
+import { redisAvailable, redisSkipReason, startRedis, waitFor, type TestRedis } from '../helpers/redis.js';
 import { startTestRunsApi } from '../helpers/runs-api.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { sleep, waitUntil } from '../helpers/wait.js';
@@ -129,10 +129,10 @@ describe.skipIf(!redisAvailable)(`several gateway instances on one Redis${redisS
     const modified = await a!.query(modify, { input: { threadId: thread.id, runId: run.id, metadata: { via: 'a' } } });
     expect(modified.errors).toBeUndefined();
     let seen: unknown;
-    for (const deadline = Date.now() + 5_000; Date.now() < deadline; await sleep(20)) {
+    await waitFor(async () => {
       seen = (await b!.query<{ run: { metadata: unknown } }>(read, { t: thread.id, r: run.id })).data?.run.metadata;
-      if (JSON.stringify(seen) === JSON.stringify({ via: 'a' })) break;
-    }
+      return JSON.stringify(seen) === JSON.stringify({ via: 'a' });
+    }, 'instance B to see the write made through A', 5_000);
     expect(seen).toEqual({ via: 'a' });
   });
 

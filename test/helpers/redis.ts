@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sleep } from './wait.js';
 import { createRedisConnections, type RedisConnections } from '../../src/cluster/redis.js';
 
 const REDIS_SERVER = process.env['REDIS_SERVER_BIN'] ?? 'redis-server';
@@ -124,8 +125,6 @@ function freePort(): Promise<number> {
     });
   });
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Resolves once `check` returns true (polled every 20 ms); rejects with `what` after `timeoutMs`. */
 export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {

@@ -7,4 +7,15 @@ export async function waitUntil(condition: () => boolean, timeoutMs = 10_000): P
   }
 }
 
+/** A promise with its resolve and reject in hand (a test settles it when it chooses). */
+export function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -2,22 +2,13 @@ import { GraphQLError } from 'graphql';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryIdempotencyStore, idempotencyStoreKey, requestFingerprint, stableJson, type IdempotencyStore } from '../../src/writes/idempotency.js';
 import { outcomeUnknown, runWrite } from '../../src/writes/run-write.js';
+import { deferred } from '../helpers/wait.js';
 
 const TTL = 1_000;
 
 function fakeClock(start = 1_000_000) {
   let now = start;
   return { now: () => now, advance: (ms: number) => void (now += ms) };
-}
-
-function deferred<T>() {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
 }
 
 const unavailable = () => new GraphQLError('The upstream did not answer.', { extensions: { code: 'UPSTREAM_UNAVAILABLE', requestId: 'req_5xx' } });
