@@ -19,6 +19,9 @@ function config(overrides: Partial<UpstreamConfig> = {}): UpstreamConfig {
     maxRetries: 2,
     retryAfterCapMs: 60_000,
     maxConcurrency: 16,
+    breakerThreshold: 0,
+    breakerCooldownMs: 5_000,
+    readCacheMs: 0,
     ...overrides,
   };
 }

@@ -71,6 +71,7 @@ describe('upstream error mapping', () => {
     const config: UpstreamConfig = {
       baseUrl: 'http://upstream.test/v1', apiKey: 'sk-wrong', authHeader: 'authorization', betaHeader: 'assistants=v2',
       headers: {}, queryParams: {}, timeoutMs: 1000, maxRetries: 2, retryAfterCapMs: 1000, maxConcurrency: 2,
+      breakerThreshold: 0, breakerCooldownMs: 5000, readCacheMs: 0,
     };
     const upstream = createUpstreamClient({ config, fetch });
     const error = (await upstream.getThread('thread_1').catch((e: unknown) => e)) as UpstreamError;
@@ -85,6 +86,7 @@ describe('upstream error mapping', () => {
     const config: UpstreamConfig = {
       baseUrl: 'http://upstream.test/v1', apiKey: undefined, authHeader: 'authorization', betaHeader: '',
       headers: {}, queryParams: {}, timeoutMs: 1000, maxRetries: 0, retryAfterCapMs: 1000, maxConcurrency: 2,
+      breakerThreshold: 0, breakerCooldownMs: 5000, readCacheMs: 0,
     };
     const truncated = createUpstreamClient({ config, fetch: (async () => new Response('{"id": "run_', { status: 200 })) as typeof fetch });
     expect(((await truncated.getThread('t').catch((e: unknown) => e)) as UpstreamError).extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', reason: 'invalid_response' });
