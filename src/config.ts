@@ -125,6 +125,10 @@ const securitySettings = {
     directives: setting('GRAPHQL_MAX_DIRECTIVES', positiveInt.default(50), 'graphql-armor: directives per operation'),
     cost: setting('GRAPHQL_MAX_COST', positiveInt.default(300_000), 'graphql-armor: cost per operation'),
   },
+  inputBounds: {
+    maxDepth: setting('GRAPHQL_MAX_INPUT_DEPTH', positiveInt.default(64), "deepest nesting of objects and lists in an operation's variables (JSON inputs such as tool parameters included); deeper is `BAD_USER_INPUT` before any work"),
+    maxListItems: setting('GRAPHQL_MAX_INPUT_LIST_ITEMS', positiveInt.default(1_000), 'most items in any one list of the variables; `nodes(ids:)` takes at most 100 ids'),
+  },
   persistedDocuments: setting('PERSISTED_DOCUMENTS', optionalText, 'path of a JSON map `{hash: document}`: only those operations are accepted'),
   rateLimit: {
     perSecond: setting('RATE_LIMIT_PER_SECOND', z.coerce.number().min(0).default(10), 'token bucket per client (`RATE_LIMITED` with `retryAfterMs`): tokens added per second; `0` turns it off'),

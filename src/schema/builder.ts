@@ -1,7 +1,7 @@
 import SchemaBuilder from '@pothos/core';
 import RelayPlugin from '@pothos/plugin-relay';
 import type { GatewayContext } from '../context.js';
-import { decodeNodeId, encodeGlobalId } from './ids.js';
+import { MAX_NODE_IDS, decodeNodeId, encodeGlobalId, tooManyIds } from './ids.js';
 
 /** The builder and its plugins only; types live in one file per domain (run.ts, thread.ts, …). */
 export const builder = new SchemaBuilder<{
@@ -44,7 +44,11 @@ export const builder = new SchemaBuilder<{
     nodesQueryOptions: {
       description: 'Fetches objects by global ids, in order; null for each one that does not exist. An id that is not an id at all fails this field only.',
       nullable: { list: true, items: true },
-      args: { ids: { description: 'Global ids (plain thread_… / asst_… ids work too).' } },
+      args: { ids: { description: `Global ids (plain thread_… / asst_… ids work too), at most ${MAX_NODE_IDS}.` } },
+      resolve: (_root, args, _context, _info, resolveNodes) => {
+        if (args.ids.length > MAX_NODE_IDS) throw tooManyIds(args.ids.length);
+        return resolveNodes(args.ids);
+      },
     },
     pageInfoTypeOptions: {
       description: 'Where a page sits in the list. Cursors are the upstream object ids.',

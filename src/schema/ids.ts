@@ -43,8 +43,20 @@ export function decodeNodeId(value: string): { typename: NodeTypeName; id: strin
   throw invalid(`"${value.slice(0, 100)}" is not a global id (runs, steps and messages need theirs, since their REST paths need the thread id).`, 'id');
 }
 
+/** A UTF-16 half of a pair without its other half: no URL can carry it (encodeURIComponent throws). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** `nodes(ids:)` takes at most this many ids: a page's worth. */
+export const MAX_NODE_IDS = 100;
+
+export function tooManyIds(count: number): GraphQLError {
+  return invalid(`nodes takes at most ${MAX_NODE_IDS} ids (got ${count}); ask in pages.`, 'ids');
+}
+
 function upstreamId(value: string, argument: string): string {
-  if (value.length === 0 || value.length > MAX_ID_LENGTH || /[\s\u0000-\u001f]/.test(value)) throw invalid(`${argument} is not a valid id.`, argument);
+  if (value.length === 0 || value.length > MAX_ID_LENGTH || /[\s\u0000-\u001f]/.test(value) || LONE_SURROGATE.test(value)) {
+    throw invalid(`${argument} is not a valid id.`, argument);
+  }
   return value;
 }
 

@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
 import type { AnswerObserver, UpstreamClient, UpstreamReads, UpstreamRequest } from '../upstream/client.js';
 import type { ClientSignal } from '../upstream/interest.js';
 
@@ -21,7 +22,31 @@ export function budgetExceeded(max: number): GraphQLError {
 }
 
 export function withCallBudget(client: UpstreamClient, max: number): BudgetedClient {
-  return new Budgeted(client, max, { calls: 0 });
+  return new Budgeted(client, max, { calls: 0, exceeded: undefined });
+}
+
+const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> => typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+const isBudgetError = (error: GraphQLError): boolean => error.extensions?.code === 'UPSTREAM_BUDGET_EXCEEDED';
+
+/**
+ * Past the budget, every remaining field fails; the answer says so once (the first field's error), not once per
+ * item: a list of 50,000 ids past a budget of 200 was 49,800 errors.
+ */
+export function useBudgetErrorsOnce(): Plugin {
+  return {
+    onExecute() {
+      return {
+        onExecuteDone({ result, setResult }) {
+          if (isAsyncIterable(result)) return;
+          const errors = result.errors;
+          if (!errors || errors.length < 2) return;
+          const first = errors.findIndex(isBudgetError);
+          if (first < 0) return;
+          setResult({ ...result, errors: errors.filter((error, index) => index === first || !isBudgetError(error)) });
+        },
+      };
+    },
+  };
 }
 
 /** The typed reads, each one call of the budget. */
@@ -45,11 +70,12 @@ class Budgeted implements BudgetedClient {
   constructor(
     readonly client: UpstreamClient,
     private readonly max: number,
-    private readonly counter: { calls: number },
+    private readonly counter: { calls: number; exceeded: GraphQLError | undefined },
   ) {}
 
   spend(): void {
-    if (this.counter.calls >= this.max) throw budgetExceeded(this.max);
+    // One error object for the operation: past the budget each remaining call throws the same one.
+    if (this.counter.calls >= this.max) throw (this.counter.exceeded ??= budgetExceeded(this.max));
     this.counter.calls += 1;
   }
 

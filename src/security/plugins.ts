@@ -6,6 +6,8 @@ import type { Config } from '../config.js';
 import type { GatewayContext } from '../context.js';
 import { ANONYMOUS, NOBODY, createAuthenticator, type Authenticator, type Identity } from './auth.js';
 import { OriginPolicy } from './http.js';
+import { useBudgetErrorsOnce } from './budget.js';
+import { useInputBounds } from './input-bounds.js';
 import { useQueryLimits } from './limits.js';
 import { PersistedDocuments, usePersistedDocuments } from './persisted.js';
 import { MemoryTokenBuckets, useRateLimit, type RateLimitStore } from './rate-limit.js';
@@ -87,7 +89,7 @@ export function maskErrorFor(config: Config): MaskError {
 export function securityPlugins(config: Config, security: Security): Array<Plugin<GatewayContext>> {
   const plugins: Plugin[] = [useAuthentication(security, config.graphiql), useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'authorization'] })];
   if (security.persisted) plugins.push(usePersistedDocuments(security.persisted));
-  plugins.push(...useQueryLimits(config.security.limits));
+  plugins.push(...useQueryLimits(config.security.limits), useInputBounds(config.security.inputBounds), useBudgetErrorsOnce());
   if (security.rateLimits) plugins.push(useRateLimit(config.security.rateLimit, security.rateLimits) as Plugin);
   if (!config.security.introspection) plugins.push(useDisableIntrospection());
   return plugins as Array<Plugin<GatewayContext>>;

@@ -1,7 +1,8 @@
-import { getOperationAST, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import type { DocumentNode, ExecutionArgs, ExecutionResult, OperationDefinitionNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Identity } from '../security/auth.js';
 import type { ClientInterest } from '../upstream/interest.js';
+import { OperationIndex, coercedVariablesHash } from './operation-key.js';
 
 interface Running {
   result: Promise<unknown>;
@@ -11,6 +12,9 @@ interface Running {
 
 interface Finished {
   result: ExecutionResult;
+  /** Its JSON size, counted against the bounds. */
+  bytes: number;
+  client: string;
   /** Until when (ms since the epoch) every upstream answer it was made from is younger than the read cache's age. */
   validUntil: number;
   /** The upstream client's write generation it was made in. */
@@ -23,6 +27,7 @@ interface SharingContext {
   request?: Request;
   interest?: ClientInterest;
   freshness?: { oldestAnswerAt: number; generation: number };
+  req?: { socket?: { remoteAddress?: string | undefined } };
 }
 
 export interface SharedExecutionOptions {
@@ -35,15 +40,31 @@ export interface SharedExecutionOptions {
   maxAgeMs?: () => number;
   /** The upstream client's write generation: a write through this instance ends the reuse of every finished result. */
   generation?: () => number;
+  /** Injected by tests. */
+  now?: () => number;
+  bounds?: Partial<typeof FINISHED_BOUNDS>;
 }
 
-/** Bound on finished results kept, over all documents. */
-const MAX_FINISHED = 5_000;
+/**
+ * Bounds of the finished results kept for reuse, over all documents: entries, bytes (their JSON size) in total and
+ * per client (subject, or address without authentication), and the largest result worth keeping. Past a bound the
+ * oldest entries go first; expired ones are swept as time passes, not only when a bound is reached.
+ */
+export const FINISHED_BOUNDS = { entries: 5_000, totalBytes: 32 * 1024 * 1024, clientBytes: 4 * 1024 * 1024, entryBytes: 512 * 1024 } as const;
 
-/** What a query's result may depend on besides its document: the operation, its variables and who asks. */
-function sharingKey(args: ExecutionArgs): string {
+/** What a query's result may depend on besides its document: the operation, its coerced variables and who asks. */
+function sharingKey(args: ExecutionArgs, operation: OperationDefinitionNode): string | undefined {
+  const variables = coercedVariablesHash(args, operation);
+  if (variables === undefined) return undefined;
   const identity = (args.contextValue as SharingContext | undefined)?.identity;
-  return `${args.operationName ?? ''}\u0000${identity ? `${identity.subject}\u0000${identity.admin}` : ''}\u0000${JSON.stringify(args.variableValues ?? null)}`;
+  return `${args.operationName ?? ''}\u0000${identity ? `${identity.subject}\u0000${identity.admin}` : ''}\u0000${variables}`;
+}
+
+/** Who a finished result is counted against. */
+function clientOf(context: SharingContext | undefined): string {
+  const identity = context?.identity;
+  if (identity && identity.method !== 'none') return `subject:${identity.subject}`;
+  return `address:${context?.req?.socket?.remoteAddress ?? 'unknown'}`;
 }
 
 const isAsyncIterable = (value: unknown): boolean => typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
@@ -59,18 +80,11 @@ const isAsyncIterable = (value: unknown): boolean => typeof value === 'object' &
  *   execution would return from the same cached answers.
  * Mutations and subscriptions never share.
  */
-export function useSharedQueryExecution(options: SharedExecutionOptions = {}): Plugin {
-  const operationTypes = new WeakMap<DocumentNode, Map<string, string | undefined>>();
-  const operationType = (document: DocumentNode, operationName: string | null | undefined): string | undefined => {
-    let byName = operationTypes.get(document);
-    if (!byName) operationTypes.set(document, (byName = new Map()));
-    const name = operationName ?? '';
-    if (!byName.has(name)) byName.set(name, getOperationAST(document, operationName)?.operation);
-    return byName.get(name);
-  };
+export function useSharedQueryExecution(options: SharedExecutionOptions = {}): Plugin & { readonly finished: FinishedResults } {
+  const operations = new OperationIndex();
+  const now = options.now ?? Date.now;
   const running = new WeakMap<DocumentNode, Map<string, Running>>();
-  /** Finished results by document id and sharing key, in the order they finished (oldest first), for the bound. */
-  const finished = new Map<string, Finished>();
+  const finished = new FinishedResults({ ...FINISHED_BOUNDS, ...options.bounds }, now);
   const documentIds = new WeakMap<DocumentNode, number>();
   let lastDocumentId = 0;
   const finishedKey = (document: DocumentNode, key: string): string => {
@@ -79,34 +93,25 @@ export function useSharedQueryExecution(options: SharedExecutionOptions = {}): P
     return `${id}\u0000${key}`;
   };
 
-  function remember(document: DocumentNode, key: string, entry: Finished): void {
-    const fullKey = finishedKey(document, key);
-    finished.delete(fullKey);
-    finished.set(fullKey, entry);
-    if (finished.size > MAX_FINISHED) {
-      const now = Date.now();
-      for (const [oldKey, old] of finished) if (old.validUntil <= now) finished.delete(oldKey);
-      for (const oldKey of finished.keys()) {
-        if (finished.size <= MAX_FINISHED) break;
-        finished.delete(oldKey);
-      }
-    }
-  }
-
   function reusable(document: DocumentNode, key: string): ExecutionResult | undefined {
     const fullKey = finishedKey(document, key);
+    finished.sweep();
     const entry = finished.get(fullKey);
     if (!entry) return undefined;
-    if (entry.validUntil > Date.now() && entry.generation === options.generation?.()) return entry.result;
+    if (entry.validUntil > now() && entry.generation === options.generation?.()) return entry.result;
     finished.delete(fullKey);
     return undefined;
   }
 
   return {
+    finished,
     onExecute({ args, executeFn, setExecuteFn }) {
-      if (options.enabled?.() === false || operationType(args.document, args.operationName) !== 'query') return;
+      if (options.enabled?.() === false) return;
+      const operation = operations.get(args.document, args.operationName);
+      if (operation?.operation !== 'query') return;
       setExecuteFn((executeArgs) => {
-        const key = sharingKey(executeArgs);
+        const key = sharingKey(executeArgs, operation);
+        if (key === undefined) return executeFn(executeArgs);
         const maxAgeMs = options.maxAgeMs?.() ?? 0;
         if (maxAgeMs > 0) {
           const done = reusable(executeArgs.document, key);
@@ -123,7 +128,7 @@ export function useSharedQueryExecution(options: SharedExecutionOptions = {}): P
             () => executeFn(executeArgs),
           );
         }
-        const startedAt = Date.now();
+        const startedAt = now();
         // The generation when the request's context was made: a write that landed since then ends any reuse.
         const generation = context?.freshness?.generation ?? options.generation?.();
         const own: Running = {
@@ -141,11 +146,80 @@ export function useSharedQueryExecution(options: SharedExecutionOptions = {}): P
           const single = result as ExecutionResult;
           if (single.errors?.length || generation !== options.generation?.()) return;
           const validUntil = Math.min(freshness.oldestAnswerAt, startedAt) + maxAgeMs;
-          if (validUntil > Date.now()) remember(executeArgs.document, key, { result: single, validUntil, generation: generation ?? 0 });
+          if (validUntil > now()) finished.add(finishedKey(executeArgs.document, key), single, { validUntil, generation: generation ?? 0, client: clientOf(context) });
         }, forget);
         entries.set(key, own);
         return own.result as Promise<ExecutionResult>;
       });
     },
   };
+}
+
+/** The finished results kept for reuse, within FINISHED_BOUNDS. Insertion order is age order (a re-add moves to the end). */
+export class FinishedResults {
+  private readonly entries = new Map<string, Finished>();
+  private readonly clientBytes = new Map<string, number>();
+  private totalBytes = 0;
+  private lastSweep: number;
+
+  constructor(
+    private readonly bounds: typeof FINISHED_BOUNDS,
+    private readonly now: () => number,
+  ) {
+    this.lastSweep = now();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+  get bytes(): number {
+    return this.totalBytes;
+  }
+  bytesOf(client: string): number {
+    return this.clientBytes.get(client) ?? 0;
+  }
+
+  get(key: string): Finished | undefined {
+    return this.entries.get(key);
+  }
+
+  add(key: string, result: ExecutionResult, meta: { validUntil: number; generation: number; client: string }): void {
+    // Measured once per kept result; only results that may be reused are.
+    const bytes = key.length + JSON.stringify(result).length;
+    this.delete(key);
+    this.sweep();
+    if (bytes > this.bounds.entryBytes || bytes > this.bounds.clientBytes) return;
+    this.entries.set(key, { result, bytes, ...meta });
+    this.account(meta.client, bytes);
+    for (const [oldKey, old] of this.entries) {
+      const over =
+        this.entries.size > this.bounds.entries || this.totalBytes > this.bounds.totalBytes || this.bytesOf(meta.client) > this.bounds.clientBytes;
+      if (!over) break;
+      // Past the client's own bound only its own oldest go; past a total bound, the oldest of anyone.
+      if (this.entries.size <= this.bounds.entries && this.totalBytes <= this.bounds.totalBytes && old.client !== meta.client) continue;
+      this.delete(oldKey);
+    }
+  }
+
+  delete(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.entries.delete(key);
+    this.account(entry.client, -entry.bytes);
+  }
+
+  /** Drops expired entries, at most once a second: each entry is looked at once per sweep. */
+  sweep(): void {
+    const now = this.now();
+    if (now - this.lastSweep < 1_000) return;
+    this.lastSweep = now;
+    for (const [key, entry] of this.entries) if (entry.validUntil <= now) this.delete(key);
+  }
+
+  private account(client: string, bytes: number): void {
+    this.totalBytes += bytes;
+    const left = (this.clientBytes.get(client) ?? 0) + bytes;
+    if (left > 0) this.clientBytes.set(client, left);
+    else this.clientBytes.delete(client);
+  }
 }

@@ -1,3 +1,4 @@
+import { hashKey } from './operation-key.js';
 import { createSourceEventStream, execute, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
@@ -80,7 +81,8 @@ export function useSharedSubscriptionEvents<C extends object>(options: Subscript
     if (documentId === undefined) documentIds.set(args.document, (documentId = nextDocumentId++));
     let variables: string;
     try {
-      variables = JSON.stringify(args.variableValues ?? null);
+      // Hashed: every subscription holds its key, and its variables may be up to a WebSocket frame (1 MiB) long.
+      variables = hashKey(JSON.stringify(args.variableValues ?? null));
     } catch {
       return undefined;
     }

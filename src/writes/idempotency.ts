@@ -75,6 +75,8 @@ export function stableJson(value: unknown): string {
 export interface MemoryIdempotencyStoreOptions {
   /** Bound on remembered keys: past it, the oldest finished keys are evicted first (in-flight keys never are). */
   maxKeys?: number;
+  /** Bound on the bytes of remembered outcomes (their JSON) with their keys: past it, the oldest finished keys go first. @default 64 MiB */
+  maxBytes?: number;
   /** Clock, injectable for tests. @default Date.now */
   now?: () => number;
   /** Expired keys are swept on this interval (an unref'd timer); 0 turns the timer off (`sweep()` still works). @default 60_000 */
@@ -88,6 +90,8 @@ type Entry =
 export class MemoryIdempotencyStore implements IdempotencyStore {
   private readonly entries = new Map<string, Entry>();
   private readonly maxKeys: number;
+  private readonly maxBytes: number;
+  private bytes = 0;
   private readonly now: () => number;
   private readonly timer: NodeJS.Timeout | undefined;
   /** Finished keys dropped before their expiry to stay within `maxKeys`. */
@@ -95,6 +99,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
 
   constructor(options: MemoryIdempotencyStoreOptions = {}) {
     this.maxKeys = options.maxKeys ?? 10_000;
+    this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
     this.now = options.now ?? Date.now;
     const interval = options.sweepIntervalMs ?? 60_000;
     if (interval > 0) {
@@ -107,6 +112,11 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     return this.entries.size;
   }
 
+  /** Bytes of the finished outcomes kept (JSON length, with their keys). */
+  get storedBytes(): number {
+    return this.bytes;
+  }
+
   async begin<T = unknown>(key: string, fingerprint: string, ttlMs: number): Promise<BeginResult<T>> {
     const now = this.now();
     const entry = this.entries.get(key);
@@ -115,7 +125,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
       if (entry.state === 'in_flight') return { kind: 'in_flight', wait: entry.settled as Promise<WriteOutcome<T>> };
       return { kind: 'done', outcome: JSON.parse(entry.outcome) as WriteOutcome<T> };
     }
-    if (entry) this.entries.delete(key);
+    if (entry) this.remove(key);
     this.makeRoom();
     let settle!: (outcome: WriteOutcome) => void;
     const settled = new Promise<WriteOutcome>((resolve) => {
@@ -132,7 +142,9 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     // Stored as JSON (as Redis would): callers never share or mutate one object.
     const json = JSON.stringify(outcome);
     this.entries.set(key, { state: 'done', fingerprint: entry.fingerprint, expiresAt: entry.expiresAt, outcome: json });
+    this.bytes += key.length + json.length;
     entry.settle(JSON.parse(json) as WriteOutcome);
+    if (this.bytes > this.maxBytes) this.evictOldestDone(() => this.bytes <= this.maxBytes);
   }
 
   async release<T = unknown>(key: string, token: string, outcome: WriteOutcome<T>): Promise<void> {
@@ -148,7 +160,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     let removed = 0;
     for (const [key, entry] of this.entries) {
       if (entry.state === 'done' && entry.expiresAt <= now) {
-        this.entries.delete(key);
+        this.remove(key);
         removed += 1;
       }
     }
@@ -167,13 +179,23 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
   private makeRoom(): void {
     if (this.entries.size < this.maxKeys) return;
     this.sweep();
-    // Map order is first-use order, so the oldest finished keys go first.
+    this.evictOldestDone(() => this.entries.size < this.maxKeys);
+  }
+
+  /** Map order is first-use order, so the oldest finished keys go first; in-flight keys never do. */
+  private evictOldestDone(enough: () => boolean): void {
     for (const [key, entry] of this.entries) {
-      if (this.entries.size < this.maxKeys) return;
+      if (enough()) return;
       if (entry.state === 'done') {
-        this.entries.delete(key);
+        this.remove(key);
         this.evictions += 1;
       }
     }
+  }
+
+  private remove(key: string): void {
+    const entry = this.entries.get(key);
+    if (entry?.state === 'done') this.bytes -= key.length + entry.outcome.length;
+    this.entries.delete(key);
   }
 }
