@@ -173,15 +173,15 @@ export interface UpstreamConfig {
   maxRetries: number;
   retryAfterCapMs: number;
   maxConcurrency: number;
-  /** Failed attempts in a row (5xx, timeouts, network) that open the circuit; 0 or unset: no breaker. */
-  breakerThreshold?: number;
-  /** How long an open circuit fails fast before one probe is let through. @default 5000 */
-  breakerCooldownMs?: number;
+  /** Failed attempts in a row (5xx, timeouts, network) that open the circuit; 0: no breaker. */
+  breakerThreshold: number;
+  /** How long an open circuit fails fast before one probe is let through. */
+  breakerCooldownMs: number;
   /**
    * Queries share upstream answers (GETs) younger than this, counted from when the GET began; writes through this
-   * instance drop the answers of their thread at once. 0: every query reads fresh. @default 0 (1000 from the env)
+   * instance drop the answers of their thread at once. 0: every query reads fresh.
    */
-  readCacheMs?: number;
+  readCacheMs: number;
 }
 
 export interface RunsApiConfig {

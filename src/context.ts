@@ -84,7 +84,7 @@ export function createEventLoaders(services: GatewayServices, identity: Identity
  * (a read shared with other clients only when all of them have gone).
  */
 export function createContext(services: GatewayServices, identity: Identity = ANONYMOUS, clientSignal?: AbortSignal): GatewayContext {
-  const readCacheMs = services.config.upstream.readCacheMs ?? 0;
+  const readCacheMs = services.config.upstream.readCacheMs;
   const freshness = new Freshness(services.upstream.generation);
   const shared = readCacheMs > 0 ? services.upstream.withReadCache(readCacheMs, freshness) : services.upstream;
   const interest = clientSignal ? new ClientInterest(clientSignal) : undefined;

@@ -81,7 +81,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       // After authentication and limits: each request is still checked and counted; only resolving is shared.
       useSharedQueryExecution({
         enabled: () => services.sharedExecution ?? true,
-        maxAgeMs: () => config.upstream.readCacheMs ?? 0,
+        maxAgeMs: () => config.upstream.readCacheMs,
         generation: () => services.upstream.generation,
       }),
       // Each subscription event runs with fresh loaders (a loader of the subscribing request would serve stale runs),

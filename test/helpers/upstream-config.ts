@@ -13,6 +13,9 @@ export function testUpstreamConfig(overrides: Partial<UpstreamConfig> = {}): Ups
     maxRetries: 0,
     retryAfterCapMs: 60_000,
     maxConcurrency: 16,
+    breakerThreshold: 0,
+    breakerCooldownMs: 5_000,
+    readCacheMs: 0,
     ...overrides,
   };
 }

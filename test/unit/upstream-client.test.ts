@@ -4,23 +4,12 @@ import type { UpstreamConfig } from '../../src/config.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { createUpstreamClient, type UpstreamClientOptions } from '../../src/upstream/client.js';
 import { UpstreamError } from '../../src/upstream/errors.js';
+import { testUpstreamConfig } from '../helpers/upstream-config.js';
 
 const KEY = 'sk-test-abcdefghijklmnopqrstuvwxyz0123456789';
 
 function config(overrides: Partial<UpstreamConfig> = {}): UpstreamConfig {
-  return {
-    baseUrl: 'http://upstream.test/v1',
-    apiKey: KEY,
-    authHeader: 'authorization',
-    betaHeader: 'assistants=v2',
-    headers: {},
-    queryParams: {},
-    timeoutMs: 1_000,
-    maxRetries: 2,
-    retryAfterCapMs: 60_000,
-    maxConcurrency: 16,
-    ...overrides,
-  };
+  return testUpstreamConfig({ apiKey: KEY, maxRetries: 2, ...overrides });
 }
 
 interface Call {
