@@ -121,6 +121,8 @@ const envSchema = z.object({
   UPSTREAM_MAX_RETRIES: nonNegativeInt.max(10).default(2),
   UPSTREAM_RETRY_AFTER_CAP_MS: nonNegativeInt.default(60_000),
   UPSTREAM_MAX_CONCURRENCY: positiveInt.default(16),
+  UPSTREAM_MAX_QUEUE: nonNegativeInt.default(256),
+  UPSTREAM_OPERATION_DEADLINE_MS: positiveInt.default(10_000),
   UPSTREAM_BREAKER_THRESHOLD: nonNegativeInt.default(50),
   UPSTREAM_BREAKER_COOLDOWN_MS: positiveInt.default(5_000),
   UPSTREAM_READ_CACHE_MS: nonNegativeInt.default(1_000),
@@ -149,6 +151,7 @@ const envSchema = z.object({
   OTEL_SERVICE_NAME: z.string().min(1).default('runs-gateway'),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
   READINESS_CACHE_MS: nonNegativeInt.default(2_000),
+  READINESS_TIMEOUT_MS: positiveInt.default(1_500),
   LIVE_LEASE_MS: positiveInt.min(300).default(10_000),
   LIVE_STATE_TTL_MS: positiveInt.default(600_000),
   WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: positiveInt.default(100),
@@ -177,6 +180,10 @@ export interface UpstreamConfig {
   breakerThreshold: number;
   /** How long an open circuit fails fast before one probe is let through. */
   breakerCooldownMs: number;
+  /** Requests waiting for one of the `maxConcurrency` slots at most; one more is shed at once (UPSTREAM_UNAVAILABLE, reason overloaded). */
+  maxQueue: number;
+  /** How long an upstream request may take from the moment it is made, its queue time included (reads: every attempt too). */
+  operationDeadlineMs: number;
   /**
    * Queries share upstream answers (GETs) younger than this, counted from when the GET began; writes through this
    * instance drop the answers of their thread at once. 0: every query reads fresh.
@@ -291,6 +298,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** How long a readiness answer is reused (a burst of probes costs one upstream call). */
   readinessCacheMs: number;
+  /** How long the readiness probe waits for the upstream before answering 503 (it never queues behind other requests). */
+  readinessTimeoutMs: number;
   security: SecurityConfig;
 }
 
@@ -338,6 +347,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxRetries: e.UPSTREAM_MAX_RETRIES,
       retryAfterCapMs: e.UPSTREAM_RETRY_AFTER_CAP_MS,
       maxConcurrency: e.UPSTREAM_MAX_CONCURRENCY,
+      maxQueue: e.UPSTREAM_MAX_QUEUE,
+      operationDeadlineMs: e.UPSTREAM_OPERATION_DEADLINE_MS,
       breakerThreshold: e.UPSTREAM_BREAKER_THRESHOLD,
       breakerCooldownMs: e.UPSTREAM_BREAKER_COOLDOWN_MS,
       readCacheMs: e.UPSTREAM_READ_CACHE_MS,
@@ -354,6 +365,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tracing: { otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     readinessCacheMs: e.READINESS_CACHE_MS,
+    readinessTimeoutMs: e.READINESS_TIMEOUT_MS,
     live: {
       pollIntervalMs: e.LIVE_POLL_INTERVAL_MS,
       minPollIntervalMs: e.LIVE_MIN_POLL_INTERVAL_MS,

@@ -4,7 +4,7 @@ import type { Schemas, paths } from '../spec/index.js';
 import { Endpoint } from './endpoint.js';
 import { abortSignalOf, type ClientSignal } from './interest.js';
 import { ReadCache } from './read-cache.js';
-import { RequestCore, type AttemptObserver, type CoreRequest, type CoreResponse } from './request.js';
+import { RequestCore, type AttemptObserver, type CoreRequest, type CoreResponse, type UpstreamHealth } from './request.js';
 import { SharedGets } from './shared-gets.js';
 import { openEventStream, type EventStream } from './stream.js';
 import { fetchTransport, httpTransport, type Transport } from './transport.js';
@@ -19,6 +19,8 @@ import { RunsView, type ClientParts, type Send } from './views.js';
 /** A templated path of the spec, e.g. `/threads/{thread_id}/runs/{run_id}`; also the metrics `route` label. */
 export type Route = keyof paths & string;
 export type { HttpMethod, QueryValue } from './endpoint.js';
+export type { HealthEvent, UpstreamHealth } from './request.js';
+export type { BreakerChange, BreakerState } from './breaker.js';
 
 /** A request of the runs wire: the core's request on a route of the spec. A request with a `signal` is not shared with other callers. */
 export interface UpstreamRequest extends CoreRequest {
@@ -79,6 +81,8 @@ export interface UpstreamClient extends UpstreamReads {
   readonly inFlight: number;
   /** Counts invalidations: anything read while it stayed the same saw no write made through this client. */
   readonly generation: number;
+  /** Breaker state, load and shedding, with `onChange` to hear of outages and recovery (see request.ts `UpstreamHealth`). */
+  readonly health: UpstreamHealth;
 }
 
 export interface UpstreamClientOptions {
@@ -109,20 +113,24 @@ export interface AnswerObserver {
 
 export type UpstreamObserver = AttemptObserver;
 
+/** Sockets beyond the concurrency limit, so that a readiness probe never waits for a socket held by a hung request. */
+const READINESS_SOCKETS = 1;
+
 export function createUpstreamClient(options: UpstreamClientOptions): UpstreamClient {
   const { config } = options;
   if (!config.baseUrl) throw new Error('createUpstreamClient needs config.baseUrl');
   const endpoint = new Endpoint({ ...config, baseUrl: config.baseUrl });
   // Event streams need a web ReadableStream body: they go through fetch; every other call through the transport.
   const doFetch = options.fetch ?? globalThis.fetch;
-  const transport = options.transport ?? (options.fetch ? fetchTransport(options.fetch) : httpTransport({ maxSockets: config.maxConcurrency }));
+  const transport = options.transport ?? (options.fetch ? fetchTransport(options.fetch) : httpTransport({ maxSockets: config.maxConcurrency + READINESS_SOCKETS }));
   const core = new RequestCore({ policy: config, endpoint, transport, metrics: options.metrics, observe: options.observe, sleep: options.sleep, random: options.random, now: options.now });
   const shared = options.dedupe === false ? undefined : new SharedGets<UpstreamResponse<unknown>>();
   const cache = new ReadCache<UpstreamResponse<unknown>>(options.now ? { now: options.now } : {});
 
   /** Sends with the URL already built (the cached view has built it for its key). */
   const sendAt = <T>(request: UpstreamRequest, url: string): Promise<UpstreamResponse<T>> => {
-    if (!shared || request.method !== 'GET' || request.signal) {
+    // A probe shares nothing: it must not wait for a GET queued behind a hung upstream.
+    if (!shared || request.method !== 'GET' || request.signal || request.probe) {
       // A write is never cut short because its client left: its outcome would be unknown.
       const signal = request.signal ?? (request.method === 'GET' && request.clientSignal ? abortSignalOf(request.clientSignal) : undefined);
       return core.send<T>(signal ? { ...request, signal } : request, url);
@@ -159,6 +167,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     get generation() {
       return cache.generation;
     },
+    health: core.health,
   };
   return new RunsView(parts, send);
 }

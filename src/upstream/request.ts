@@ -1,6 +1,6 @@
-import pLimit from 'p-limit';
 import type { Metrics } from '../observability/metrics.js';
-import { CircuitBreaker, isUpstreamFailure } from './breaker.js';
+import { AdmissionGate, type ShedReason } from './admission.js';
+import { CircuitBreaker, isUpstreamFailure, type BreakerChange, type BreakerState } from './breaker.js';
 import type { Endpoint, EndpointRequest, HttpMethod } from './endpoint.js';
 import { UpstreamHttpError, circuitOpen, failureFromNetwork, failureFromResponse, refusedInput } from './http-errors.js';
 import { parseRetryAfterMs, retryDelayMs, shouldRetry } from './retry.js';
@@ -21,6 +21,11 @@ export interface CoreRequest extends EndpointRequest {
   retry?: boolean;
   /** Aborts the request (and its retries). */
   signal?: AbortSignal;
+  /**
+   * A health probe (readiness): sent at once, beside the concurrency limit and its queue, so it cannot wait behind
+   * a hung upstream; one attempt with this timeout.
+   */
+  probe?: { timeoutMs: number };
 }
 
 export interface CoreResponse<T> {
@@ -47,21 +52,53 @@ export interface RequestPolicy {
   /** Failed attempts in a row that open the circuit; 0: no breaker. */
   breakerThreshold: number;
   breakerCooldownMs: number;
+  /** Requests waiting for a slot at most; past it, requests are shed (UPSTREAM_UNAVAILABLE, reason overloaded). */
+  maxQueue: number;
+  /**
+   * How long one request may take from the moment it is made: its wait in the queue, and for reads every attempt
+   * and the waits between them. A write, once sent, keeps its full attempt timeout (cutting it short would only
+   * make its outcome unknown sooner).
+   */
+  operationDeadlineMs: number;
+}
+
+/** What the core tells of the upstream's health: breaker transitions and shedding episodes. */
+export type HealthEvent =
+  | ({ kind: 'breaker' } & BreakerChange)
+  | { kind: 'shedding'; state: 'started' | 'ended'; /** Requests shed in the episode so far. */ shed: number; at: number };
+
+/** The upstream's health as this client sees it, and a way to hear of changes (live subscriptions, logs, metrics). */
+export interface UpstreamHealth {
+  /** `closed` also when there is no breaker. */
+  readonly breaker: BreakerState;
+  /** Requests in flight towards the upstream now (event streams and probes not counted). */
+  readonly active: number;
+  /** Requests waiting for a slot now. */
+  readonly queued: number;
+  /** True from the first shed request until no request has been shed for a while. */
+  readonly shedding: boolean;
+  /** Calls `listener` on every breaker transition and at the start and end of each shedding episode; returns an unsubscribe. */
+  onChange(listener: (event: HealthEvent) => void): () => void;
 }
 
 export interface RequestCoreOptions {
   policy: RequestPolicy;
   endpoint: Endpoint;
   transport: Transport;
-  metrics?: Pick<Metrics, 'upstreamRequests' | 'upstreamLatency'> | undefined;
+  metrics?: Pick<Metrics, 'upstreamRequests' | 'upstreamLatency' | 'upstreamShed' | 'upstreamBreakerState' | 'upstreamBreakerTransitions' | 'bindUpstream'> | undefined;
   observe?: AttemptObserver | undefined;
   /** Injected by tests to skip real waiting between retries. */
   sleep?: ((ms: number) => Promise<void>) | undefined;
   /** Injected by tests for deterministic jitter. */
   random?: (() => number) | undefined;
-  /** The breaker's clock. @default Date.now */
+  /** The clock of the breaker and of deadlines. @default Date.now */
   now?: (() => number) | undefined;
 }
+
+/** A shedding episode ends when nothing has been shed for this long (so it is logged once, not per request). */
+const SHEDDING_QUIET_MS = 5_000;
+
+const BREAKER_GAUGE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
 
 type Attempt =
   | { ok: true; response: CoreResponse<unknown> }
@@ -78,7 +115,14 @@ export class RequestCore {
   readonly #observe: AttemptObserver | undefined;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #random: (() => number) | undefined;
-  readonly #limit: ReturnType<typeof pLimit>;
+  readonly #now: () => number;
+  readonly #gate: AdmissionGate;
+  /** Reads get at least this much of their deadline for an attempt; one that would get less is shed unsent. */
+  readonly #minReadAttemptMs: number;
+  readonly #listeners = new Set<(event: HealthEvent) => void>();
+  #shedInEpisode = 0;
+  #sheddingTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly health: UpstreamHealth;
 
   constructor(options: RequestCoreOptions) {
     const { policy } = options;
@@ -89,18 +133,61 @@ export class RequestCore {
     this.#observe = options.observe;
     this.#sleep = options.sleep ?? defaultSleep;
     this.#random = options.random;
-    this.#limit = pLimit(policy.maxConcurrency);
-    this.breaker = policy.breakerThreshold > 0 ? new CircuitBreaker({ threshold: policy.breakerThreshold, cooldownMs: policy.breakerCooldownMs, ...(options.now ? { now: options.now } : {}) }) : undefined;
+    this.#now = options.now ?? Date.now;
+    this.#minReadAttemptMs = Math.min(policy.timeoutMs, policy.operationDeadlineMs / 10);
+    this.#gate = new AdmissionGate({ maxConcurrency: policy.maxConcurrency, maxQueue: policy.maxQueue, onShed: (reason) => this.#onShed(reason) });
+    const metrics = this.#metrics;
+    this.breaker =
+      policy.breakerThreshold > 0
+        ? new CircuitBreaker({
+            threshold: policy.breakerThreshold,
+            cooldownMs: policy.breakerCooldownMs,
+            now: this.#now,
+            onChange: (change) => {
+              metrics?.upstreamBreakerState.set(BREAKER_GAUGE[change.state]);
+              metrics?.upstreamBreakerTransitions.inc({ state: change.state });
+              this.#emit({ kind: 'breaker', ...change });
+            },
+          })
+        : undefined;
+    const core = this;
+    this.health = {
+      get breaker() {
+        return core.breaker?.state ?? 'closed';
+      },
+      get active() {
+        return core.#gate.active;
+      },
+      get queued() {
+        return core.#gate.queued;
+      },
+      get shedding() {
+        return core.#sheddingTimer !== undefined;
+      },
+      onChange(listener) {
+        core.#listeners.add(listener);
+        return () => core.#listeners.delete(listener);
+      },
+    };
+    metrics?.bindUpstream(() => ({ active: this.#gate.active, queued: this.#gate.queued }));
   }
 
   /** Sends a request (its URL already built when the caller needed it for a key), retrying reads as the policy allows. */
   async send<T>(request: CoreRequest, url: string = this.endpoint.url(request)): Promise<CoreResponse<T>> {
     const body = request.body === undefined ? undefined : serialiseBody(request.body);
+    const deadlineAt = this.#now() + this.#policy.operationDeadlineMs;
+    const read = request.method === 'GET';
     for (let attempt = 1; ; attempt++) {
       this.admit();
       let outcome: Attempt;
       try {
-        outcome = await this.#limit(() => this.#attemptOnce(request, url, body));
+        if (request.probe) outcome = await this.#attemptOnce(request, url, body, request.probe.timeoutMs);
+        else {
+          const startBy = deadlineAt - this.#now() - (read ? this.#minReadAttemptMs : 0);
+          // Timed when the attempt starts, after its wait in the queue.
+          const attemptTimeoutMs = () => (read ? Math.min(this.#policy.timeoutMs, deadlineAt - this.#now()) : this.#policy.timeoutMs);
+          outcome = await this.#gate.run(() => this.#attemptOnce(request, url, body, attemptTimeoutMs()), startBy, request.signal);
+        }
       } catch (error) {
         this.breaker?.neutral();
         throw error;
@@ -110,9 +197,10 @@ export class RequestCore {
       const retryable =
         outcome.error.details['reason'] !== 'invalid_response' &&
         shouldRetry({ method: request.method, retry: request.retry, attempt, maxRetries: this.#policy.maxRetries, status: outcome.status, headers: outcome.headers });
-      if (!retryable) throw outcome.error;
+      if (!retryable || request.probe) throw outcome.error;
       const delay = retryDelayMs(attempt, outcome.headers, { retryAfterCapMs: this.#policy.retryAfterCapMs, ...(this.#random ? { random: this.#random } : {}) });
-      if (delay === undefined) throw outcome.error;
+      // No retry that could not finish before the deadline.
+      if (delay === undefined || this.#now() + delay + this.#minReadAttemptMs > deadlineAt) throw outcome.error;
       await this.#sleep(delay);
     }
   }
@@ -148,9 +236,30 @@ export class RequestCore {
     return this.#policy.timeoutMs;
   }
 
-  async #attemptOnce(request: CoreRequest, url: string, body: string | undefined): Promise<Attempt> {
+  #emit(event: HealthEvent): void {
+    for (const listener of this.#listeners) listener(event);
+  }
+
+  #onShed(reason: ShedReason): void {
+    this.#metrics?.upstreamShed.inc({ reason });
+    this.#shedInEpisode += 1;
+    if (this.#sheddingTimer) {
+      this.#sheddingTimer.refresh();
+      return;
+    }
+    this.#sheddingTimer = setTimeout(() => {
+      this.#sheddingTimer = undefined;
+      const shed = this.#shedInEpisode;
+      this.#shedInEpisode = 0;
+      this.#emit({ kind: 'shedding', state: 'ended', shed, at: this.#now() });
+    }, SHEDDING_QUIET_MS);
+    this.#sheddingTimer.unref?.();
+    this.#emit({ kind: 'shedding', state: 'started', shed: 1, at: this.#now() });
+  }
+
+  async #attemptOnce(request: CoreRequest, url: string, body: string | undefined, timeoutMs: number): Promise<Attempt> {
     const end = this.startAttempt({ method: request.method, route: request.route });
-    const timeout = AbortSignal.timeout(this.#policy.timeoutMs);
+    const timeout = AbortSignal.timeout(Math.max(1, timeoutMs));
     const signal = request.signal ? AbortSignal.any([timeout, request.signal]) : timeout;
     let status = 'error';
     let requestId: string | undefined;

@@ -2,6 +2,7 @@ import type { Schemas } from '../spec/index.js';
 import type { AnswerObserver, ListParams, QueryValue, Route, StepInclude, UpstreamClient, UpstreamRequest, UpstreamResponse, UpstreamStream } from './client.js';
 import { rethrowAsGraphQL } from './errors.js';
 import type { ClientSignal } from './interest.js';
+import type { UpstreamHealth } from './request.js';
 
 /** How a view sends: plain, through the read cache, or on behalf of a client. Throws `UpstreamHttpError`s. */
 export type Send = <T>(request: UpstreamRequest) => Promise<UpstreamResponse<T>>;
@@ -14,6 +15,7 @@ export interface ClientParts {
   invalidate(pathPrefix: string): void;
   readonly inFlight: number;
   readonly generation: number;
+  readonly health: UpstreamHealth;
 }
 
 const withInclude = (include: readonly StepInclude[] | undefined) => (include && include.length > 0 ? { 'include[]': include } : {});
@@ -85,5 +87,8 @@ export class RunsView implements UpstreamClient {
   }
   get generation(): number {
     return this.parts.generation;
+  }
+  get health(): UpstreamHealth {
+    return this.parts.health;
   }
 }
