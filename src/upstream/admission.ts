@@ -3,6 +3,9 @@ import { overloaded } from './http-errors.js';
 /** Why a request was shed: the queue was full, or it waited until it could no longer finish before its deadline. */
 export type ShedReason = 'queue_full' | 'deadline';
 
+/** setTimeout's longest delay (a longer one fires at once). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** How long a shed caller is asked to wait before trying again. */
 export const OVERLOADED_RETRY_AFTER_MS = 1_000;
 
@@ -76,7 +79,7 @@ export class AdmissionGate {
       entry.timer = setTimeout(() => {
         this.#remove(entry);
         entry.shed(this.#shed('deadline'));
-      }, startBy);
+      }, Math.min(startBy, MAX_TIMER_MS));
       entry.timer.unref?.();
       signal?.addEventListener('abort', leave, { once: true });
       this.#queue.push(entry);
