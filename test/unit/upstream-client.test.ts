@@ -163,6 +163,24 @@ describe('upstream client: retries and timeouts', () => {
     expect(error.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfterMs: 120_000 });
   });
 
+  it('retries no read that could not finish before its deadline, and cuts a read\'s attempt at the deadline', async () => {
+    const { fetch, calls } = fakeFetch(apiError(429, 'slow down', {}, { 'retry-after': '5' }));
+    const { upstream, sleeps } = client(fetch, { operationDeadlineMs: 2_000 });
+    const error = await caught(upstream.getRun('thread_1', 'run_1'));
+    expect({ calls: calls.length, sleeps }).toEqual({ calls: 1, sleeps: [] });
+    expect(error.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfterMs: 5_000 });
+
+    let signal: AbortSignal | undefined;
+    const hang = (async (_input: unknown, init?: RequestInit) =>
+      new Promise<Response>((_resolve, reject) => {
+        signal = init?.signal ?? undefined;
+        init?.signal?.addEventListener('abort', () => reject(init.signal!.reason));
+      })) as typeof globalThis.fetch;
+    const { upstream: hung } = client(hang, { timeoutMs: 60_000, operationDeadlineMs: 100 });
+    expect((await caught(hung.getRun('thread_1', 'run_1'))).extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', reason: 'timeout' });
+    expect(signal?.aborted).toBe(true);
+  });
+
   it('retries network errors on GETs', async () => {
     const { fetch, calls } = fakeFetch(new TypeError('fetch failed'), json(run));
     const { upstream } = client(fetch);
