@@ -37,7 +37,7 @@ export function createMetrics() {
   let upstreamStats: () => { active: number; queued: number } = () => ({ active: 0, queued: 0 });
   new Gauge({
     name: 'gateway_upstream_in_flight',
-    help: 'Upstream requests in flight now (bounded by UPSTREAM_MAX_CONCURRENCY; event streams and readiness probes not counted).',
+    help: 'Upstream requests in flight now (bounded by UPSTREAM_MAX_CONCURRENCY; an event stream counts until its response head arrives; readiness probes not counted).',
     registers: [registry],
     collect() {
       this.set(upstreamStats().active);

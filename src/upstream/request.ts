@@ -71,7 +71,7 @@ export type HealthEvent =
 export interface UpstreamHealth {
   /** `closed` also when there is no breaker. */
   readonly breaker: BreakerState;
-  /** Requests in flight towards the upstream now (event streams and probes not counted). */
+  /** Requests in flight towards the upstream now (an event stream until its head arrives; probes not counted). */
   readonly active: number;
   /** Requests waiting for a slot now. */
   readonly queued: number;
@@ -203,6 +203,14 @@ export class RequestCore {
       if (delay === undefined || this.#now() + delay + this.#minReadAttemptMs > deadlineAt) throw outcome.error;
       await this.#sleep(delay);
     }
+  }
+
+  /**
+   * Runs `task` in one of the concurrency slots, waiting in the bounded queue at most until the deadline of a
+   * request made now (event streams hold a slot only until their response head arrives).
+   */
+  inSlot<T>(task: () => Promise<T>): Promise<T> {
+    return this.#gate.run(task, this.#policy.operationDeadlineMs);
   }
 
   /** Throws at once while the circuit is open (nothing is sent). */

@@ -138,7 +138,7 @@ describe('a hung upstream: bounded queue, fast 503s, readiness on its own timeou
     expect(hung.requests.filter((request) => request.startsWith('GET /assistants/')).length).toBe(2);
   });
 
-  it('readiness does not queue behind a full upstream; a write shed before being sent is reported as overloaded, and was never sent', async () => {
+  it('readiness does not queue behind a full upstream; writes shed before being sent (a plain one, a streamed run) are reported as overloaded, and were never sent', async () => {
     const blockers = [0, 1].map((i) => postJson(stack, { query: `{ assistant(id: "asst_block_${i}") { name } }` }));
     const health = stack.gateway.services.upstream.health;
     await waitUntil(() => health.active === 2);
@@ -153,6 +153,10 @@ describe('a hung upstream: bounded queue, fast 503s, readiness on its own timeou
     const write = await postJson(stack, { query: 'mutation { createThread(input: {}) { thread { id } } }' });
     expect(write.status).toBe(503);
     expect(write.json?.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', reason: 'overloaded' });
+    // A run started on its event stream waits for a slot like any request: shed too, unsent.
+    const run = await postJson(stack, { query: 'mutation { createRun(input: { threadId: "thread_shed", assistantId: "asst_shed" }) { run { runId } } }' });
+    expect(run.status).toBe(503);
+    expect(run.json?.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', reason: 'overloaded' });
     await Promise.all([...blockers, ...fillers]);
     expect(hung.requests.slice(before).filter((request) => request.startsWith('POST'))).toEqual([]);
   });
