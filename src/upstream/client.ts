@@ -63,8 +63,8 @@ export interface UpstreamClient extends UpstreamReads {
   /** The one request builder: base URL, auth, beta and configured headers/query parameters, retries, metrics. */
   request<T>(request: UpstreamRequest): Promise<UpstreamResponse<T>>;
   /**
-   * A write answered with Server-Sent Events (`stream: true` in the body). Never retried, and not
-   * counted against the bound on concurrent requests: a stream lives as long as its run.
+   * A write answered with Server-Sent Events (`stream: true` in the body). Never retried; counted against the
+   * bound on concurrent requests only until its response head arrives (a stream lives as long as its run).
    */
   stream(request: UpstreamRequest): Promise<UpstreamStream>;
   /**
