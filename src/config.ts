@@ -36,6 +36,7 @@ const serverSettings = {
   introspection: setting('INTROSPECTION', bool.optional(), 'allow schema introspection', { shown: 'on in development' }),
   shutdownTimeoutMs: setting('SHUTDOWN_TIMEOUT_MS', positiveInt.default(10_000), 'on SIGTERM, how long in-flight requests may take before the rest is closed'),
   readinessCacheMs: setting('READINESS_CACHE_MS', nonNegativeInt.default(2_000), 'how long a `/readiness` answer is reused'),
+  readinessTimeoutMs: setting('READINESS_TIMEOUT_MS', positiveInt.default(1_500), 'how long `/readiness` waits for the upstream before answering 503; its probe never waits behind other upstream requests'),
   tracing: {
     otlpEndpoint: setting('OTEL_EXPORTER_OTLP_ENDPOINT', url.optional(), 'OTLP/HTTP endpoint (e.g. `http://localhost:4318`): one span per operation and per upstream call'),
     serviceName: setting('OTEL_SERVICE_NAME', z.string().min(1).default('runs-gateway'), 'service name of the spans'),
@@ -55,6 +56,8 @@ const upstreamSettings = {
   maxConcurrency: setting('UPSTREAM_MAX_CONCURRENCY', positiveInt.default(16), 'upstream requests in flight at once per gateway (event streams not counted)'),
   breakerThreshold: setting('UPSTREAM_BREAKER_THRESHOLD', nonNegativeInt.default(50), 'failed attempts in a row (5xx, timeouts, network errors) that open the circuit: requests then fail fast with `UPSTREAM_UNAVAILABLE` (`reason: circuit_open`); `0` turns it off'),
   breakerCooldownMs: setting('UPSTREAM_BREAKER_COOLDOWN_MS', positiveInt.default(5_000), 'how long an open circuit fails fast before one probe request is let through'),
+  maxQueue: setting('UPSTREAM_MAX_QUEUE', nonNegativeInt.default(256), 'upstream requests that may wait for one of those slots; one more is shed at once: `UPSTREAM_UNAVAILABLE` (`reason: overloaded`, `retryAfterMs`; over HTTP 503 with `Retry-After`), and nothing is sent (a shed write was not applied). `0`: no waiting'),
+  operationDeadlineMs: setting('UPSTREAM_OPERATION_DEADLINE_MS', positiveInt.default(10_000), 'how long one upstream request may take from the moment it is made, queue time included: a request that cannot start in time to finish is shed as overloaded; a read\'s attempts and retries all end by then (a timeout once sent); a write, once sent, keeps its full `UPSTREAM_TIMEOUT_MS` and is never retried'),
   readCacheMs: setting(
     'UPSTREAM_READ_CACHE_MS',
     nonNegativeInt.default(1_000),
@@ -211,6 +214,7 @@ export interface Config {
   tracing: Settings['server']['tracing'];
   shutdownTimeoutMs: number;
   readinessCacheMs: number;
+  readinessTimeoutMs: number;
   security: SecurityConfig;
 }
 
@@ -245,6 +249,7 @@ export function loadConfig(env: Env = process.env): Config {
     tracing: server.tracing,
     shutdownTimeoutMs: server.shutdownTimeoutMs,
     readinessCacheMs: server.readinessCacheMs,
+    readinessTimeoutMs: server.readinessTimeoutMs,
     live: s.live,
     ws: s.ws,
     idempotency: s.idempotency,

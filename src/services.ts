@@ -6,7 +6,7 @@ import { createLiveServices } from './live/index.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { createTracing, type Tracing } from './observability/tracing.js';
-import { upstreamObserver } from './observability/upstream.js';
+import { logUpstreamHealth, upstreamObserver } from './observability/upstream.js';
 import { createUpstreamClient } from './upstream/client.js';
 import type { Transport } from './upstream/transport.js';
 import { MemoryIdempotencyStore } from './writes/idempotency.js';
@@ -36,6 +36,7 @@ export function createServices(config: Config, options: ServicesOptions = {}): G
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.transport ? { transport: options.transport } : {}),
   });
+  logUpstreamHealth(upstream.health, logger);
   const cluster: Cluster | undefined = config.redis ? createCluster(config.redis, { logger: logger.child({ component: 'redis' }) }) : undefined;
   const live = createLiveServices({
     upstream,

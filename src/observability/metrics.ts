@@ -17,6 +17,40 @@ export function createMetrics() {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
   });
+  const upstreamShed = new Counter({
+    name: 'gateway_upstream_shed_total',
+    help: 'Upstream requests shed before being sent (UPSTREAM_UNAVAILABLE, reason overloaded), by reason: queue_full (UPSTREAM_MAX_QUEUE requests were waiting) or deadline (it could not start in time to finish within UPSTREAM_OPERATION_DEADLINE_MS).',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  const upstreamBreakerState = new Gauge({
+    name: 'gateway_upstream_breaker_state',
+    help: 'State of the upstream circuit breaker: 0 closed, 1 half-open (one probe may go), 2 open (requests fail fast).',
+    registers: [registry],
+  });
+  const upstreamBreakerTransitions = new Counter({
+    name: 'gateway_upstream_breaker_transitions_total',
+    help: 'Transitions of the upstream circuit breaker, by the state entered.',
+    labelNames: ['state'] as const,
+    registers: [registry],
+  });
+  let upstreamStats: () => { active: number; queued: number } = () => ({ active: 0, queued: 0 });
+  new Gauge({
+    name: 'gateway_upstream_in_flight',
+    help: 'Upstream requests in flight now (bounded by UPSTREAM_MAX_CONCURRENCY; an event stream counts until its response head arrives; readiness probes not counted).',
+    registers: [registry],
+    collect() {
+      this.set(upstreamStats().active);
+    },
+  });
+  new Gauge({
+    name: 'gateway_upstream_queued',
+    help: 'Upstream requests waiting for a slot now (bounded by UPSTREAM_MAX_QUEUE).',
+    registers: [registry],
+    collect() {
+      this.set(upstreamStats().queued);
+    },
+  });
   const operations = new Counter({
     name: 'gateway_operations_total',
     help: 'GraphQL operations by type (query, mutation, subscription), operation name ("anonymous" without one; "other" past 200 distinct names) and outcome (ok, error: some errors, failed: no data).',
@@ -65,6 +99,13 @@ export function createMetrics() {
     registry,
     upstreamRequests,
     upstreamLatency,
+    upstreamShed,
+    upstreamBreakerState,
+    upstreamBreakerTransitions,
+    /** Where the upstream queue gauges read from (set by the upstream client). */
+    bindUpstream(stats: typeof upstreamStats): void {
+      upstreamStats = stats;
+    },
     operations,
     operationDuration,
     activeSubscriptions,

@@ -1,4 +1,4 @@
-import type { UpstreamObserver } from '../upstream/client.js';
+import type { UpstreamHealth, UpstreamObserver } from '../upstream/client.js';
 import type { Logger } from './logger.js';
 import { currentRequestContext } from './request-context.js';
 import { SpanKind, SpanStatusCode, type Tracer } from './tracing.js';
@@ -29,4 +29,22 @@ export function upstreamObserver(options: { logger: Logger; tracer: Tracer }): U
       };
     },
   };
+}
+
+/**
+ * Outages and overload, logged once each (not per request): the breaker opening (warn), letting a probe through
+ * (info) and closing again (info); a shedding episode starting (warn) and ending with its count (info).
+ */
+export function logUpstreamHealth(health: UpstreamHealth, logger: Logger): () => void {
+  return health.onChange((event) => {
+    if (event.kind === 'breaker') {
+      if (event.state === 'open') logger.warn({ breaker: event.state, previous: event.previous }, 'upstream circuit open: the upstream API is failing, requests fail fast');
+      else if (event.state === 'half-open') logger.info({ breaker: event.state }, 'upstream circuit half-open: one probe request may go');
+      else logger.info({ breaker: event.state }, 'upstream circuit closed: the upstream API answers again');
+    } else if (event.state === 'started') {
+      logger.warn({ shedding: true }, 'upstream overloaded: requests beyond the queue or past their deadline are shed (UPSTREAM_UNAVAILABLE, overloaded)');
+    } else {
+      logger.info({ shedding: false, shed: event.shed }, 'upstream no longer overloaded');
+    }
+  });
 }

@@ -102,6 +102,9 @@ class Budgeted implements BudgetedClient {
   get generation() {
     return this.client.generation;
   }
+  get health() {
+    return this.client.health;
+  }
   get calls() {
     return this.counter.calls;
   }

@@ -15,6 +15,7 @@ import { closeServices, createServices } from '../services.js';
 import { createConsoleRoute } from './console/index.js';
 import { createGraphiQLRenderer } from './graphiql.js';
 import { createReadiness } from './readiness.js';
+import { useOverloadStatus } from './overload-status.js';
 import { useSharedSubscriptionEvents } from './subscription-events.js';
 import { useSharedQueryExecution } from './shared-execution.js';
 import { useGraphQLWs } from './ws-transport.js';
@@ -77,6 +78,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     logging: config.logLevel === 'silent' ? false : yogaLogger(logger),
     plugins: [
       observability,
+      useOverloadStatus(),
       ...securityPlugins(config, security),
       // After authentication and limits: each request is still checked and counted; only resolving is shared.
       useSharedQueryExecution({

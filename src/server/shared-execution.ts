@@ -42,7 +42,7 @@ export interface SharedExecutionOptions {
   generation?: () => number;
   /** Injected by tests. */
   now?: () => number;
-  bounds?: Partial<typeof FINISHED_BOUNDS>;
+  bounds?: Partial<FinishedBounds>;
 }
 
 /**
@@ -50,7 +50,14 @@ export interface SharedExecutionOptions {
  * per client (subject, or address without authentication), and the largest result worth keeping. Past a bound the
  * oldest entries go first; expired ones are swept as time passes, not only when a bound is reached.
  */
-export const FINISHED_BOUNDS = { entries: 5_000, totalBytes: 32 * 1024 * 1024, clientBytes: 4 * 1024 * 1024, entryBytes: 512 * 1024 } as const;
+export interface FinishedBounds {
+  entries: number;
+  totalBytes: number;
+  clientBytes: number;
+  entryBytes: number;
+}
+
+export const FINISHED_BOUNDS: Readonly<FinishedBounds> = { entries: 5_000, totalBytes: 32 * 1024 * 1024, clientBytes: 4 * 1024 * 1024, entryBytes: 512 * 1024 };
 
 /** What a query's result may depend on besides its document: the operation, its coerced variables and who asks. */
 function sharingKey(args: ExecutionArgs, operation: OperationDefinitionNode): string | undefined {
@@ -163,7 +170,7 @@ export class FinishedResults {
   private lastSweep: number;
 
   constructor(
-    private readonly bounds: typeof FINISHED_BOUNDS,
+    private readonly bounds: Readonly<FinishedBounds>,
     private readonly now: () => number,
   ) {
     this.lastSweep = now();

@@ -35,6 +35,8 @@ const REJECTED = new Set(['BAD_USER_INPUT', 'CONFLICT', 'NOT_FOUND', 'RATE_LIMIT
  */
 export function outcomeUnknown(error: unknown): boolean {
   if (!(error instanceof GraphQLError)) return true;
+  // Refused or shed by the gateway before anything was sent (circuit open, overloaded).
+  if ((error as { neverSent?: unknown }).neverSent === true) return false;
   const code = error.extensions['code'];
   if (typeof code === 'string' && REJECTED.has(code)) return false;
   const status = (error as { status?: unknown }).status ?? error.extensions['upstreamStatus'];

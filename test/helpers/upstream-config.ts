@@ -16,6 +16,8 @@ export function testUpstreamConfig(overrides: Partial<UpstreamConfig> = {}): Ups
     breakerThreshold: 0,
     breakerCooldownMs: 5_000,
     readCacheMs: 0,
+    maxQueue: 256,
+    operationDeadlineMs: 10_000,
     ...overrides,
   };
 }

@@ -117,13 +117,13 @@ describe('input bounds', () => {
 });
 
 describe('W1: finished results are bounded', () => {
-  const schema = createSchema({
+  const schema = createSchema<Record<string, unknown>>({
     typeDefs: 'type Query { echo(s: String): String }',
     resolvers: { Query: { echo: (_root: unknown, args: { s?: string }) => args.s ?? null } },
   });
   function yogaWith(bounds: Partial<{ entries: number; totalBytes: number; clientBytes: number; entryBytes: number }>) {
     const sharing = useSharedQueryExecution({ maxAgeMs: () => 60_000, generation: () => 0, bounds });
-    const yoga = createYoga({
+    const yoga = createYoga<Record<string, unknown>>({
       schema,
       logging: false,
       context: ({ request }) => ({
@@ -133,8 +133,8 @@ describe('W1: finished results are bounded', () => {
       }),
       plugins: [sharing],
     });
-    const ask = (body: unknown, subject?: string) =>
-      yoga.fetch('http://yoga/graphql', { method: 'POST', headers: { 'content-type': 'application/json', ...(subject ? { 'x-subject': subject } : {}) }, body: JSON.stringify(body) }).then((r) => r.json());
+    const ask = async (body: unknown, subject?: string): Promise<unknown> =>
+      (await yoga.fetch('http://yoga/graphql', { method: 'POST', headers: { 'content-type': 'application/json', ...(subject ? { 'x-subject': subject } : {}) }, body: JSON.stringify(body) })).json();
     return { finished: sharing.finished, ask };
   }
 

@@ -45,14 +45,15 @@ describe('upstream client with a circuit breaker', () => {
       calls += 1;
       return healthy ? new Response(JSON.stringify(wireRun()), { status: 200 }) : new Response('', { status: 503 });
     }) as typeof globalThis.fetch;
-    const client = createUpstreamClient({ config, fetch });
+    let now = 1_000_000;
+    const client = createUpstreamClient({ config, fetch, now: () => now });
     for (let i = 0; i < 3; i += 1) await expect(client.getRun('t', `r${i}`)).rejects.toMatchObject({ extensions: { code: 'UPSTREAM_UNAVAILABLE' } });
     expect(calls).toBe(3);
     await expect(client.getRun('t', 'r')).rejects.toMatchObject({ extensions: { code: 'UPSTREAM_UNAVAILABLE', reason: 'circuit_open' } });
     await expect(client.request({ method: 'POST', route: '/threads', body: {} })).rejects.toMatchObject({ extensions: { reason: 'circuit_open' } });
     expect(calls).toBe(3);
     healthy = true;
-    await new Promise((resolve) => setTimeout(resolve, 70));
+    now += 70;
     expect((await client.getRun('t', 'r')).status).toBe('queued');
     expect(calls).toBe(4);
     await client.getRun('t', 'r2');

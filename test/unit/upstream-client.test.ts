@@ -4,26 +4,12 @@ import type { UpstreamConfig } from '../../src/config.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { createUpstreamClient, type UpstreamClientOptions } from '../../src/upstream/client.js';
 import { UpstreamError } from '../../src/upstream/errors.js';
+import { testUpstreamConfig } from '../helpers/upstream-config.js';
 
 const KEY = 'sk-test-abcdefghijklmnopqrstuvwxyz0123456789';
 
 function config(overrides: Partial<UpstreamConfig> = {}): UpstreamConfig {
-  return {
-    baseUrl: 'http://upstream.test/v1',
-    apiKey: KEY,
-    authHeader: 'authorization',
-    betaHeader: 'assistants=v2',
-    headers: {},
-    queryParams: {},
-    timeoutMs: 1_000,
-    maxRetries: 2,
-    retryAfterCapMs: 60_000,
-    maxConcurrency: 16,
-    breakerThreshold: 0,
-    breakerCooldownMs: 5_000,
-    readCacheMs: 0,
-    ...overrides,
-  };
+  return testUpstreamConfig({ apiKey: KEY, maxRetries: 2, ...overrides });
 }
 
 interface Call {
@@ -175,6 +161,24 @@ describe('upstream client: retries and timeouts', () => {
     const error = await caught(upstream.getRun('thread_1', 'run_1'));
     expect(calls).toHaveLength(1);
     expect(error.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfterMs: 120_000 });
+  });
+
+  it('retries no read that could not finish before its deadline, and cuts a read\'s attempt at the deadline', async () => {
+    const { fetch, calls } = fakeFetch(apiError(429, 'slow down', {}, { 'retry-after': '5' }));
+    const { upstream, sleeps } = client(fetch, { operationDeadlineMs: 2_000 });
+    const error = await caught(upstream.getRun('thread_1', 'run_1'));
+    expect({ calls: calls.length, sleeps }).toEqual({ calls: 1, sleeps: [] });
+    expect(error.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfterMs: 5_000 });
+
+    let signal: AbortSignal | undefined;
+    const hang = (async (_input: unknown, init?: RequestInit) =>
+      new Promise<Response>((_resolve, reject) => {
+        signal = init?.signal ?? undefined;
+        init?.signal?.addEventListener('abort', () => reject(init.signal!.reason));
+      })) as typeof globalThis.fetch;
+    const { upstream: hung } = client(hang, { timeoutMs: 60_000, operationDeadlineMs: 100 });
+    expect((await caught(hung.getRun('thread_1', 'run_1'))).extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', reason: 'timeout' });
+    expect(signal?.aborted).toBe(true);
   });
 
   it('retries network errors on GETs', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { UpstreamConfig } from '../../src/config.js';
 import { createUpstreamClient } from '../../src/upstream/client.js';
 import { errorFromResponse, redactSecrets, type UpstreamError } from '../../src/upstream/errors.js';
+import { testUpstreamConfig } from '../helpers/upstream-config.js';
 
 const KEY = 'sk-proj-secretsecretsecret1234';
 const body = (message: string, extra: Record<string, unknown> = {}) =>
@@ -68,11 +68,7 @@ describe('upstream error mapping', () => {
         status: 401,
         headers: { 'x-request-id': 'req_9', 'set-cookie': 'session=abc', 'x-secret-header': 'nope' },
       })) as typeof globalThis.fetch;
-    const config: UpstreamConfig = {
-      baseUrl: 'http://upstream.test/v1', apiKey: 'sk-wrong', authHeader: 'authorization', betaHeader: 'assistants=v2',
-      headers: {}, queryParams: {}, timeoutMs: 1000, maxRetries: 2, retryAfterCapMs: 1000, maxConcurrency: 2,
-      breakerThreshold: 0, breakerCooldownMs: 5000, readCacheMs: 0,
-    };
+    const config = testUpstreamConfig({ apiKey: 'sk-wrong', maxRetries: 2, retryAfterCapMs: 1000, maxConcurrency: 2 });
     const upstream = createUpstreamClient({ config, fetch });
     const error = (await upstream.getThread('thread_1').catch((e: unknown) => e)) as UpstreamError;
     expect(error.toJSON()).toEqual({
@@ -83,11 +79,7 @@ describe('upstream error mapping', () => {
   });
 
   it('maps an unreadable 200 body and network failures to UPSTREAM_UNAVAILABLE', async () => {
-    const config: UpstreamConfig = {
-      baseUrl: 'http://upstream.test/v1', apiKey: undefined, authHeader: 'authorization', betaHeader: '',
-      headers: {}, queryParams: {}, timeoutMs: 1000, maxRetries: 0, retryAfterCapMs: 1000, maxConcurrency: 2,
-      breakerThreshold: 0, breakerCooldownMs: 5000, readCacheMs: 0,
-    };
+    const config = testUpstreamConfig({ apiKey: undefined, betaHeader: '', retryAfterCapMs: 1000, maxConcurrency: 2 });
     const truncated = createUpstreamClient({ config, fetch: (async () => new Response('{"id": "run_', { status: 200 })) as typeof fetch });
     expect(((await truncated.getThread('t').catch((e: unknown) => e)) as UpstreamError).extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', reason: 'invalid_response' });
     const reset = createUpstreamClient({ config, fetch: (async () => { throw new TypeError('fetch failed', { cause: new Error('ECONNRESET') }); }) as typeof fetch });

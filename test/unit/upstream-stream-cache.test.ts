@@ -46,7 +46,8 @@ describe('upstream client: poll hint, streams, shared read cache', () => {
 
   it('shares recent GET answers through the cached view until they expire or are invalidated', async () => {
     const { fetch, calls } = countingFetch(() => json(wireRun()));
-    const client = createUpstreamClient({ config, fetch });
+    let now = 1_000_000;
+    const client = createUpstreamClient({ config, fetch, now: () => now });
     const cached = client.withReadCache(60_000);
     await cached.getRun('t', 'r');
     await cached.getRun('t', 'r');
@@ -62,7 +63,7 @@ describe('upstream client: poll hint, streams, shared read cache', () => {
 
     const shortLived = client.withReadCache(1);
     await shortLived.getThread('t');
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    now += 5;
     await shortLived.getThread('t');
     expect(calls).toHaveLength(6);
   });

@@ -1,0 +1,94 @@
+import type { Schemas } from '../spec/index.js';
+import type { AnswerObserver, ListParams, QueryValue, Route, StepInclude, UpstreamClient, UpstreamRequest, UpstreamResponse, UpstreamStream } from './client.js';
+import { rethrowAsGraphQL } from './errors.js';
+import type { ClientSignal } from './interest.js';
+import type { UpstreamHealth } from './request.js';
+
+/** How a view sends: plain, through the read cache, or on behalf of a client. Throws `UpstreamHttpError`s. */
+export type Send = <T>(request: UpstreamRequest) => Promise<UpstreamResponse<T>>;
+
+/** What every view of one client shares (built by the composer, client.ts). */
+export interface ClientParts {
+  stream(request: UpstreamRequest): Promise<UpstreamStream>;
+  /** Sends through the read cache (a view made over it keeps adding what it adds to each request, e.g. a client signal). */
+  cached(maxAgeMs: number, observer: AnswerObserver | undefined): Send;
+  invalidate(pathPrefix: string): void;
+  readonly inFlight: number;
+  readonly generation: number;
+  readonly health: UpstreamHealth;
+}
+
+const withInclude = (include: readonly StepInclude[] | undefined) => (include && include.length > 0 ? { 'include[]': include } : {});
+
+/**
+ * The typed runs reads over one way of sending, with upstream failures mapped to GraphQL errors. A class, so that
+ * the views made per request and per subscription event cost one small object, not a closure per method.
+ */
+export class RunsView implements UpstreamClient {
+  constructor(
+    private readonly parts: ClientParts,
+    private readonly send: Send,
+  ) {}
+
+  async request<T>(request: UpstreamRequest): Promise<UpstreamResponse<T>> {
+    try {
+      return await this.send<T>(request);
+    } catch (error) {
+      return rethrowAsGraphQL(error);
+    }
+  }
+
+  private async get<T>(route: Route, params: Record<string, string>, query?: Record<string, QueryValue>): Promise<T> {
+    return (await this.request<T>({ method: 'GET', route, params, ...(query ? { query } : {}) })).data;
+  }
+
+  getRun(threadId: string, runId: string) {
+    return this.get<Schemas['RunObject']>('/threads/{thread_id}/runs/{run_id}', { thread_id: threadId, run_id: runId });
+  }
+  listRuns(threadId: string, params?: ListParams<'/threads/{thread_id}/runs'>) {
+    return this.get<Schemas['ListRunsResponse']>('/threads/{thread_id}/runs', { thread_id: threadId }, { ...params });
+  }
+  getThread(threadId: string) {
+    return this.get<Schemas['ThreadObject']>('/threads/{thread_id}', { thread_id: threadId });
+  }
+  getAssistant(assistantId: string) {
+    return this.get<Schemas['AssistantObject']>('/assistants/{assistant_id}', { assistant_id: assistantId });
+  }
+  listAssistants(params?: ListParams<'/assistants'>) {
+    return this.get<Schemas['ListAssistantsResponse']>('/assistants', {}, { ...params });
+  }
+  getMessage(threadId: string, messageId: string) {
+    return this.get<Schemas['MessageObject']>('/threads/{thread_id}/messages/{message_id}', { thread_id: threadId, message_id: messageId });
+  }
+  listMessages(threadId: string, params?: ListParams<'/threads/{thread_id}/messages'>) {
+    return this.get<Schemas['ListMessagesResponse']>('/threads/{thread_id}/messages', { thread_id: threadId }, { ...params });
+  }
+  getRunStep(threadId: string, runId: string, stepId: string, include?: readonly StepInclude[]) {
+    return this.get<Schemas['RunStepObject']>('/threads/{thread_id}/runs/{run_id}/steps/{step_id}', { thread_id: threadId, run_id: runId, step_id: stepId }, withInclude(include));
+  }
+  listRunSteps(threadId: string, runId: string, params?: ListParams<'/threads/{thread_id}/runs/{run_id}/steps'>, include?: readonly StepInclude[]) {
+    return this.get<Schemas['ListRunStepsResponse']>('/threads/{thread_id}/runs/{run_id}/steps', { thread_id: threadId, run_id: runId }, { ...params, ...withInclude(include) });
+  }
+  stream(request: UpstreamRequest): Promise<UpstreamStream> {
+    return this.parts.stream(request).catch(rethrowAsGraphQL);
+  }
+  withReadCache(maxAgeMs: number, observer?: AnswerObserver): UpstreamClient {
+    return new RunsView(this.parts, this.parts.cached(maxAgeMs, observer));
+  }
+  withClientSignal(signal: ClientSignal): UpstreamClient {
+    const send = this.send;
+    return new RunsView(this.parts, (request) => send({ ...request, clientSignal: signal }));
+  }
+  invalidate(pathPrefix: string): void {
+    this.parts.invalidate(pathPrefix);
+  }
+  get inFlight(): number {
+    return this.parts.inFlight;
+  }
+  get generation(): number {
+    return this.parts.generation;
+  }
+  get health(): UpstreamHealth {
+    return this.parts.health;
+  }
+}
