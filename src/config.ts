@@ -142,12 +142,19 @@ const envSchema = z.object({
   LIVE_POLL_INTERVAL_MS: positiveInt.default(1_000),
   LIVE_MIN_POLL_INTERVAL_MS: positiveInt.default(50),
   LIVE_MAX_BACKOFF_MS: positiveInt.default(10_000),
+  LIVE_OUTAGE_RETRY_MS: positiveInt.default(2_000),
   LIVE_THREAD_POLL_INTERVAL_MS: positiveInt.default(2_000),
   LIVE_STREAM_IDLE_TIMEOUT_MS: positiveInt.default(30_000),
   LIVE_SHARED_CACHE_MS: nonNegativeInt.default(1_000),
   OTEL_EXPORTER_OTLP_ENDPOINT: url.optional(),
   OTEL_SERVICE_NAME: z.string().min(1).default('runs-gateway'),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
+  SHUTDOWN_DELAY_MS: nonNegativeInt.default(0),
+  HTTP_HEADERS_TIMEOUT_MS: positiveInt.default(10_000),
+  HTTP_REQUEST_TIMEOUT_MS: positiveInt.default(30_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: positiveInt.default(5_000),
+  HTTP_MAX_CONNECTIONS: nonNegativeInt.default(10_000),
+  HTTP_MAX_CONNECTIONS_PER_ADDRESS: nonNegativeInt.default(1_000),
   READINESS_CACHE_MS: nonNegativeInt.default(2_000),
   LIVE_LEASE_MS: positiveInt.min(300).default(10_000),
   LIVE_STATE_TTL_MS: positiveInt.default(600_000),
@@ -206,7 +213,13 @@ export interface LiveConfig {
   pollIntervalMs: number;
   /** Lower bound on any poll interval, whatever the upstream asks. */
   minPollIntervalMs: number;
+  /** Longest wait between polls after upstream failures, also when the upstream asks for longer (Retry-After). */
   maxBackoffMs: number;
+  /**
+   * While polls fail without the upstream naming a time, the longest wait before the next try: an outage ends
+   * for subscribers within about this of the upstream answering again.
+   */
+  outageRetryMs: number;
   /** Poll interval of a thread's run list (threadRunsUpdated). */
   threadPollIntervalMs: number;
   /** A run event stream silent this long is abandoned and polling takes over. */
@@ -226,6 +239,20 @@ export interface WebSocketConfig {
   keepAliveMs: number;
   /** A client whose unsent data grows past this is closed (slow consumer). */
   maxBufferedBytes: number;
+}
+
+/** Node's HTTP server bounds on what one connection may hold (slow or idle clients). */
+export interface HttpServerConfig {
+  /** A request's headers must have arrived within this (408 and close otherwise); also counts for a new, silent connection. */
+  headersTimeoutMs: number;
+  /** The whole request, headers and body, must have arrived within this (408 and close otherwise); responses are not limited. */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** Connections at once (HTTP and WebSocket); past it new ones are closed at once. 0: no cap. */
+  maxConnections: number;
+  /** Connections at once from one remote address; past it that address's new ones are closed at once. 0: no cap. */
+  maxConnectionsPerAddress: number;
 }
 
 export interface ApiKeyEntry {
@@ -289,6 +316,9 @@ export interface Config {
   tracing: { otlpEndpoint: string | undefined; serviceName: string };
   /** How long a SIGTERM waits for in-flight requests before closing what is left. */
   shutdownTimeoutMs: number;
+  /** On SIGTERM, how long the gateway keeps serving with /readiness at 503 before it stops accepting connections. */
+  shutdownDelayMs: number;
+  http: HttpServerConfig;
   /** How long a readiness answer is reused (a burst of probes costs one upstream call). */
   readinessCacheMs: number;
   security: SecurityConfig;
@@ -314,6 +344,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const refuse = (message: string) => new ConfigError(`Invalid configuration:\n  ${message}`);
   if (!production && !loopback(e.HOST)) {
     throw refuse(`HOST=${e.HOST} exposes the gateway, which needs NODE_ENV=production (development mode shows error details).`);
+  }
+  if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
+    throw refuse(`HTTP_HEADERS_TIMEOUT_MS=${e.HTTP_HEADERS_TIMEOUT_MS} is longer than HTTP_REQUEST_TIMEOUT_MS=${e.HTTP_REQUEST_TIMEOUT_MS}: the headers are part of the request.`);
   }
   if (production && e.GATEWAY_AUTH === undefined) {
     throw refuse('NODE_ENV=production needs GATEWAY_AUTH (api-key or jwt; none only on purpose, e.g. behind an authenticating proxy).');
@@ -353,11 +386,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     tracing: { otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    shutdownDelayMs: e.SHUTDOWN_DELAY_MS,
+    http: {
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: e.HTTP_MAX_CONNECTIONS,
+      maxConnectionsPerAddress: e.HTTP_MAX_CONNECTIONS_PER_ADDRESS,
+    },
     readinessCacheMs: e.READINESS_CACHE_MS,
     live: {
       pollIntervalMs: e.LIVE_POLL_INTERVAL_MS,
       minPollIntervalMs: e.LIVE_MIN_POLL_INTERVAL_MS,
       maxBackoffMs: e.LIVE_MAX_BACKOFF_MS,
+      outageRetryMs: e.LIVE_OUTAGE_RETRY_MS,
       threadPollIntervalMs: e.LIVE_THREAD_POLL_INTERVAL_MS,
       streamIdleTimeoutMs: e.LIVE_STREAM_IDLE_TIMEOUT_MS,
       sharedCacheMs: e.LIVE_SHARED_CACHE_MS,
