@@ -71,6 +71,9 @@ function gatewayEnv(upstream: string): Record<string, string> {
     GRAPHQL_MAX_COST: '100000000',
     GRAPHQL_MAX_TOKENS: '100000',
     WS_MAX_CONNECTIONS_PER_CLIENT: '1000000',
+    // Every benchmark client connects from 127.0.0.1, up to 10,000 WebSockets at once.
+    HTTP_MAX_CONNECTIONS: '0',
+    HTTP_MAX_CONNECTIONS_PER_ADDRESS: '0',
     REDIS_URL: '',
   };
 }

@@ -34,7 +34,15 @@ const serverSettings = {
   logLevel: setting('LOG_LEVEL', z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), '`fatal` … `trace`, or `silent`; JSON lines (pino) with a request id per operation'),
   graphiql: setting('GRAPHIQL', bool.optional(), 'serve GraphiQL at `/graphql` and the console at `/console`', { shown: 'on in development' }),
   introspection: setting('INTROSPECTION', bool.optional(), 'allow schema introspection', { shown: 'on in development' }),
-  shutdownTimeoutMs: setting('SHUTDOWN_TIMEOUT_MS', positiveInt.default(10_000), 'on SIGTERM, how long in-flight requests may take before the rest is closed'),
+  shutdownTimeoutMs: setting('SHUTDOWN_TIMEOUT_MS', positiveInt.default(10_000), 'on SIGTERM, how long in-flight requests (and the WebSocket close handshakes) may take once the listener is closed; the process exits as soon as they are done, and closes what is left when this runs out'),
+  shutdownDelayMs: setting('SHUTDOWN_DELAY_MS', nonNegativeInt.default(0), 'on SIGTERM, how long the gateway keeps accepting and serving, with `/readiness` answering 503, before it closes the listener: set it to your load balancer\'s health-check period so that it stops sending traffic first (Kubernetes: instead of a `preStop` sleep)'),
+  http: {
+    headersTimeoutMs: setting('HTTP_HEADERS_TIMEOUT_MS', positiveInt.default(10_000), 'a request\'s headers must have arrived within this, also on a new connection that sends nothing; else 408 and the connection is closed (slow-header clients)'),
+    requestTimeoutMs: setting('HTTP_REQUEST_TIMEOUT_MS', positiveInt.default(30_000), 'the whole request, headers and body, must have arrived within this; else 408 and close (slow bodies). Answers, Server-Sent Events streams and WebSockets are not limited by it; must not be below `HTTP_HEADERS_TIMEOUT_MS`'),
+    keepAliveTimeoutMs: setting('HTTP_KEEP_ALIVE_TIMEOUT_MS', positiveInt.default(5_000), 'an idle keep-alive connection is closed after this; behind a load balancer that reuses connections, set it above the balancer\'s idle timeout (e.g. `65000` behind an AWS ALB)'),
+    maxConnections: setting('HTTP_MAX_CONNECTIONS', nonNegativeInt.default(10_000), 'connections at once (HTTP and WebSocket); past it new ones are closed on arrival. Keep it below the process\'s file limit (`ulimit -n`) with room for upstream and Redis connections; `0`: no cap'),
+    maxConnectionsPerAddress: setting('HTTP_MAX_CONNECTIONS_PER_ADDRESS', nonNegativeInt.default(1_000), 'connections at once from one remote address; past it that address\'s new ones are closed on arrival, so one client cannot take every file descriptor. Behind a reverse proxy every client has the proxy\'s address: raise it to what the proxy may open, or `0` (no cap) and bound clients at the proxy'),
+  },
   readinessCacheMs: setting('READINESS_CACHE_MS', nonNegativeInt.default(2_000), 'how long a `/readiness` answer is reused'),
   readinessTimeoutMs: setting('READINESS_TIMEOUT_MS', positiveInt.default(1_500), 'how long `/readiness` waits for the upstream before answering 503; its probe never waits behind other upstream requests'),
   tracing: {
@@ -68,7 +76,8 @@ const upstreamSettings = {
 const liveSettings = {
   pollIntervalMs: setting('LIVE_POLL_INTERVAL_MS', positiveInt.default(1_000), 'run poll interval when the upstream sends no `openai-poll-after-ms`'),
   minPollIntervalMs: setting('LIVE_MIN_POLL_INTERVAL_MS', positiveInt.default(50), 'lower bound on any poll interval'),
-  maxBackoffMs: setting('LIVE_MAX_BACKOFF_MS', positiveInt.default(10_000), 'cap of the back-off after upstream failures while polling'),
+  maxBackoffMs: setting('LIVE_MAX_BACKOFF_MS', positiveInt.default(10_000), 'longest wait between polls after upstream failures, also when the upstream asks for longer (`Retry-After`, an open circuit\'s cooldown)'),
+  outageRetryMs: setting('LIVE_OUTAGE_RETRY_MS', positiveInt.default(2_000), 'while polls fail and the upstream names no wait, the longest a run or thread poller waits before trying again (its interval doubled per failure up to this, never below the interval): subscriptions resume within about this of the upstream answering, or at once when another poll has seen it answer'),
   threadPollIntervalMs: setting('LIVE_THREAD_POLL_INTERVAL_MS', positiveInt.default(2_000), "poll interval of a thread's run list (`threadRunsUpdated`)"),
   streamIdleTimeoutMs: setting('LIVE_STREAM_IDLE_TIMEOUT_MS', positiveInt.default(30_000), 'an upstream run event stream silent this long is abandoned; polling takes over'),
   sharedCacheMs: setting(
@@ -173,6 +182,8 @@ export type RunsApiConfig = Settings['runsApi'];
 export type IdempotencyConfig = Settings['idempotency'];
 export type LiveConfig = Settings['live'];
 export type WebSocketConfig = Settings['ws'];
+/** Node's HTTP server bounds on what one connection may hold (slow or idle clients). */
+export type HttpServerConfig = Settings['server']['http'];
 export type RedisConfig = { url: string; keyPrefix: string };
 
 export type AuthConfig =
@@ -213,6 +224,8 @@ export interface Config {
   ws: WebSocketConfig;
   tracing: Settings['server']['tracing'];
   shutdownTimeoutMs: number;
+  shutdownDelayMs: number;
+  http: HttpServerConfig;
   readinessCacheMs: number;
   readinessTimeoutMs: number;
   security: SecurityConfig;
@@ -224,6 +237,9 @@ export function loadConfig(env: Env = process.env): Config {
   const { server, upstream } = s;
   if (upstream.apiKey !== undefined && upstream.baseUrl === undefined) {
     throw refuse('UPSTREAM_API_KEY is set but UPSTREAM_BASE_URL is not: the key would go nowhere.');
+  }
+  if (server.http.headersTimeoutMs > server.http.requestTimeoutMs) {
+    throw refuse(`HTTP_HEADERS_TIMEOUT_MS=${server.http.headersTimeoutMs} is longer than HTTP_REQUEST_TIMEOUT_MS=${server.http.requestTimeoutMs}: the headers are part of the request.`);
   }
   const production = server.nodeEnv === 'production';
   if (!production && !loopback(server.host)) {
@@ -248,6 +264,8 @@ export function loadConfig(env: Env = process.env): Config {
     runsApi: s.runsApi,
     tracing: server.tracing,
     shutdownTimeoutMs: server.shutdownTimeoutMs,
+    shutdownDelayMs: server.shutdownDelayMs,
+    http: server.http,
     readinessCacheMs: server.readinessCacheMs,
     readinessTimeoutMs: server.readinessTimeoutMs,
     live: s.live,

@@ -1,6 +1,7 @@
 import { loadConfigOrExit } from './config.js';
 import { DEMO_IDS, startRunsApi, type RunsApi } from './runs-api/index.js';
 import { createGateway } from './server/app.js';
+import { onShutdown } from './shutdown.js';
 
 async function main(): Promise<void> {
   let config = loadConfigOrExit();
@@ -28,17 +29,8 @@ async function main(): Promise<void> {
     ].join('\n'),
   );
 
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`${signal}: shutting down`);
-    const forced = setTimeout(() => process.exit(1), config.shutdownTimeoutMs + 5_000);
-    forced.unref();
-    void Promise.all([gateway.close(), runsApi?.close()]).then(() => process.exit(0));
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  // The embedded runs API closes last: requests still in flight in the gateway read from it until they finish.
+  onShutdown([() => gateway.close(), () => runsApi?.close()], { forceAfterMs: config.shutdownDelayMs + config.shutdownTimeoutMs + 5_000 });
 }
 
 await main();

@@ -54,6 +54,11 @@ export function createServices(config: Config, options: ServicesOptions = {}): G
       : {}),
   });
   const idempotency = cluster?.idempotency ?? new MemoryIdempotencyStore({ maxKeys: config.idempotency.maxKeys });
+  // The circuit letting a probe through (half-open) or closing again: pollers waiting out a back-off try at once.
+  const stopRecoveryNews = upstream.health.onChange((event) => {
+    if (event.kind === 'breaker' && event.state !== 'open') live.upstreamRecovered();
+  });
+  live.onClose(stopRecoveryNews);
   const services: GatewayServices = { upstream, config, metrics, logger, tracing, live, idempotency, ...(cluster ? { cluster } : {}) };
   if (cluster) {
     // A write through another instance drops this one's cached answers too (its read cache and shared results).

@@ -13,6 +13,7 @@ import type { PubSubEventTarget } from 'graphql-yoga';
 import { isTerminalRunStatus, runKey } from './run-status.js';
 
 export { isTerminalRunStatus, runKey };
+export { isStale, staleView } from './stale.js';
 export type { LivePubSub, MessageDeltaEvent, RunSnapshot, RunWire } from './pubsub.js';
 
 /** The live machinery of one gateway instance: pubsub, one observer per run and per thread, stream readers. */
@@ -34,9 +35,22 @@ export interface LiveServices {
    * subscriptions end with an error rather than wait for events that cannot come.
    */
   readonly health: LiveHealth;
-  /** Called when the live services close (shutdown): open subscriptions complete. Returns a remover. */
+  /** Called when the live services close (shutdown). Returns a remover. */
   onClose(listener: () => void): () => void;
-  /** Completes open subscriptions, stops pollers and streams and gives up every lease. */
+  /**
+   * Called once when the server starts going away (`goAway`, or `close` without it): open subscriptions end with
+   * a SHUTTING_DOWN error, so that a client tells a stop from the end of its run. Returns a remover.
+   */
+  onGoingAway(listener: () => void): () => void;
+  /** The server is going away: tells every open subscription (the pollers keep running until `close`). */
+  goAway(): void;
+  /**
+   * The upstream answers again: pollers waiting out a failure back-off poll at once. The observers call it
+   * themselves when one of their polls succeeds after failures; the composition root may also connect the upstream
+   * client's own news of recovery (e.g. its circuit closing) to it.
+   */
+  upstreamRecovered(): void;
+  /** Ends open subscriptions (`goAway`), stops pollers and streams and gives up every lease. */
   close(): Promise<void>;
 }
 
@@ -63,6 +77,11 @@ export function createLiveServices(options: LiveServicesOptions): LiveServices {
   const { upstream, config } = options;
   const pubsub = createLivePubSub(options.eventTarget);
   const coordination = options.coordination ?? localCoordination;
+  // Any poll that succeeds after failures says the upstream is back: every poller waiting out a back-off goes at once.
+  const upstreamRecovered = (): void => {
+    runs.upstreamRecovered();
+    threads.upstreamRecovered();
+  };
   const runs = new RunObservers({
     pubsub,
     coordination,
@@ -70,6 +89,8 @@ export function createLiveServices(options: LiveServicesOptions): LiveServices {
     defaultPollMs: config.pollIntervalMs,
     minPollMs: config.minPollIntervalMs,
     maxBackoffMs: config.maxBackoffMs,
+    outageRetryMs: config.outageRetryMs,
+    onRecovered: upstreamRecovered,
     source: {
       async fetchRun(threadId, runId) {
         try {
@@ -87,6 +108,9 @@ export function createLiveServices(options: LiveServicesOptions): LiveServices {
     coordination,
     pollMs: config.threadPollIntervalMs,
     maxBackoffMs: config.maxBackoffMs,
+    outageRetryMs: config.outageRetryMs,
+    pubsub,
+    onRecovered: upstreamRecovered,
     source: {
       async listRecentRuns(threadId) {
         try {
@@ -100,6 +124,12 @@ export function createLiveServices(options: LiveServicesOptions): LiveServices {
   });
   const open = new Set<UpstreamStream>();
   const closeListeners = new Set<() => void>();
+  const goingAwayListeners = new Set<() => void>();
+  const goAway = (): void => {
+    const listeners = [...goingAwayListeners];
+    goingAwayListeners.clear();
+    for (const listener of listeners) listener();
+  };
   options.metrics?.bindLive(() => ({ pollers: runs.polling, observedRuns: runs.size, streams: open.size, threadPollers: threads.size }));
   /** runKey → `${messageId}:${index}` → text so far; dropped when the run ends. */
   const texts = new Map<string, Map<string, MessageDeltaEvent>>();
@@ -148,7 +178,14 @@ export function createLiveServices(options: LiveServicesOptions): LiveServices {
       closeListeners.add(listener);
       return () => closeListeners.delete(listener);
     },
+    onGoingAway(listener) {
+      goingAwayListeners.add(listener);
+      return () => goingAwayListeners.delete(listener);
+    },
+    goAway,
+    upstreamRecovered,
     async close() {
+      goAway();
       for (const listener of [...closeListeners]) listener();
       closeListeners.clear();
       texts.clear();

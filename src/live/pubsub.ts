@@ -11,6 +11,12 @@ export interface RunSnapshot {
   version: number;
   /** Set when the run disappeared upstream (its thread was deleted): subscribers end with NOT_FOUND. */
   gone?: boolean;
+  /**
+   * Set on a re-send of the last known state because the upstream stopped answering the poller that feeds it:
+   * not a new version and never stored. The next snapshot without it (a new version, or the same one published
+   * again) says the upstream answers again.
+   */
+  stale?: true;
 }
 
 export interface MessageDeltaEvent {

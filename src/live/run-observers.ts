@@ -1,3 +1,4 @@
+import { failureBackoffMs, retryAfterOf } from './backoff.js';
 import { localCoordination, type Coordination, type Leadership } from './coordination.js';
 import type { LivePubSub, RunSnapshot, RunWire } from './pubsub.js';
 import { isTerminalRunStatus, runKey } from './run-status.js';
@@ -17,14 +18,21 @@ export interface RunObserversOptions {
   defaultPollMs: number;
   /** Lower bound on any poll interval, whatever the upstream says. */
   minPollMs?: number;
-  /** Upper bound of the back-off after upstream failures. */
+  /** Upper bound of the back-off after upstream failures, a Retry-After included. */
   maxBackoffMs?: number;
+  /** While polls fail without a hint from the upstream, the longest wait before the next try. */
+  outageRetryMs?: number;
   /** How long the last state of a run nobody watches is kept for a late subscriber. */
   retainMs?: number;
   /** Called after every upstream poll (metrics), with the time from when it was due to its answer. */
   onPoll?: (outcome: 'changed' | 'unchanged' | 'error' | 'gone', lagMs: number) => void;
   /** A state could not be recorded (the coordinator is unreachable). */
   onError?: (error: unknown) => void;
+  /**
+   * A run whose polls were failing was read again: the upstream answers. Other pollers waiting out a back-off
+   * may try at once (`upstreamRecovered`).
+   */
+  onRecovered?: () => void;
 }
 
 interface Observed {
@@ -57,12 +65,12 @@ interface Observed {
  * so that a late subscriber gets it without a call.
  */
 export class RunObservers {
-  readonly #options: Required<Omit<RunObserversOptions, 'onPoll' | 'onError'>> & Pick<RunObserversOptions, 'onPoll' | 'onError'>;
+  readonly #options: Required<Omit<RunObserversOptions, 'onPoll' | 'onError' | 'onRecovered'>> & Pick<RunObserversOptions, 'onPoll' | 'onError' | 'onRecovered'>;
   readonly #observed = new Map<string, Observed>();
   #closed = false;
 
   constructor(options: RunObserversOptions) {
-    this.#options = { minPollMs: 50, maxBackoffMs: 10_000, retainMs: 60_000, coordination: localCoordination, ...options };
+    this.#options = { minPollMs: 50, maxBackoffMs: 10_000, outageRetryMs: 2_000, retainMs: 60_000, coordination: localCoordination, ...options };
   }
 
   /** Runs observed for someone now (for metrics and tests). */
@@ -156,6 +164,19 @@ export class RunObservers {
         else this.#idle(entry);
       });
     };
+  }
+
+  /**
+   * The upstream answers again (a poll here or elsewhere succeeded after failures, or the upstream client says so):
+   * every run waiting out a failure back-off is polled at once instead.
+   */
+  upstreamRecovered(): void {
+    for (const entry of this.#observed.values()) {
+      if (entry.failures === 0 || entry.timer === undefined) continue;
+      clearTimeout(entry.timer);
+      entry.timer = undefined;
+      this.#schedule(entry, 0);
+    }
   }
 
   /** Stops every poller and gives up every lease. */
@@ -252,9 +273,13 @@ export class RunObservers {
       const lag = () => Date.now() - dueAt;
       try {
         const { run, pollAfterMs } = await this.#options.source.fetchRun(entry.threadId, entry.runId);
+        const recovered = entry.failures > 0;
         entry.failures = 0;
-        const publish = entry.publishNext;
+        // After an outage the current state goes out even when unchanged: subscribers that were told the state is
+        // stale hear that it is current again.
+        const publish = entry.publishNext || recovered;
         entry.publishNext = false;
+        if (recovered) this.#options.onRecovered?.();
         if (run === null) {
           this.#options.onPoll?.('gone', lag());
           if (entry.last) await this.#record(entry, entry.last.run, true);
@@ -269,6 +294,7 @@ export class RunObservers {
         entry.failures += 1;
         this.#options.onPoll?.('error', lag());
         entry.nextDelayMs = this.#backoff(entry, error);
+        if (entry.failures === 1) this.#announceStale(entry);
         if (throwOnError) throw error;
       } finally {
         entry.polling = undefined;
@@ -278,9 +304,20 @@ export class RunObservers {
   }
 
   #backoff(entry: Observed, error: unknown): number {
-    const hinted = retryAfterOf(error);
-    const exponential = Math.min(this.#options.maxBackoffMs, this.#options.defaultPollMs * 2 ** Math.min(entry.failures, 10));
-    return Math.min(this.#options.maxBackoffMs, Math.max(hinted ?? 0, exponential));
+    const { defaultPollMs, outageRetryMs, maxBackoffMs } = this.#options;
+    return failureBackoffMs({ failures: entry.failures, intervalMs: defaultPollMs, outageRetryMs, maxBackoffMs, hintMs: retryAfterOf(error) });
+  }
+
+  /**
+   * The first failed poll of an outage: subscribers get the last state again, marked stale (they would otherwise
+   * hear nothing until the upstream is back). Not recorded: it is no new state.
+   */
+  #announceStale(entry: Observed): void {
+    const last = entry.last;
+    if (last === undefined || entry.gone || entry.subscribers === 0 || isTerminalRunStatus(last.run.status)) return;
+    const stale: RunSnapshot = { run: last.run, version: last.version, stale: true };
+    this.#options.pubsub.publish('runUpdated', entry.key, stale);
+    this.#options.pubsub.publish('threadRunUpdated', entry.threadId, stale);
   }
 
   #schedule(entry: Observed, delayMs: number): void {
@@ -315,12 +352,4 @@ export class RunObservers {
       void leader.stop();
     }
   }
-}
-
-function retryAfterOf(error: unknown): number | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const direct = (error as { retryAfterMs?: unknown }).retryAfterMs;
-  const extensions = (error as { extensions?: { retryAfterMs?: unknown } }).extensions?.retryAfterMs;
-  const value = typeof direct === 'number' ? direct : extensions;
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }

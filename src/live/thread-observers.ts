@@ -1,5 +1,6 @@
+import { failureBackoffMs, retryAfterOf } from './backoff.js';
 import { localCoordination, type Coordination, type Leadership } from './coordination.js';
-import type { RunWire } from './pubsub.js';
+import type { LivePubSub, RunSnapshot, RunWire } from './pubsub.js';
 import type { RunObservers } from './run-observers.js';
 import { isTerminalRunStatus } from './run-status.js';
 
@@ -16,7 +17,13 @@ export interface ThreadObserversOptions {
   coordination?: Coordination;
   pollMs: number;
   maxBackoffMs?: number;
+  /** While list polls fail without a hint from the upstream, the longest wait before the next try. */
+  outageRetryMs?: number;
+  /** Where thread subscribers hear that the runs they watch are stale, and current again. Without it they are not told. */
+  pubsub?: LivePubSub;
   onPoll?: (outcome: 'ok' | 'error' | 'gone') => void;
+  /** A thread whose list polls were failing was read again: the upstream answers. */
+  onRecovered?: () => void;
 }
 
 interface ObservedThread {
@@ -27,6 +34,8 @@ interface ObservedThread {
   leader: Leadership | undefined;
   /** The newest page seen (or being fetched): later subscribers start from it without a call. */
   page: Promise<RunWire[] | null> | undefined;
+  /** The newest page read, kept through failures: what an outage announces as stale. */
+  lastRuns: RunWire[] | undefined;
 }
 
 /**
@@ -51,7 +60,7 @@ export class ThreadObservers {
   async acquire(threadId: string): Promise<RunWire[] | null> {
     let entry = this.#observed.get(threadId);
     if (!entry) {
-      entry = { threadId, subscribers: 0, timer: undefined, failures: 0, leader: undefined, page: undefined };
+      entry = { threadId, subscribers: 0, timer: undefined, failures: 0, leader: undefined, page: undefined, lastRuns: undefined };
       const created = entry;
       // In a cluster one instance polls each thread's list; the others hear its runs through the pubsub.
       entry.leader = (this.#options.coordination ?? localCoordination).lead(`thread:${threadId}`, {
@@ -69,7 +78,10 @@ export class ThreadObservers {
           if (entry?.page === page) entry.page = undefined;
           throw error;
         });
-        if (runs !== null) for (const run of [...runs].reverse()) this.#options.runs.observe(run);
+        if (runs !== null) {
+          entry.lastRuns = runs;
+          for (const run of [...runs].reverse()) this.#options.runs.observe(run);
+        }
       }
       const runs = await entry.page;
       if (runs === null) {
@@ -95,6 +107,14 @@ export class ThreadObservers {
     void entry.leader?.stop();
   }
 
+  /** The upstream answers again: every thread waiting out a failure back-off is polled at once instead. */
+  upstreamRecovered(): void {
+    for (const entry of this.#observed.values()) {
+      if (entry.failures === 0 || entry.timer === undefined || entry.subscribers === 0) continue;
+      this.#schedule(entry, 0);
+    }
+  }
+
   async close(): Promise<void> {
     const leaders = [...this.#observed.values()].map((entry) => {
       clearTimeout(entry.timer);
@@ -107,29 +127,61 @@ export class ThreadObservers {
   #schedule(entry: ObservedThread, delayMs: number): void {
     clearTimeout(entry.timer);
     if (entry.leader?.leading !== true) return;
-    entry.timer = setTimeout(() => void this.#poll(entry), delayMs);
+    entry.timer = setTimeout(() => {
+      entry.timer = undefined;
+      void this.#poll(entry);
+    }, delayMs);
   }
 
   async #poll(entry: ObservedThread): Promise<void> {
     let delay = this.#options.pollMs;
     try {
       const runs = await this.#options.source.listRecentRuns(entry.threadId);
+      const recovered = entry.failures > 0;
       entry.failures = 0;
+      if (recovered) this.#options.onRecovered?.();
       if (runs === null) {
         this.#options.onPoll?.('gone');
       } else {
         this.#options.onPoll?.('ok');
         entry.page = Promise.resolve(runs);
+        entry.lastRuns = runs;
         // Oldest first, so that subscribers see new runs in creation order.
-        for (const run of [...runs].reverse()) this.#options.runs.observe(run);
+        const recorded = [...runs].reverse().map((run) => this.#options.runs.observe(run));
+        if (recovered) await this.#announceCurrent(entry, runs, recorded);
       }
-    } catch {
+    } catch (error) {
       entry.failures += 1;
       this.#options.onPoll?.('error');
       // A later subscriber must not start from a page that failed.
       entry.page = undefined;
-      delay = Math.min(this.#options.maxBackoffMs ?? 10_000, this.#options.pollMs * 2 ** Math.min(entry.failures, 10));
+      if (entry.failures === 1) this.#announceStale(entry);
+      const { pollMs, maxBackoffMs = 10_000, outageRetryMs = 2_000 } = this.#options;
+      delay = failureBackoffMs({ failures: entry.failures, intervalMs: pollMs, outageRetryMs, maxBackoffMs, hintMs: retryAfterOf(error) });
     }
     if (this.#observed.get(entry.threadId) === entry && entry.subscribers > 0) this.#schedule(entry, delay);
+  }
+
+  /** The first failed list poll of an outage: the thread's moving runs go out again, marked stale. */
+  #announceStale(entry: ObservedThread): void {
+    const { pubsub, runs } = this.#options;
+    if (!pubsub || !entry.lastRuns) return;
+    for (const listed of entry.lastRuns) {
+      const known = runs.peek(entry.threadId, listed.id);
+      const run = known?.run ?? listed;
+      if (known?.gone || isTerminalRunStatus(run.status)) continue;
+      pubsub.publish('threadRunUpdated', entry.threadId, { run, version: known?.version ?? 0, stale: true });
+    }
+  }
+
+  /** After an outage, the moving runs' current states go out even when unchanged: stale ones are current again. */
+  async #announceCurrent(entry: ObservedThread, listed: RunWire[], recorded: Array<Promise<void>>): Promise<void> {
+    const { pubsub, runs } = this.#options;
+    if (!pubsub) return;
+    await Promise.allSettled(recorded);
+    for (const run of listed) {
+      const known: RunSnapshot | undefined = runs.peek(entry.threadId, run.id);
+      if (known && !known.gone && !isTerminalRunStatus(known.run.status)) pubsub.publish('threadRunUpdated', entry.threadId, known);
+    }
   }
 }

@@ -80,6 +80,12 @@ export function createMetrics() {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
+  const httpConnectionsRefused = new Counter({
+    name: 'gateway_http_connections_refused_total',
+    help: 'Connections closed on arrival because a cap was reached: limit "total" (HTTP_MAX_CONNECTIONS) or "address" (HTTP_MAX_CONNECTIONS_PER_ADDRESS).',
+    labelNames: ['limit'] as const,
+    registers: [registry],
+  });
   let liveStats: () => { pollers: number; observedRuns: number; streams: number; threadPollers: number } = () => ({ pollers: 0, observedRuns: 0, streams: 0, threadPollers: 0 });
   type LiveStats = ReturnType<typeof liveStats>;
   const liveGauge = (name: string, help: string, pick: (stats: LiveStats) => number) =>
@@ -111,6 +117,7 @@ export function createMetrics() {
     activeSubscriptions,
     subscriptionEventExecutions,
     pollLag,
+    httpConnectionsRefused,
     /** Where the live gauges read from (set once the live services exist). */
     bindLive(stats: typeof liveStats): void {
       liveStats = stats;

@@ -1,4 +1,5 @@
 import { loadConfigOrExit } from '../config.js';
+import { onShutdown } from '../shutdown.js';
 import { DEMO_IDS, FaultRuleError, startRunsApi } from './index.js';
 
 /** `npm run runs-api`: the embedded runs API on its own, for frontend work and manual testing. */
@@ -28,17 +29,7 @@ async function main(): Promise<void> {
   if (settings.faultControl) lines.push(`  fault control: ${api.url.replace(/\/v1$/, '')}/__control/faults`);
   console.log(lines.join('\n'));
 
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`${signal}: shutting down`);
-    const forced = setTimeout(() => process.exit(1), 5_000);
-    forced.unref();
-    void api.close().then(() => process.exit(0));
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  onShutdown([() => api.close()], { forceAfterMs: 5_000 });
 }
 
 await main();

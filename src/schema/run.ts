@@ -1,4 +1,5 @@
 import type { GatewayContext } from '../context.js';
+import { isStale } from '../live/index.js';
 import type { Schemas } from '../spec/index.js';
 import { cancelRun, createRun, createThreadAndRun, modifyRun, submitToolOutputs } from '../writes/actions.js';
 import type { WriteResult } from '../writes/run-write.js';
@@ -115,6 +116,19 @@ const TruncationStrategyRef = builder.objectRef<Schemas['TruncationObject']>('Tr
 const runSpec = specObject('RunObject', 'RunObject', { id: 'runId' });
 const prop = runSpec.prop;
 
+/** Whether a run's state is current; only a subscription's re-send during an upstream outage is not. */
+export const UpstreamStatus = builder.enumType('UpstreamStatus', {
+  description: 'Whether the gateway could read this state from the upstream just now.',
+  values: {
+    AVAILABLE: { value: 'available', description: 'The state as the upstream answered it: every query and mutation, and subscription events normally.' },
+    UNAVAILABLE: {
+      value: 'unavailable',
+      description:
+        'The upstream does not answer: a subscription sends the last state it knows again, and stays open. As soon as the upstream answers, the current state follows (AVAILABLE, even when unchanged).',
+    },
+  } as const,
+});
+
 builder.node(RunRef, {
   description: `${runSpec.description ?? ''} \`id\` is the global id (it carries the thread id); \`runId\` is the upstream id.`.trim(),
   id: { resolve: (run) => localIds.run(run) },
@@ -147,6 +161,13 @@ builder.node(RunRef, {
     toolChoice: t.field({ type: ToolChoiceRef, ...prop('tool_choice'), resolve: (run) => wrapToolChoice(run.tool_choice) }),
     parallelToolCalls: t.exposeBoolean('parallel_tool_calls', prop('parallel_tool_calls')),
     responseFormat: t.field({ type: ResponseFormatRef, ...prop('response_format'), resolve: (run) => wrapResponseFormat(run.response_format) }),
+    upstreamStatus: t.field({
+      type: UpstreamStatus,
+      nullable: false,
+      description:
+        'Whether this state is current. Only `runUpdated` and `threadRunsUpdated` send UNAVAILABLE: the last known state, sent again while the upstream does not answer (show it as stale; the subscription goes on by itself).',
+      resolve: (run) => (isStale(run) ? 'unavailable' : 'available'),
+    }),
 
     thread: t.field({
       type: ThreadRef,

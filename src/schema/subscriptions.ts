@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { GatewayContext } from '../context.js';
-import { isTerminalRunStatus, runKey, type MessageDeltaEvent, type RunSnapshot, type RunWire } from '../live/index.js';
+import { isTerminalRunStatus, runKey, staleView, type MessageDeltaEvent, type RunSnapshot, type RunWire } from '../live/index.js';
 import { EventQueue } from '../live/event-queue.js';
 import type { RunKey } from '../loaders.js';
 import type { Schemas } from '../spec/index.js';
@@ -17,7 +17,19 @@ const transportDown = () =>
     extensions: { code: 'UPSTREAM_UNAVAILABLE', reason: 'pubsub_unavailable' },
   });
 
-/** A subscription cannot get events while the instances' transport is down: it ends with an error instead of waiting. */
+/** The code of the error that ends a subscription when the server stops (not `complete`, which says the run ended). */
+export const SHUTTING_DOWN = 'SHUTTING_DOWN';
+
+const shuttingDown = () =>
+  new GraphQLError('The gateway is shutting down: subscribe again (another instance, or this one once it is back, will answer).', {
+    extensions: { code: SHUTTING_DOWN },
+  });
+
+/**
+ * A subscription cannot get events while the instances' transport is down: it ends with an error instead of waiting.
+ * When the server goes away it ends with SHUTTING_DOWN (over graphql-ws the socket is closed with 1001 first, so
+ * that error is not sent there: the client reconnects and subscribes again).
+ */
 function watchTransport(ctx: GatewayContext, queue: EventQueue<unknown>): () => void {
   const { health } = ctx.services.live;
   if (!health.available()) {
@@ -25,8 +37,7 @@ function watchTransport(ctx: GatewayContext, queue: EventQueue<unknown>): () => 
     throw transportDown();
   }
   const stopWatching = health.onDown(() => queue.fail(transportDown()));
-  // On shutdown the subscription completes; a graphql-ws client reconnects to another instance.
-  const stopClosing = ctx.services.live.onClose(() => queue.close());
+  const stopClosing = ctx.services.live.onGoingAway(() => queue.fail(shuttingDown()));
   return () => {
     stopWatching();
     stopClosing();
@@ -44,7 +55,10 @@ builder.subscriptionField('runUpdated', (t) =>
     type: RunRef,
     description:
       'The run now, then the run again after every observed change (status, required action, last error, usage, timestamps, metadata). ' +
-      'Completes right after a terminal status (completed, failed, cancelled, expired, incomplete) has been sent. An unknown run is a NOT_FOUND error.',
+      'Completes right after a terminal status (completed, failed, cancelled, expired, incomplete) has been sent. An unknown run is a NOT_FOUND error. ' +
+      'When the upstream stops answering, the last state is sent again with `upstreamStatus: UNAVAILABLE` and the subscription stays open; ' +
+      'once the upstream answers, the current state follows with `upstreamStatus: AVAILABLE` (even when unchanged). ' +
+      'When the server stops, it ends with a SHUTTING_DOWN error (graphql-ws: the socket closes with 1001): subscribe again.',
     args: {
       threadId: t.arg.id({ required: false, description: 'The thread of the run (upstream or global id); not needed with a run\'s global id.' }),
       runId: t.arg.id({ required: true, description: 'The run (upstream id with threadId, or its global id).' }),
@@ -59,7 +73,9 @@ builder.subscriptionField('threadRunsUpdated', (t) =>
     type: RunRef,
     description:
       'The thread\'s runs that are still moving, now; then each new run of the thread and each change of any of its recent runs (the newest 20). ' +
-      'Never completes by itself. An unknown thread is a NOT_FOUND error.',
+      'Never completes by itself. An unknown thread is a NOT_FOUND error. ' +
+      'When the upstream stops answering, each moving run is sent again with `upstreamStatus: UNAVAILABLE`, then with `upstreamStatus: AVAILABLE` once it answers. ' +
+      'When the server stops, it ends with a SHUTTING_DOWN error (graphql-ws: the socket closes with 1001): subscribe again.',
     args: { threadId: t.arg.id({ required: true, description: 'The thread (upstream or global id).' }) },
     subscribe: (_root, args, ctx) => threadRunUpdates(ctx, threadIdArg(String(args.threadId))),
     resolve: (run) => run,
@@ -164,6 +180,8 @@ class RunUpdates implements AsyncIterableIterator<RunWire> {
   /** The last state sent had a terminal status: the next call ends. */
   #last = false;
   #version = 0;
+  /** The last state sent was a stale re-send (upstream unavailable): the same version, current again, goes out. */
+  #stale = false;
 
   constructor(ctx: GatewayContext, key: RunKey) {
     this.#ctx = ctx;
@@ -176,7 +194,13 @@ class RunUpdates implements AsyncIterableIterator<RunWire> {
       if (this.#ended || this.#last) return this.#end();
       for (let snapshot = await this.#queue.next(); snapshot; snapshot = await this.#queue.next()) {
         if (snapshot.gone) throw notFound('The run');
-        if (snapshot.version <= this.#version) continue;
+        if (snapshot.stale) {
+          if (this.#stale || snapshot.version < this.#version) continue;
+          this.#stale = true;
+          return { done: false, value: staleView(snapshot.run) };
+        }
+        if (snapshot.version < this.#version || (snapshot.version === this.#version && !this.#stale)) continue;
+        this.#stale = false;
         this.#version = snapshot.version;
         this.#last = isTerminalRunStatus(snapshot.run.status);
         return { done: false, value: snapshot.run };
@@ -252,13 +276,25 @@ async function* threadRunUpdatesFrom(ctx: GatewayContext, threadId: string, queu
     if (!live) throw notFound('The thread');
     acquired = true;
     const versions = new Map<string, number>();
+    /** Runs whose last state sent was a stale re-send: their current state goes out again, even unchanged. */
+    const stale = new Set<string>();
     for (const run of live) {
       versions.set(run.id, ctx.services.live.runs.peek(threadId, run.id)?.version ?? 0);
       yield run;
     }
     for (let snapshot = await queue.next(); snapshot; snapshot = await queue.next()) {
-      if (snapshot.gone || snapshot.version <= (versions.get(snapshot.run.id) ?? 0)) continue;
-      versions.set(snapshot.run.id, snapshot.version);
+      const id = snapshot.run.id;
+      const seen = versions.get(id) ?? 0;
+      if (snapshot.gone) continue;
+      if (snapshot.stale) {
+        if (stale.has(id) || snapshot.version < seen) continue;
+        stale.add(id);
+        yield staleView(snapshot.run);
+        continue;
+      }
+      if (snapshot.version < seen || (snapshot.version === seen && !stale.has(id))) continue;
+      stale.delete(id);
+      versions.set(id, snapshot.version);
       yield snapshot.run;
     }
   } finally {

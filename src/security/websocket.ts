@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { WebSocket } from 'ws';
+import { WebSocket } from 'ws';
 import type { Config } from '../config.js';
 import { ANONYMOUS, NOBODY, type Identity } from './auth.js';
 import type { Security } from './plugins.js';
@@ -10,6 +10,15 @@ export const FORBIDDEN_CLOSE_CODE = 4403;
 /** A client over its number of connections (1008: policy violation). */
 export const TOO_MANY_CONNECTIONS_CLOSE_CODE = 1008;
 const MAX_TIMER_MS = 2 ** 31 - 1;
+// eslint-disable-next-line @typescript-eslint/unbound-method -- called with each socket as `this`
+const WEBSOCKET_CLOSE = WebSocket.prototype.close;
+
+interface Counted {
+  /** The client (subject, or address without auth) it counts for. */
+  key: string;
+  /** Closes the socket when its credential expires. */
+  expiry: NodeJS.Timeout | undefined;
+}
 
 interface ConnectContext {
   connectionParams?: Readonly<Record<string, unknown>> | undefined;
@@ -23,6 +32,26 @@ interface ConnectContext {
 export function createWebSocketGuard(config: Config, security: Security) {
   const identities = new WeakMap<WebSocket, Identity>();
   const connections = new Map<string, number>();
+  /** Sockets counted against their client's cap, until their close starts. */
+  const counted = new Map<WebSocket, Counted>();
+
+  const release = (socket: WebSocket): void => {
+    const entry = counted.get(socket);
+    if (entry === undefined) return;
+    counted.delete(socket);
+    clearTimeout(entry.expiry);
+    const left = (connections.get(entry.key) ?? 1) - 1;
+    if (left > 0) connections.set(entry.key, left);
+    else connections.delete(entry.key);
+  };
+  // Shared by all sockets (`this` is the socket): no closure per connection.
+  function closeCounted(this: WebSocket, code?: number, reason?: string | Buffer): void {
+    release(this);
+    WEBSOCKET_CLOSE.call(this, code, reason);
+  }
+  function releaseOnClose(this: WebSocket): void {
+    release(this);
+  }
 
   return {
     /** For `new WebSocketServer({ verifyClient })`: a foreign Origin is refused with 403 before the upgrade. */
@@ -57,13 +86,12 @@ export function createWebSocketGuard(config: Config, security: Security) {
         expiry = setTimeout(() => socket.close(FORBIDDEN_CLOSE_CODE, 'Forbidden'), Math.min(MAX_TIMER_MS, Math.max(0, identity.expiresAt - Date.now())));
         expiry.unref();
       }
-      // 'close' comes once: no once wrapper (a bound function and its state) per connection.
-      socket.on('close', () => {
-        clearTimeout(expiry);
-        const left = (connections.get(key) ?? 1) - 1;
-        if (left > 0) connections.set(key, left);
-        else connections.delete(key);
-      });
+      counted.set(socket, { key, expiry });
+      // The connection stops counting when its close starts, not when the close handshake and TCP close are done:
+      // a client that closes and at once reconnects must not find its old connection still counted. `ws` calls the
+      // socket's `close` for either side (when a close frame arrives, to answer it); 'close' covers a dropped socket.
+      socket.close = closeCounted;
+      socket.on('close', releaseOnClose);
       return true;
     },
 

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
@@ -13,6 +13,7 @@ import { newRequestContext, withRequestContext } from '../observability/request-
 import { schema } from '../schema/index.js';
 import { closeServices, createServices } from '../services.js';
 import { createConsoleRoute } from './console/index.js';
+import { httpServerOptions, trackConnections } from './connections.js';
 import { createGraphiQLRenderer } from './graphiql.js';
 import { createReadiness } from './readiness.js';
 import { useOverloadStatus } from './overload-status.js';
@@ -108,7 +109,19 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   /** The live run console at /console, a browser tool like GraphiQL (and off with it). */
   const consoleRoute = config.graphiql ? createConsoleRoute() : undefined;
-  const server = createServer((req, res) => {
+  /** Responses not finished yet: the shutdown waits for them, and marks them `Connection: close`. */
+  const inflight = new Set<ServerResponse>();
+  let onSettled: (() => void) | undefined;
+  // One listener for every response (`this` is the response; 'close' comes once).
+  function settled(this: ServerResponse): void {
+    inflight.delete(this);
+    onSettled?.();
+  }
+  const server = createServer(httpServerOptions(config.http), (req, res) => {
+    inflight.add(res);
+    res.on('close', settled);
+    // While stopping, every answer ends its connection: a busy keep-alive connection must not hold the drain.
+    if (stopping) res.setHeader('connection', 'close');
     // Every log line and upstream call of this request carries its id (the client's x-request-id when sane).
     const request = newRequestContext(req.headers['x-request-id'] as string | undefined);
     res.setHeader('x-request-id', request.requestId);
@@ -116,6 +129,18 @@ export function createGateway(options: GatewayOptions): Gateway {
       logger.error({ err: error, requestId: request.requestId }, 'request handling failed');
       if (!res.headersSent) res.writeHead(500).end();
     });
+  });
+  let refusedSinceLog = 0;
+  let lastRefusalLog = 0;
+  const connections = trackConnections(server, config.http, (reason, address) => {
+    metrics.httpConnectionsRefused.inc({ limit: reason });
+    // At most one line per 10 s: a flood of refused connections must not become a flood of log lines.
+    refusedSinceLog += 1;
+    const now = Date.now();
+    if (now - lastRefusalLog < 10_000) return;
+    lastRefusalLog = now;
+    logger.warn({ limit: reason, address, refused: refusedSinceLog, open: connections.size }, 'connection refused: too many connections');
+    refusedSinceLog = 0;
   });
   // Apollo Router's bound; Node's default is 2000 (and ws once crashed on requests past it: CVE-2024-37890).
   server.maxHeadersCount = 100;
@@ -132,9 +157,11 @@ export function createGateway(options: GatewayOptions): Gateway {
       return;
     }
     if (req.method === 'GET' && path === '/readiness') {
-      const state = await readiness();
-      res.writeHead(state.ready && !closing ? 200 : 503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: state.ready && !closing ? 'ready' : 'not ready', ...state.checks, ...(closing ? { shuttingDown: true } : {}) }));
+      // Stopping: 503 at once, without asking the upstream, so that load balancers take this instance out first.
+      const state = stopping ? undefined : await readiness();
+      const ready = state?.ready === true && !stopping;
+      res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: ready ? 'ready' : 'not ready', ...state?.checks, ...(stopping ? { shuttingDown: true } : {}) }));
       return;
     }
     if (consoleRoute?.(req, res, path ?? '/')) return;
@@ -208,17 +235,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     config.ws.keepAliveMs,
   );
 
-  const sockets = new Set<Socket>();
-  // One listener for every socket (`this` is the socket; 'close' comes once): no closure or once wrapper each.
-  function forget(this: Socket): void {
-    sockets.delete(this);
-  }
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', forget);
-  });
-
   let baseUrl = '';
+  /** Set the moment the shutdown starts: readiness answers 503 and every answer closes its connection. */
+  let stopping = false;
   let closing: Promise<void> | undefined;
   return {
     yoga,
@@ -250,24 +269,45 @@ export function createGateway(options: GatewayOptions): Gateway {
   };
 
   /**
-   * Graceful stop: no new connections; live subscriptions complete (WebSocket clients get 1001, going away,
-   * and reconnect elsewhere); pollers stop and give up their leases; in-flight requests get `shutdownTimeoutMs`
-   * to finish, then what is left is closed.
+   * Graceful stop, in order: readiness answers 503 and every answer closes its connection (for
+   * `shutdownDelayMs` the listener stays open, so that load balancers see the 503 and take this instance out);
+   * then no new connections; WebSocket clients get 1001 (going away: they reconnect elsewhere) and SSE subscribers
+   * a SHUTTING_DOWN error; requests in flight finish, for up to `shutdownTimeoutMs`, after which what is left is
+   * closed; then pollers stop and give up their leases, and Redis closes. Resolves as soon as all that is done: the
+   * caller closes the upstream (the embedded runs API) after it, since requests in flight need it to the end.
    */
   async function shutdown(): Promise<void> {
-    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+    stopping = true;
+    for (const res of inflight) if (!res.headersSent) res.setHeader('connection', 'close');
+    if (config.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
+    const listenerClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // First the WebSocket clients: once a socket is closing nothing more is sent on it, so the error that ends
+    // every subscription below reaches SSE subscribers only.
     for (const client of wsServer.clients) client.close(1001, 'Server shutting down');
-    await closeServices(services);
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), config.shutdownTimeoutMs)));
+    services.live.goAway();
     server.closeIdleConnections();
-    const outcome = await Promise.race([drained.then(() => 'drained' as const), timedOut]);
+
+    let timer: NodeJS.Timeout | undefined;
+    const drained = new Promise<'drained'>((resolve) => {
+      const check = () => {
+        if (inflight.size === 0 && wsServer.clients.size === 0) resolve('drained');
+      };
+      onSettled = check;
+      for (const client of wsServer.clients) client.on('close', check);
+      check();
+    });
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), config.shutdownTimeoutMs)));
+    const outcome = await Promise.race([drained, timedOut]);
     clearTimeout(timer);
-    if (outcome === 'timeout') logger.warn({ openSockets: sockets.size }, 'shutdown: closing requests still in flight');
+    onSettled = undefined;
+    if (outcome === 'timeout') logger.warn({ openRequests: inflight.size, openSockets: connections.size }, 'shutdown: closing requests still in flight');
     for (const client of wsServer.clients) client.terminate();
-    for (const socket of sockets) socket.destroy();
+    // Only idle keep-alive connections are left once drained.
+    server.closeAllConnections();
+    for (const socket of connections.sockets()) socket.destroy();
     await wsDisposable.dispose();
     await new Promise<void>((resolve) => wsServer.close(() => resolve()));
-    await drained;
+    await listenerClosed;
+    await closeServices(services);
   }
 }

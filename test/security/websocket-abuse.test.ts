@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createWsClient, subscribeWs } from '../helpers/live-clients.js';
@@ -162,6 +164,27 @@ describe('WebSocket abuse', () => {
     second.socket.close();
   });
 
+  it('28b: a connection stops counting against the cap when its close starts: close-then-reconnect is accepted', async () => {
+    const s = await stack({ WS_MAX_CONNECTIONS_PER_CLIENT: '2' }, true);
+    const auth = { authorization: `Bearer ${KEYS.alice}` };
+    const kept = await acked(s, auth);
+    // A client that sends its close frame and does not finish the TCP close: the server's own close of that
+    // socket completes only when ws gives up waiting (30 s), long after the client has reconnected.
+    const closing = await halfClosingClient(s, auth);
+    cleanup.push(() => closing.socket.destroy());
+    await closing.closeFrameAnswered;
+    const again = await raw(s);
+    again.socket.send(JSON.stringify({ type: 'connection_init', payload: auth }));
+    await Promise.race([
+      waitUntil(() => again.messages.some((message) => message['type'] === 'connection_ack')),
+      again.closed.then(({ code }) => {
+        throw new Error(`reconnect refused with ${code}`);
+      }),
+    ]);
+    again.socket.close();
+    kept.socket.close();
+  });
+
   it('29: a too-deep or unknown-document subscription is an error for that id; the socket stays open', async () => {
     const s = await stack({ GRAPHQL_MAX_DEPTH: '3' });
     const client = createWsClient(s.gateway.wsUrl);
@@ -215,3 +238,41 @@ describe('WebSocket abuse', () => {
     for (const connection of connections) connection.socket.close();
   });
 });
+
+/**
+ * A graphql-ws client on a bare TCP socket: connection_init, ack, then a close frame, and the socket left open
+ * (allowHalfOpen: the server's FIN does not end it). Resolves `closeFrameAnswered` when the server's close frame came.
+ */
+async function halfClosingClient(stack: Stack, payload: Record<string, unknown>): Promise<{ socket: Socket; closeFrameAnswered: Promise<void> }> {
+  const url = new URL(stack.gateway.wsUrl);
+  const socket = connect({ host: url.hostname, port: Number(url.port), allowHalfOpen: true });
+  socket.on('error', () => undefined);
+  await once(socket, 'connect');
+  let received = Buffer.alloc(0);
+  socket.on('data', (chunk: Buffer) => (received = Buffer.concat([received, chunk])));
+  const until = async (condition: () => boolean) => {
+    while (!condition()) await once(socket, 'data');
+  };
+  socket.write(
+    `GET ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ${PROTOCOL}\r\n\r\n`,
+  );
+  await until(() => received.includes('\r\n\r\n'));
+  expect(received.toString().split('\r\n')[0]).toBe('HTTP/1.1 101 Switching Protocols');
+  received = received.subarray(received.indexOf('\r\n\r\n') + 4);
+  socket.write(clientFrame(0x1, Buffer.from(JSON.stringify({ type: 'connection_init', payload }))));
+  await until(() => received.includes('connection_ack'));
+  const status = Buffer.alloc(2);
+  status.writeUInt16BE(1000);
+  socket.write(clientFrame(0x8, status));
+  // A close frame from the server starts with 0x88.
+  const closeFrameAnswered = until(() => received.includes(0x88));
+  return { socket, closeFrameAnswered };
+}
+
+/** One masked client frame (payloads under 126 bytes). */
+function clientFrame(opcode: number, payload: Buffer): Buffer {
+  const mask = randomBytes(4);
+  const masked = Buffer.from(payload.map((byte, index) => byte ^ mask[index % 4]!));
+  return Buffer.concat([Buffer.from([0x80 | opcode, 0x80 | payload.length]), mask, masked]);
+}

@@ -106,7 +106,8 @@ describe('RunObservers', () => {
     expect(calls()).toBe(2);
     await vi.advanceTimersByTimeAsync(100);
     expect(calls()).toBe(3);
-    expect(events.seen.map((snapshot) => snapshot.run.status)).toEqual(['in_progress', 'completed']);
+    // The failed poll re-sends the last state marked stale (not a new version); the next answer is current again.
+    expect(events.seen.map((snapshot) => `${snapshot.run.status} v${snapshot.version}${snapshot.stale ? ' stale' : ''}`)).toEqual(['in_progress v1', 'in_progress v1 stale', 'completed v2']);
     events.stop();
     observers.close();
   });
@@ -130,6 +131,69 @@ describe('RunObservers', () => {
     expect(calls()).toBe(1);
     expect(events.seen.map((snapshot) => snapshot.run.status)).toEqual(['queued', 'in_progress', 'completed']);
     events.stop();
+    observers.close();
+  });
+
+  it('tells subscribers once per outage that the state is stale, and publishes it again, unchanged, when the upstream answers', async () => {
+    const down = Object.assign(new Error('down'), { extensions: { code: 'UPSTREAM_UNAVAILABLE', reason: 'network' } });
+    const waiting = wireRun({ status: 'requires_action' });
+    const { source, calls } = scriptedSource([waiting, down, down, down, waiting]);
+    const pubsub = createLivePubSub();
+    const events = collect(pubsub);
+    const observers = new RunObservers({ source, pubsub, defaultPollMs: 100, outageRetryMs: 200 });
+    await observers.acquire(THREAD, RUN);
+    await vi.advanceTimersByTimeAsync(100 + 200 + 200);
+    expect(calls()).toBe(4); // three failures in a row, 200 ms apart at most
+    expect(events.seen.slice(1)).toEqual([{ run: waiting, version: 1, stale: true }]);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(calls()).toBe(5);
+    expect(events.seen.slice(1)).toEqual([{ run: waiting, version: 1, stale: true }, { run: waiting, version: 1 }]);
+    await vi.advanceTimersByTimeAsync(300); // answered and unchanged again: nothing more
+    expect(events.seen).toHaveLength(3);
+    events.stop();
+    observers.close();
+  });
+
+  it('polls every failing run at once when the upstream is known to answer again', async () => {
+    // An open circuit names a wait far longer than the test: only the recovery can bring the next polls.
+    const down = Object.assign(new Error('down'), { extensions: { code: 'UPSTREAM_UNAVAILABLE', reason: 'circuit_open', retryAfterMs: 60_000 } });
+    let failing = false;
+    let calls = 0;
+    const source: RunSource = {
+      async fetchRun(threadId, runId) {
+        calls += 1;
+        if (failing) throw down;
+        return { run: wireRun({ id: runId, thread_id: threadId, status: 'in_progress' }) };
+      },
+    };
+    const observers = new RunObservers({ source, pubsub: createLivePubSub(), defaultPollMs: 100, outageRetryMs: 60_000, maxBackoffMs: 60_000 });
+    await observers.acquire(THREAD, 'run_one');
+    await observers.acquire(THREAD, 'run_two');
+    failing = true;
+    await vi.advanceTimersByTimeAsync(100);
+    expect(calls).toBe(4);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(calls).toBe(4);
+    failing = false;
+    observers.upstreamRecovered();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(calls).toBe(6);
+    expect(observers.peek(THREAD, 'run_one')?.run.status).toBe('in_progress');
+    observers.close();
+  });
+
+  it('reports a run read again after failures as a recovery', async () => {
+    const down = Object.assign(new Error('down'), { extensions: { code: 'UPSTREAM_UNAVAILABLE', reason: 'network' } });
+    const { source } = scriptedSource([wireRun({ status: 'in_progress' }), down, wireRun({ status: 'in_progress' })]);
+    const onRecovered = vi.fn();
+    const observers = new RunObservers({ source, pubsub: createLivePubSub(), defaultPollMs: 100, onRecovered });
+    await observers.acquire(THREAD, RUN);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(onRecovered).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(200);
+    expect(onRecovered).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(300);
+    expect(onRecovered).toHaveBeenCalledTimes(1);
     observers.close();
   });
 

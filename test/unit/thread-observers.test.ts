@@ -48,4 +48,46 @@ describe('ThreadObservers', () => {
     expect(threads.size).toBe(0);
     runs.close();
   });
+
+  it('sends the moving runs again marked stale when the list fails, and current when it answers again', async () => {
+    const down = Object.assign(new Error('down'), { extensions: { code: 'UPSTREAM_UNAVAILABLE', reason: 'network' } });
+    const done = wireRun({ id: 'run_done', status: 'completed', expires_at: null });
+    const waiting = wireRun({ id: 'run_waiting', status: 'requires_action' });
+    const script: Array<RunWire[] | Error> = [[waiting, done], down, down, [waiting, done]];
+    let calls = 0;
+    const pubsub = createLivePubSub();
+    const runs = new RunObservers({ pubsub, defaultPollMs: 1_000, source: { fetchRun: async () => ({ run: null }) } });
+    const onRecovered = vi.fn();
+    const threads = new ThreadObservers({
+      runs,
+      pubsub,
+      pollMs: 100,
+      outageRetryMs: 100,
+      onRecovered,
+      source: {
+        async listRecentRuns() {
+          const page = script[Math.min(calls++, script.length - 1)]!;
+          if (page instanceof Error) throw page;
+          return page;
+        },
+      },
+    });
+    const seen: RunSnapshot[] = [];
+    const iterator = pubsub.subscribe('threadRunUpdated', THREAD);
+    void (async () => { for await (const s of iterator) seen.push(s); })();
+    await threads.acquire(THREAD);
+    await vi.advanceTimersByTimeAsync(0);
+    seen.length = 0;
+    await vi.advanceTimersByTimeAsync(100 + 100);
+    expect(calls).toBe(3);
+    // Once per outage, the finished run not at all.
+    expect(seen).toEqual([{ run: waiting, version: 1, stale: true }]);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(calls).toBe(4);
+    expect(onRecovered).toHaveBeenCalledTimes(1);
+    expect(seen.slice(1)).toEqual([{ run: waiting, version: 1 }]);
+    threads.release(THREAD);
+    void iterator.return();
+    runs.close();
+  });
 });
