@@ -1,15 +1,44 @@
 import { createCluster, type Cluster } from './cluster/cluster.js';
 import { clusterCoordination } from './cluster/coordination.js';
 import type { Config } from './config.js';
-import type { GatewayServices } from './context.js';
-import { createLiveServices } from './live/index.js';
+import { createLiveServices, type LiveServices } from './live/index.js';
 import { createLogger, type Logger } from './observability/logger.js';
-import { createMetrics } from './observability/metrics.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createTracing, type Tracing } from './observability/tracing.js';
 import { logUpstreamHealth, upstreamObserver } from './observability/upstream.js';
-import { createUpstreamClient } from './upstream/client.js';
+import { OwnerCache } from './security/tenants.js';
+import { createUpstreamClient, type UpstreamClient } from './upstream/client.js';
 import type { Transport } from './upstream/transport.js';
-import { MemoryIdempotencyStore } from './writes/idempotency.js';
+import { MemoryIdempotencyStore, type IdempotencyStore } from './writes/idempotency.js';
+
+/** Long-lived pieces shared by every operation. */
+export interface GatewayServices {
+  upstream: UpstreamClient;
+  config: Config;
+  metrics: Metrics;
+  logger: Logger;
+  tracing: Tracing;
+  /** Pubsub, run and thread observers, stream readers: what subscriptions and run writes share. */
+  live: LiveServices;
+  /** Mutations' idempotency keys: in memory, or in Redis when instances share them. */
+  idempotency: IdempotencyStore;
+  /** The Redis side of a multi-instance deployment (REDIS_URL), if configured. */
+  cluster?: Cluster;
+  /** Thread id → owner, for the tenancy checks (GATEWAY_AUTH ≠ none). */
+  owners: OwnerCache;
+  /**
+   * Per-request DataLoaders (caching, priming from lists). false makes every field call the client directly;
+   * only for measuring what the loaders save.
+   * @default true
+   */
+  loaders?: boolean;
+  /**
+   * Identical concurrent queries share one execution (src/server/shared-execution.ts). false runs each on its own;
+   * only for measuring what sharing saves.
+   * @default true
+   */
+  sharedExecution?: boolean;
+}
 
 export interface ServicesOptions {
   /** Injected into the upstream client (tests fake or count upstream calls with it). */
@@ -59,7 +88,7 @@ export function createServices(config: Config, options: ServicesOptions = {}): G
     if (event.kind === 'breaker' && event.state !== 'open') live.upstreamRecovered();
   });
   live.onClose(stopRecoveryNews);
-  const services: GatewayServices = { upstream, config, metrics, logger, tracing, live, idempotency, ...(cluster ? { cluster } : {}) };
+  const services: GatewayServices = { upstream, config, metrics, logger, tracing, live, idempotency, owners: new OwnerCache(), ...(cluster ? { cluster } : {}) };
   if (cluster) {
     // A write through another instance drops this one's cached answers too (its read cache and shared results).
     const stop = live.pubsub.listen('upstreamInvalidated', 'all', (pathPrefix) => services.upstream.invalidate(pathPrefix));
