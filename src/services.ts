@@ -41,6 +41,11 @@ export interface GatewayServices {
 }
 
 export interface ServicesOptions {
+  /**
+   * The upstream's base URL when the config has none (the embedded runs API's, once it listens).
+   * @default config.upstream.baseUrl
+   */
+  upstreamUrl?: string;
   /** Injected into the upstream client (tests fake or count upstream calls with it). */
   fetch?: typeof fetch;
   /** Injected into the upstream client in place of its node:http transport (benchmarks observe answers with it). */
@@ -58,8 +63,10 @@ export function createServices(config: Config, options: ServicesOptions = {}): G
   const metrics = createMetrics();
   const logger = options.logger ?? createLogger(config);
   const tracing: Tracing = createTracing({ endpoint: config.tracing.otlpEndpoint, serviceName: config.tracing.serviceName });
+  const baseUrl = options.upstreamUrl ?? config.upstream.baseUrl;
+  if (baseUrl === undefined) throw new Error('the gateway needs an upstream: UPSTREAM_BASE_URL, or the embedded runs API\'s URL (upstreamUrl)');
   const upstream = createUpstreamClient({
-    config: config.upstream,
+    config: { ...config.upstream, baseUrl },
     metrics,
     observe: upstreamObserver({ logger, tracer: tracing.tracer }),
     ...(options.fetch ? { fetch: options.fetch } : {}),

@@ -32,6 +32,11 @@ export const SLOW_CONSUMER_CLOSE_CODE = 1008;
 
 export interface GatewayOptions {
   config: Config;
+  /**
+   * The upstream's base URL when the config has none: the embedded runs API's, known once it listens.
+   * @default config.upstream.baseUrl
+   */
+  upstreamUrl?: string;
   /** Injected into the upstream client (tests count or fake upstream calls with it). */
   fetch?: typeof fetch;
   /** Injected into the upstream client in place of its node:http transport (benchmarks observe answers with it). */
@@ -54,8 +59,8 @@ export interface Gateway {
 
 export function createGateway(options: GatewayOptions): Gateway {
   const { config } = options;
-  if (config.upstream.baseUrl === undefined) throw new Error('createGateway needs config.upstream.baseUrl');
   const services = createServices(config, {
+    ...(options.upstreamUrl !== undefined ? { upstreamUrl: options.upstreamUrl } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.transport ? { transport: options.transport } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
