@@ -52,6 +52,8 @@ export interface ServicesOptions {
   transport?: Transport;
   /** Where logs go (tests capture them); stdout by default. */
   logger?: Logger;
+  /** The upstream client's clock (read cache, breaker). @default Date.now */
+  now?: () => number;
 }
 
 /**
@@ -71,6 +73,7 @@ export function createServices(config: Config, options: ServicesOptions = {}): G
     observe: upstreamObserver({ logger, tracer: tracing.tracer }),
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.transport ? { transport: options.transport } : {}),
+    ...(options.now ? { now: options.now } : {}),
   });
   logUpstreamHealth(upstream.health, logger);
   const cluster: Cluster | undefined = config.redis ? createCluster(config.redis, { logger: logger.child({ component: 'redis' }) }) : undefined;

@@ -43,6 +43,8 @@ export interface GatewayOptions {
   transport?: Transport;
   /** Where logs go (tests capture them); JSON on stdout by default. */
   logger?: Logger;
+  /** The clock of the read cache, the breaker and shared results (tests move it instead of waiting). @default Date.now */
+  now?: () => number;
 }
 
 export interface Gateway {
@@ -64,6 +66,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.transport ? { transport: options.transport } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.now ? { now: options.now } : {}),
   });
   const { metrics, logger } = services;
   const readiness = createReadiness(services);
@@ -100,6 +103,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         enabled: () => services.sharedExecution ?? true,
         maxAgeMs: () => config.upstream.readCacheMs,
         generation: () => services.upstream.generation,
+        ...(options.now ? { now: options.now } : {}),
       }),
       // Each subscription event runs with fresh loaders (a loader of the subscribing request would serve stale runs),
       // once per event for all subscribers with the same operation and identity.
