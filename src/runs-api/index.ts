@@ -3,9 +3,10 @@ import { Faults, type FaultRule } from '../embedded/faults.js';
 import { listen } from '../embedded/listen.js';
 import { RouteTable } from '../embedded/routing.js';
 import type { RunsEngine } from './engine.js';
-import { createSimulatedEngine } from './engines/simulated/index.js';
+import { createSimulatedEngine, type SimulatedEngineOptions } from './engines/simulated/index.js';
 import { createOperations } from './routes/index.js';
 import { createHttpServer, type RequestLogEntry } from './server.js';
+import type { RunsEngineName } from './settings.js';
 
 export type { FaultRule } from '../embedded/faults.js';
 export { FaultRuleError, parseFaultRules } from '../embedded/faults.js';
@@ -16,6 +17,8 @@ export type { Clock } from '../embedded/clock.js';
 export type { RequestLogEntry } from './server.js';
 
 export interface RunsApiOptions {
+  /** What serves the API (RUNS_ENGINE). @default 'simulated' */
+  engine?: RunsEngineName;
   /** When set, requests must send `Authorization: Bearer <apiKey>`, else 401. */
   apiKey?: string;
   /** Length of one simulated run phase. @default 400 */
@@ -57,7 +60,7 @@ export function pollAfterMs(stepMs: number): number {
 /** Starts the embedded runs API: the spec's assistants/threads/messages/runs/steps over real HTTP. */
 export async function startRunsApi(options: RunsApiOptions & { port?: number; host?: string } = {}): Promise<RunsApi> {
   const stepMs = options.stepMs ?? 400;
-  const engine: RunsEngine = createSimulatedEngine({
+  const engine = createEngine(options.engine ?? 'simulated', {
     stepMs,
     requiresActionTimeoutMs: options.requiresActionTimeoutMs ?? 600_000,
     demoData: options.demoData ?? false,
@@ -99,4 +102,12 @@ export async function startRunsApi(options: RunsApiOptions & { port?: number; ho
       return closing;
     },
   };
+}
+
+/** The one place an engine is chosen: the wire above it is the same for every engine. */
+function createEngine(name: RunsEngineName, options: SimulatedEngineOptions): RunsEngine {
+  switch (name) {
+    case 'simulated':
+      return createSimulatedEngine(options);
+  }
 }
