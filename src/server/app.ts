@@ -111,6 +111,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         eventContext: (ctx) => ({ ...ctx, loaders: createEventLoaders(services, ctx.identity) }),
         audience: (ctx) => `${ctx.identity.subject}\u0000${ctx.identity.admin}`,
         shareMs: config.live.sharedCacheMs,
+        ...(options.now ? { now: options.now } : {}),
         onExecute: () => metrics.subscriptionEventExecutions.inc(),
         // Yoga's masking never sees subscription results and stream errors: this plugin masks them with the same rules.
         maskError: (error) => masker.mask(error),
