@@ -1,11 +1,26 @@
 import { startRunsApi, type RunsApi, type RunsApiOptions } from '../../src/runs-api/index.js';
+import type { RunsEngineName } from '../../src/runs-api/settings.js';
+import { sleep } from './wait.js';
 
 export type { RunsApi };
 
+export type TestRunsApiOptions = RunsApiOptions & { port?: number; host?: string };
+
 /** The embedded runs API on port 0 with short steps and no demo data. Close it in afterAll/afterEach. */
-export function startTestRunsApi(options: RunsApiOptions & { port?: number; host?: string } = {}): Promise<RunsApi> {
+export function startTestRunsApi(options: TestRunsApiOptions = {}): Promise<RunsApi> {
   return startRunsApi({ port: 0, stepMs: 25, demoData: false, ...options });
 }
+
+/** An engine the black-box suites run against: `describe.each(ENGINES)('… ($name engine)', (engine) => …)`. */
+export interface EngineUnderTest {
+  /** Its RUNS_ENGINE value. */
+  name: RunsEngineName;
+  /** The runs API on this engine, as `startTestRunsApi` starts it. */
+  start(options?: TestRunsApiOptions): Promise<RunsApi>;
+}
+
+/** Every engine behind the runs wire; each suite that uses this runs once per entry. */
+export const ENGINES: readonly EngineUnderTest[] = [{ name: 'simulated', start: (options = {}) => startTestRunsApi({ ...options, engine: 'simulated' }) }];
 
 /** How many requests reached `method route` (templated, e.g. `/threads/{thread_id}/runs`). */
 export function callsTo(api: RunsApi, method: string, route: string): number {
@@ -71,6 +86,6 @@ export async function waitForRun(api: RunsApi, threadId: string, runId: string, 
     const { body } = await call(api, 'GET', `/threads/${threadId}/runs/${runId}`);
     if (statuses.includes(body.status)) return body;
     if (Date.now() > deadline) throw new Error(`run ${runId} is ${body.status}, still not ${statuses.join('|')} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await sleep(10);
   }
 }
