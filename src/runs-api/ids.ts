@@ -1,4 +1,4 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -13,15 +13,6 @@ function alphanumeric(length: number): string {
 /** Ids shaped like the real API's: `run_` + 24 alphanumerics. */
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${alphanumeric(24)}`;
-}
-
-/** File ids use a dash, as OpenAI's do (`file-…`); the simulator invents them for generated images and citations. */
-export function newFileId(): string {
-  return `file-${alphanumeric(22)}`;
-}
-
-export function newRequestId(): string {
-  return `req_${randomBytes(16).toString('hex')}`;
 }
 
 /** Unix seconds, the unit of every timestamp on the wire. */

@@ -1,13 +1,14 @@
-import type { AddressInfo, Socket } from 'node:net';
+import { Faults, type FaultRule } from '../embedded/faults.js';
+import { listen } from '../embedded/listen.js';
+import { RouteTable } from '../embedded/routing.js';
 import { loadDemoData } from './demo.js';
-import { Faults, type FaultRule } from './faults.js';
 import { createRoutes } from './routes.js';
-import { createHttpServer, knownRoutes, type RequestLogEntry } from './server.js';
+import { createHttpServer, type RequestLogEntry } from './server.js';
 import { Simulator } from './simulator.js';
 import { Store } from './store.js';
 
-export type { FaultRule } from './faults.js';
-export { FaultRuleError, parseFaultRules } from './faults.js';
+export type { FaultRule } from '../embedded/faults.js';
+export { FaultRuleError, parseFaultRules } from '../embedded/faults.js';
 export { DEMO_IDS } from './demo.js';
 export type { RequestLogEntry } from './server.js';
 
@@ -53,8 +54,8 @@ export async function startRunsApi(options: RunsApiOptions & { port?: number; ho
   const stepMs = options.stepMs ?? 400;
   const store = new Store();
   const simulator = new Simulator(store, { stepMs, requiresActionTimeoutMs: options.requiresActionTimeoutMs ?? 600_000 });
-  const routes = createRoutes({ store, simulator });
-  const faults = new Faults(knownRoutes(routes));
+  const routes = new RouteTable(createRoutes({ store, simulator }));
+  const faults = new Faults(routes.routes());
   // Parsed before listening: a bad RUNS_API_FAULTS fails start-up with the parser's message.
   if (options.faults !== undefined && options.faults !== '') faults.set(options.faults);
   if (options.demoData) loadDemoData(store, simulator);
@@ -69,27 +70,12 @@ export async function startRunsApi(options: RunsApiOptions & { port?: number; ho
     pollAfterMs: pollAfterMs(stepMs),
     requestLog,
   });
-  const sockets = new Set<Socket>();
-  http.server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    http.server.once('error', reject);
-    http.server.listen(options.port ?? 0, host, () => {
-      http.server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = http.server.address() as AddressInfo;
-  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  const listening = await listen(http.server, options.port ?? 0, options.host ?? '127.0.0.1');
 
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${urlHost}:${port}/v1`,
-    port,
+    url: `${listening.origin}/v1`,
+    port: listening.port,
     requestLog,
     faults: {
       set: (rules) => faults.set(rules),
@@ -97,13 +83,11 @@ export async function startRunsApi(options: RunsApiOptions & { port?: number; ho
       list: () => faults.list(),
     },
     close() {
-      closing ??= new Promise<void>((resolve) => {
+      closing ??= (async () => {
         simulator.close();
         http.stop();
-        http.server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-        http.server.closeAllConnections();
-      });
+        await listening.close();
+      })();
       return closing;
     },
   };

@@ -1,5 +1,6 @@
+import { respond, SIMULATE_VALUES, splitText, usage, type BuiltinCall, type CompletedCall, type FunctionCall, type ModelResponse, type ModelTool, type ReplyPart, type SimulateRule, type ToolChoice, type Turn } from '../model/index.js';
 import { badRequest } from './errors.js';
-import { newFileId, newId, nowSeconds } from './ids.js';
+import { newId, nowSeconds } from './ids.js';
 import type { Store } from './store.js';
 import type { Message, MessageContent, Run, RunStep, StreamEvent, SubmitToolOutputsRequest, Tool, ToolCall } from './types.js';
 
@@ -11,14 +12,13 @@ export interface SimulatorOptions {
 }
 
 /** What `metadata.simulate` on a run (or its create request) forces. */
-export const SIMULATE_VALUES = ['fail', 'incomplete', 'expire', 'refusal'] as const;
+export { SIMULATE_VALUES };
 
-type BuiltinTool = 'code_interpreter' | 'file_search';
 type Phase =
   | { kind: 'start' }
-  | { kind: 'tool_begin'; tool: BuiltinTool }
-  | { kind: 'tool_end' }
-  | { kind: 'function'; tool: Extract<Tool, { type: 'function' }> }
+  | { kind: 'tool_begin'; call: BuiltinCall }
+  | { kind: 'tool_end'; call: BuiltinCall }
+  | { kind: 'function'; call: FunctionCall }
   | { kind: 'message_begin' }
   | { kind: 'message_end' }
   | { kind: 'expire' }
@@ -37,11 +37,9 @@ interface Live {
   message: Message | undefined;
   /** The reply, streamed when the message begins and stored when it ends (a phase later). */
   reply: MessageContent[] | undefined;
-  /** Facts the final reply mentions. */
-  facts: { imageFileId?: string; citedFileId?: string; toolOutputs: Array<{ name: string; output: string }> };
+  /** The calls made so far in this run, which the final reply mentions. */
+  completed: CompletedCall[];
 }
-
-const FAILURE_MESSAGE = 'Sorry, something went wrong.';
 
 /**
  * Moves runs through their lifecycle, one phase per `stepMs`. It is the only writer of a run
@@ -64,7 +62,7 @@ export class Simulator {
   start(run: Run, listener?: RunListener): void {
     const live = this.track(run);
     if (listener) live.listeners.add(listener);
-    live.phases = plan(run);
+    live.phases = plan(respond(turnOf(this.store, run, [])));
     this.emit(live, 'thread.run.created', run);
     this.emit(live, 'thread.run.queued', run);
     this.schedule(live);
@@ -125,7 +123,7 @@ export class Simulator {
         if (call.type !== 'function') continue;
         const output = request.tool_outputs.find((o) => o.tool_call_id === call.id)?.output ?? '';
         call.function.output = output;
-        live.facts.toolOutputs.push({ name: call.function.name, output });
+        live.completed.push({ type: 'function', name: call.function.name, output });
       }
       step.status = 'completed';
       step.completed_at = now;
@@ -172,7 +170,7 @@ export class Simulator {
   private track(run: Run): Live {
     let live = this.live.get(run.id);
     if (!live) {
-      live = { run, phases: [], timer: undefined, expiryTimer: undefined, generation: 0, listeners: new Set(), step: undefined, message: undefined, reply: undefined, facts: { toolOutputs: [] } };
+      live = { run, phases: [], timer: undefined, expiryTimer: undefined, generation: 0, listeners: new Set(), step: undefined, message: undefined, reply: undefined, completed: [] };
       this.live.set(run.id, live);
     }
     return live;
@@ -224,13 +222,13 @@ export class Simulator {
         this.emit(live, 'thread.run.in_progress', run);
         return;
       case 'tool_begin':
-        this.beginTool(live, phase.tool);
+        this.beginTool(live, phase.call);
         return;
       case 'tool_end':
-        this.endTool(live);
+        this.endTool(live, phase.call);
         return;
       case 'function':
-        this.callFunction(live, phase.tool);
+        this.callFunction(live, phase.call);
         return;
       case 'message_begin':
         this.beginMessage(live);
@@ -281,56 +279,45 @@ export class Simulator {
     this.emit(live, 'thread.run.step.delta', stepDelta(step.id, { index: 0, ...call }));
   }
 
-  private beginTool(live: Live, tool: BuiltinTool): void {
+  private beginTool(live: Live, call: BuiltinCall): void {
     const step = this.newStep(live, { type: 'tool_calls', tool_calls: [] });
-    if (tool === 'code_interpreter') {
-      this.addToolCall(live, step, {
-        id: newId('call'),
-        type: 'code_interpreter',
-        code_interpreter: { input: CODE_INPUT, outputs: [] },
-      });
+    if (call.type === 'code_interpreter') {
+      this.addToolCall(live, step, { id: newId('call'), type: 'code_interpreter', code_interpreter: { input: call.input, outputs: [] } });
     } else {
-      const fileSearch = live.run.tools.find((t) => t.type === 'file_search');
-      const threshold = fileSearch?.type === 'file_search' ? (fileSearch.file_search?.ranking_options?.score_threshold ?? 0) : 0;
       this.addToolCall(live, step, {
         id: newId('call'),
         type: 'file_search',
-        file_search: { ranking_options: { ranker: 'default_2024_08_21', score_threshold: threshold }, results: [] },
+        file_search: { ranking_options: { ranker: 'default_2024_08_21', score_threshold: call.scoreThreshold }, results: [] },
       });
     }
   }
 
-  private endTool(live: Live): void {
+  /** The tool's results arrive as a delta a phase after the call, and the step completes. */
+  private endTool(live: Live, done: BuiltinCall): void {
     const step = live.step;
     if (!step || step.step_details.type !== 'tool_calls') return;
     const call = step.step_details.tool_calls[0];
-    if (call?.type === 'code_interpreter') {
-      const fileId = newFileId();
-      live.facts.imageFileId = fileId;
+    if (call?.type === 'code_interpreter' && done.type === 'code_interpreter') {
       const outputs = [
-        { type: 'logs' as const, logs: CODE_LOGS },
-        { type: 'image' as const, image: { file_id: fileId } },
+        { type: 'logs' as const, logs: done.logs },
+        { type: 'image' as const, image: { file_id: done.imageFileId } },
       ];
       call.code_interpreter.outputs = outputs;
       this.emit(live, 'thread.run.step.delta', stepDelta(step.id, { index: 0, type: 'code_interpreter', code_interpreter: { outputs: outputs.map((o, index) => ({ index, ...o })) } }));
-    } else if (call?.type === 'file_search') {
-      const fileId = newFileId();
-      live.facts.citedFileId = fileId;
-      const results = [
-        { file_id: fileId, file_name: 'demo-notes.md', score: 0.92, content: [{ type: 'text' as const, text: SEARCH_SNIPPET }] },
-        { file_id: newFileId(), file_name: 'faq.md', score: 0.61, content: [{ type: 'text' as const, text: 'Runs move through queued, in_progress and completed.' }] },
-      ];
+    } else if (call?.type === 'file_search' && done.type === 'file_search') {
+      const results = done.results.map((r) => ({ file_id: r.fileId, file_name: r.fileName, score: r.score, content: [{ type: 'text' as const, text: r.text }] }));
       call.file_search.results = results;
       this.emit(live, 'thread.run.step.delta', stepDelta(step.id, { index: 0, type: 'file_search', file_search: { results } }));
     }
+    live.completed.push(done);
     this.completeStep(live, step, JSON.stringify(step.step_details));
     live.step = undefined;
   }
 
-  private callFunction(live: Live, tool: Extract<Tool, { type: 'function' }>): void {
+  private callFunction(live: Live, fn: FunctionCall): void {
     const { run } = live;
     const step = this.newStep(live, { type: 'tool_calls', tool_calls: [] });
-    const call = { id: newId('call'), type: 'function' as const, function: { name: tool.function.name, arguments: argumentsFor(tool, lastUserText(this.store, run.thread_id)), output: null } };
+    const call = { id: newId('call'), type: 'function' as const, function: { name: fn.name, arguments: fn.arguments, output: null } };
     this.addToolCall(live, step, call);
     run.status = 'requires_action';
     run.required_action = { type: 'submit_tool_outputs', submit_tool_outputs: { tool_calls: [{ id: call.id, type: 'function', function: { name: call.function.name, arguments: call.function.arguments } }] } };
@@ -366,24 +353,33 @@ export class Simulator {
     if (live.reply) this.streamContent(live, message, live.reply);
   }
 
+  /** What the model says now; a reply that fails or expires has no content. */
+  private reply(live: Live): Extract<ModelResponse, { kind: 'reply' }> {
+    const response = respond(turnOf(this.store, live.run, live.completed));
+    // Tools are called once per turn, so a turn that gets here always has a reply; the guard is for the type.
+    if (response.kind !== 'reply') return { kind: 'reply', builtinCalls: [], content: [], ending: { kind: 'completed' }, usage: null };
+    return response;
+  }
+
   /** What the assistant will say: nothing for a run that fails or expires, half for an incomplete one. */
   private plannedReply(live: Live): MessageContent[] | undefined {
-    const simulate = live.run.metadata?.['simulate'];
-    if (simulate === 'fail' || simulate === 'expire') return undefined;
-    if (simulate === 'refusal') return refusalContent();
-    const content = replyContent(live, lastUserText(this.store, live.run.thread_id));
-    return simulate === 'incomplete' ? truncateContent(content) : content;
+    const { content, ending } = this.reply(live);
+    return ending.kind === 'failed' || ending.kind === 'expired' ? undefined : wireContent(content);
   }
 
   private endMessage(live: Live): void {
     const { run, message, step } = live;
     const now = nowSeconds();
-    const simulate = run.metadata?.['simulate'];
-    const prompt = promptText(this.store, run);
+    const response = this.reply(live);
+    const { ending } = response;
 
-    if (simulate === 'fail') {
+    if (ending.kind === 'expired') {
+      this.expire(live);
+      return;
+    }
+    if (ending.kind === 'failed') {
       if (message) this.finishMessageIncomplete(live, message, 'run_failed');
-      const lastError = { code: 'server_error' as const, message: FAILURE_MESSAGE };
+      const lastError = { code: ending.code, message: ending.message };
       if (step) {
         step.status = 'failed';
         step.failed_at = now;
@@ -397,19 +393,18 @@ export class Simulator {
       return;
     }
 
-    const content = live.reply ?? this.plannedReply(live) ?? [];
-    const reply = contentText(content);
-    if (simulate === 'incomplete') {
-      // The reply was cut at half, as if max_completion_tokens ran out mid-sentence.
-      const cut = content;
+    const content = live.reply ?? wireContent(response.content);
+    const runUsage = response.usage;
+    if (ending.kind === 'incomplete') {
+      // The reply was cut, as if max_completion_tokens ran out mid-sentence.
       if (message) {
-        message.content = cut;
+        message.content = content;
         this.finishMessageIncomplete(live, message, 'max_tokens');
       }
-      if (step) this.completeStep(live, step, contentText(cut), prompt);
+      if (step) this.completeStepWithUsage(live, step, runUsage);
       run.status = 'incomplete';
       run.incomplete_details = { reason: 'max_completion_tokens' };
-      run.usage = usage(prompt, contentText(cut));
+      run.usage = runUsage;
       this.finish(live, 'thread.run.incomplete');
       return;
     }
@@ -420,10 +415,10 @@ export class Simulator {
       message.completed_at = now;
       this.emit(live, 'thread.message.completed', message);
     }
-    if (step) this.completeStep(live, step, reply, prompt);
+    if (step) this.completeStepWithUsage(live, step, runUsage);
     run.status = 'completed';
     run.completed_at = now;
-    run.usage = usage(prompt, reply);
+    run.usage = runUsage;
     this.finish(live, 'thread.run.completed');
   }
 
@@ -447,10 +442,14 @@ export class Simulator {
     });
   }
 
-  private completeStep(live: Live, step: RunStep, completion: string, prompt = ''): void {
+  private completeStep(live: Live, step: RunStep, completion: string): void {
+    this.completeStepWithUsage(live, step, usage('', completion));
+  }
+
+  private completeStepWithUsage(live: Live, step: RunStep, stepUsage: RunStep['usage']): void {
     step.status = 'completed';
     step.completed_at = nowSeconds();
-    step.usage = usage(prompt, completion);
+    step.usage = stepUsage;
     this.emit(live, 'thread.run.step.completed', step);
   }
 
@@ -509,63 +508,40 @@ export class Simulator {
   }
 }
 
-const CODE_INPUT = "import matplotlib.pyplot as plt\nplt.plot([1, 2, 3], [2, 4, 9])\nplt.savefig('/mnt/data/chart.png')\nprint('saved')";
-const CODE_LOGS = 'saved\n';
-const SEARCH_SNIPPET = 'The embedded runs API simulates every run in time, one phase per step.';
-const CHART_PATH = 'sandbox:/mnt/data/chart.png';
-const CITATION = '【4:0†demo-notes.md】';
-
-function plan(run: Run): Phase[] {
+function plan(response: ModelResponse): Phase[] {
   const phases: Phase[] = [{ kind: 'start' }];
-  if (run.metadata?.['simulate'] === 'expire') return [...phases, { kind: 'message_begin' }, { kind: 'expire' }];
-  const { builtins, fn } = toolsToCall(run);
-  for (const tool of builtins) phases.push({ kind: 'tool_begin', tool }, { kind: 'tool_end' });
-  if (fn) phases.push({ kind: 'function', tool: fn });
+  if (response.kind === 'reply' && response.ending.kind === 'expired') return [...phases, { kind: 'message_begin' }, { kind: 'expire' }];
+  for (const call of response.builtinCalls) phases.push({ kind: 'tool_begin', call }, { kind: 'tool_end', call });
+  if (response.kind === 'function_call') phases.push({ kind: 'function', call: response.functionCall });
   else phases.push({ kind: 'message_begin' }, { kind: 'message_end' });
   return phases;
 }
 
-/**
- * The simulated model is deterministic: with `tool_choice` auto or required it uses every kind
- * of tool the run has, in the order code interpreter, file search, then the first function.
- */
-function toolsToCall(run: Run): { builtins: BuiltinTool[]; fn: Extract<Tool, { type: 'function' }> | undefined } {
-  const choice = run.tool_choice;
-  if (choice === 'none') return { builtins: [], fn: undefined };
-  const functions = run.tools.filter((t): t is Extract<Tool, { type: 'function' }> => t.type === 'function');
-  if (choice && typeof choice === 'object') {
-    if (choice.type === 'function') return { builtins: [], fn: functions.find((f) => f.function.name === choice.function?.name) };
-    return { builtins: [choice.type], fn: undefined };
-  }
-  const builtins: BuiltinTool[] = [];
-  if (run.tools.some((t) => t.type === 'code_interpreter')) builtins.push('code_interpreter');
-  if (run.tools.some((t) => t.type === 'file_search')) builtins.push('file_search');
-  return { builtins, fn: functions[0] };
+/** The model's view of a run: its settings and the thread's messages as they stand. */
+function turnOf(store: Store, run: Run, completedCalls: CompletedCall[]): Turn {
+  const simulate = run.metadata?.['simulate'];
+  return {
+    instructions: run.instructions,
+    messages: store.messagesOf(run.thread_id).map((m) => ({ role: m.role, text: contentText(m.content), parts: m.content.length })),
+    tools: run.tools.map(modelTool),
+    toolChoice: modelToolChoice(run.tool_choice),
+    simulate: (SIMULATE_VALUES as readonly string[]).includes(simulate ?? '') ? (simulate as SimulateRule) : undefined,
+    completedCalls,
+  };
 }
 
-/** Arguments a model might pick: the user's words for the first string, the first enum value, small numbers. */
-function argumentsFor(tool: Extract<Tool, { type: 'function' }>, userText: string): string {
-  const properties = (tool.function.parameters as { properties?: Record<string, { type?: unknown; enum?: unknown[] }> } | undefined)?.properties ?? {};
-  const args: Record<string, unknown> = {};
-  let usedText = false;
-  for (const [name, schema] of Object.entries(properties)) {
-    if (Array.isArray(schema.enum) && schema.enum.length > 0) args[name] = schema.enum[0];
-    else if (schema.type === 'string') {
-      args[name] = usedText ? 'example' : userText.slice(0, 100) || 'example';
-      usedText = true;
-    } else if (schema.type === 'number' || schema.type === 'integer') args[name] = 1;
-    else if (schema.type === 'boolean') args[name] = true;
-    else if (schema.type === 'array') args[name] = [];
-    else if (schema.type === 'object') args[name] = {};
-  }
-  return JSON.stringify(args);
+function modelTool(tool: Tool): ModelTool {
+  if (tool.type === 'function') return { type: 'function', name: tool.function.name, parameters: tool.function.parameters };
+  if (tool.type === 'code_interpreter') return { type: 'code_interpreter' };
+  const threshold = tool.file_search?.ranking_options?.score_threshold;
+  return threshold === undefined ? { type: 'file_search' } : { type: 'file_search', scoreThreshold: threshold };
 }
 
-function lastUserText(store: Store, threadId: string): string {
-  const last = store.messagesOf(threadId).filter((m) => m.role === 'user').at(-1);
-  if (!last) return '';
-  const text = contentText(last.content).trim();
-  return text || (last.content.length > 0 ? '(an image)' : '');
+function modelToolChoice(choice: Run['tool_choice']): ToolChoice {
+  if (choice === null || choice === undefined) return 'auto';
+  if (typeof choice === 'string') return choice;
+  if (choice.type === 'function') return { type: 'function', name: choice.function?.name };
+  return { type: choice.type };
 }
 
 function contentText(content: MessageContent[]): string {
@@ -575,64 +551,21 @@ function contentText(content: MessageContent[]): string {
     .join(' ');
 }
 
-function promptText(store: Store, run: Run): string {
-  return [run.instructions ?? '', ...store.messagesOf(run.thread_id).map((m) => contentText(m.content))].join('\n');
-}
-
-function replyContent(live: Live, userText: string): MessageContent[] {
-  const { facts } = live;
-  let text = userText ? `You said: ${userText}` : 'Hello! How can I help you today?';
-  for (const { name, output } of facts.toolOutputs) text += `\nThe ${name} tool returned: ${output}`;
-  const annotations: Array<Extract<MessageContent, { type: 'text' }>['text']['annotations'][number]> = [];
-  if (facts.imageFileId) {
-    text += `\nI ran the code and saved the chart as ${CHART_PATH}.`;
-    const start = text.indexOf(CHART_PATH);
-    annotations.push({ type: 'file_path', text: CHART_PATH, file_path: { file_id: facts.imageFileId }, start_index: start, end_index: start + CHART_PATH.length });
-  }
-  if (facts.citedFileId) {
-    text += `\nThe notes say each run phase takes one step${CITATION}.`;
-    const start = text.indexOf(CITATION);
-    annotations.push({ type: 'file_citation', text: CITATION, file_citation: { file_id: facts.citedFileId }, start_index: start, end_index: start + CITATION.length });
-  }
-  const parts: MessageContent[] = [];
-  if (facts.imageFileId) parts.push({ type: 'image_file', image_file: { file_id: facts.imageFileId, detail: 'auto' } });
-  parts.push({ type: 'text', text: { value: text, annotations } });
-  return parts;
-}
-
-function refusalContent(): MessageContent[] {
-  return [{ type: 'refusal', refusal: "I'm sorry, but I can't help with that request." }];
-}
-
-function truncateContent(content: MessageContent[]): MessageContent[] {
-  return content.map((part) => {
-    if (part.type !== 'text') return part;
-    const value = part.text.value.slice(0, Math.max(1, Math.floor(part.text.value.length / 2)));
-    return { type: 'text', text: { value, annotations: part.text.annotations.filter((a) => a.end_index <= value.length) } };
+function wireContent(content: ReplyPart[]): MessageContent[] {
+  return content.map((part): MessageContent => {
+    if (part.type === 'image') return { type: 'image_file', image_file: { file_id: part.fileId, detail: 'auto' } };
+    if (part.type === 'refusal') return { type: 'refusal', refusal: part.refusal };
+    const annotations = part.annotations.map((a) =>
+      a.type === 'file_path'
+        ? { type: 'file_path' as const, text: a.text, file_path: { file_id: a.fileId }, start_index: a.start, end_index: a.end }
+        : { type: 'file_citation' as const, text: a.text, file_citation: { file_id: a.fileId }, start_index: a.start, end_index: a.end },
+    );
+    return { type: 'text', text: { value: part.text, annotations } };
   });
-}
-
-/** Three or so chunks on word boundaries: enough for clients to see a reply arrive in parts. */
-function splitText(text: string): string[] {
-  const words = text.split(/(?<=\s)/);
-  const size = Math.max(1, Math.ceil(words.length / 3));
-  const chunks: string[] = [];
-  for (let i = 0; i < words.length; i += size) chunks.push(words.slice(i, i + size).join(''));
-  return chunks.length > 0 ? chunks : [''];
 }
 
 function stepDelta(id: string, toolCall: Record<string, unknown>): unknown {
   return { id, object: 'thread.run.step.delta', delta: { step_details: { type: 'tool_calls', tool_calls: [toolCall] } } };
-}
-
-function tokens(text: string): number {
-  return text.length === 0 ? 0 : Math.max(1, Math.ceil(text.length / 4));
-}
-
-function usage(prompt: string, completion: string): { prompt_tokens: number; completion_tokens: number; total_tokens: number } {
-  const promptTokens = tokens(prompt);
-  const completionTokens = tokens(completion);
-  return { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
 }
 
 /** Removes file search result content unless the request asked for it with `include[]`. */

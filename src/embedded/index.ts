@@ -1,0 +1,7 @@
+/** The HTTP kit both embedded servers (runs API, Responses API) are built from. */
+export * from './errors.js';
+export * from './faults.js';
+export * from './fault-gate.js';
+export * from './http.js';
+export * from './listen.js';
+export * from './routing.js';
