@@ -121,6 +121,8 @@ interface Subset {
   corrections: Correction[];
   /** Names under the source's `webhooks:` to keep; their payload schemas become roots. */
   keepWebhook?: (name: string) => boolean;
+  /** Properties declared inside an `allOf` branch that the real API sends as null (the spec's examples show it). */
+  nullableProperties?: Array<{ schema: string; property: string; why: string }>;
   /** Schemas the spec lacks and the real API answers with, added verbatim. */
   addedSchemas?: JsonObject;
   /** Per-operation changes after the shared ones, e.g. a 200 body the spec leaves undeclared. */
@@ -179,6 +181,12 @@ function normaliseSubset(subset: Subset): { document: JsonObject; pathCount: num
     properties[field] = replace(properties[field]);
   };
   for (const correction of subset.corrections) replaceAt(correction.at, correction.apply);
+  for (const { schema: name, property } of subset.nullableProperties ?? []) {
+    const branches = [schemas[name], ...((isObject(schemas[name]) && Array.isArray(schemas[name]['allOf']) ? schemas[name]['allOf'] : []) as Json[])];
+    const owner = branches.find((branch) => isObject(branch) && isObject(branch['properties']) && isObject(branch['properties'][property]));
+    if (!isObject(owner) || !isObject(owner['properties'])) throw new Error(`no property ${name}.${property}`);
+    owner['properties'][property] = makeNullable(owner['properties'][property] as JsonObject);
+  }
   for (const [name, schema] of Object.entries(subset.addedSchemas ?? {})) {
     if (name in schemas) throw new Error(`added schema ${name} already exists`);
     schemas[name] = schema;
@@ -273,6 +281,8 @@ const responsesSubset: Subset = {
     // Empty lists: nothing to point at, so the cursors are null (as the Assistants lists were); the spec says string.
     ...RESPONSES_LISTS.flatMap((name) => ['first_id', 'last_id'].map((field) => ({ at: `${name}.${field}`, why: 'null for an empty list', apply: makeNullable }))),
   ],
+  // A response that has not finished has no usage yet: `"usage": null`, as the spec's own event examples show.
+  nullableProperties: [{ schema: 'Response', property: 'usage', why: 'null until the response ends' }],
   // The spec's delete leaves the 200 body undeclared; the real API (and the spec's own example) answers this.
   addedSchemas: {
     DeletedResponse: {

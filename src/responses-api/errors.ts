@@ -1,4 +1,4 @@
-import { ApiError } from '../runs-api/errors.js';
+import { ApiError } from '../embedded/errors.js';
 
 export { ApiError };
 

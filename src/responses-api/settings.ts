@@ -15,7 +15,7 @@ export const responsesApiSettings = {
   faults: setting('RESPONSES_API_FAULTS', z.string().default(''), 'fault injection rules in the `RUNS_API_FAULTS` syntax over this API\'s routes, e.g. `POST /responses status=500 count=1`', { shown: 'none' }),
   faultControl: setting('RESPONSES_API_FAULT_CONTROL', bool.default(false), 'expose `GET/PUT/DELETE /__control/faults` to change the rules at run time'),
   webhook: {
-    url: setting('RESPONSES_API_WEBHOOK_URL', url.optional(), 'where each background response that ends is announced (`response.completed|failed|cancelled|incomplete`); needs `RESPONSES_API_WEBHOOK_SECRET`'),
+    url: setting('RESPONSES_API_WEBHOOK_URL', url.optional(), 'where each background response that ends is announced (`response.completed`, `.failed`, `.cancelled` or `.incomplete`); needs `RESPONSES_API_WEBHOOK_SECRET`'),
     secret: setting('RESPONSES_API_WEBHOOK_SECRET', webhookSecret.optional(), 'Standard Webhooks signing secret (`whsec_…`), the one the receiver passes to `webhooks.unwrap`', { secret: true }),
     maxAttempts: setting('RESPONSES_API_WEBHOOK_MAX_ATTEMPTS', positiveInt.max(20).default(5), 'deliveries of one event at most (the first and its retries) while the receiver answers non-2xx or times out'),
     timeoutMs: setting('RESPONSES_API_WEBHOOK_TIMEOUT_MS', positiveInt.default(5_000), 'how long one delivery waits for the receiver\'s answer'),

@@ -104,7 +104,6 @@ export interface ResponseObject {
   top_p: number | null;
   truncation: 'auto' | 'disabled';
   usage: ResponseUsage | null;
-  user: null;
   metadata: Metadata;
 }
 

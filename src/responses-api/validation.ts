@@ -1,4 +1,4 @@
-import { checkResponsesSchema, responsesSpec } from '../spec/responses.js';
+import { checkResponsesSchema, compileFieldsValidator, responsesSpec, type SchemaViolation } from '../spec/responses.js';
 import { badRequest, type ApiError } from './errors.js';
 import type { Metadata, ResponseTool, ResponseToolChoice } from './types.js';
 
@@ -252,16 +252,26 @@ export function parseCreateResponse(body: unknown): CreateResponseRequest {
     truncation,
   };
   // What is not checked above (reasoning, prompt, stream_options, …) is held to the spec as is.
-  const rest = Object.fromEntries(Object.entries(body).filter(([key]) => !HAND_CHECKED.has(key)));
-  throwFirstViolation('CreateResponse', rest);
+  throwFirstViolation(compileRequestValidators().createResponseRest(body));
   return request;
 }
 
 const HAND_CHECKED = new Set(['model', 'input', 'instructions', 'conversation', 'previous_response_id', 'background', 'stream', 'store', 'tools', 'tool_choice', 'parallel_tool_calls', 'text', 'max_output_tokens', 'max_tool_calls', 'temperature', 'top_p', 'metadata', 'include', 'truncation']);
 
-/** The first problem the spec's schema finds, as a 400 naming the field. */
-export function throwFirstViolation(schema: string, value: unknown): void {
-  const violations = checkResponsesSchema(schema, value);
+let requestValidators: { createResponseRest: (value: unknown) => SchemaViolation[] } | undefined;
+
+/**
+ * The spec validators request checks use, compiled once (start-up calls this before listening): the
+ * CreateResponse fields not checked by hand, each against its own schema. The hand-checked ones
+ * (input, tools, …) are the large part of CreateResponse; leaving them out keeps this at ~0.1 s.
+ */
+export function compileRequestValidators(): NonNullable<typeof requestValidators> {
+  requestValidators ??= { createResponseRest: compileFieldsValidator('CreateResponse', [...CREATE_RESPONSE_FIELDS].filter((field) => !HAND_CHECKED.has(field))) };
+  return requestValidators;
+}
+
+/** The first problem the spec's schema found, as a 400 naming the field. */
+export function throwFirstViolation(violations: SchemaViolation[]): void {
   const first = [...violations].sort((a, b) => a.path.split('/').length - b.path.split('/').length)[0];
   if (!first) return;
   const param = dotted(first.path);

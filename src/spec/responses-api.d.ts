@@ -2966,7 +2966,7 @@ export interface components {
             reasoning?: components["schemas"]["Reasoning"] | null;
             instructions: (string | components["schemas"]["InputItem"][]) | null;
             output_text?: string | null;
-            usage?: components["schemas"]["ResponseUsage"];
+            usage?: components["schemas"]["ResponseUsage"] | null;
             prompt_cache_options?: components["schemas"]["PromptCacheOptions"];
             moderation?: components["schemas"]["Moderation"] | null;
             /**

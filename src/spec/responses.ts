@@ -47,6 +47,59 @@ export function compileResponsesValidators(names: readonly (ResponsesSchemaName 
   return Math.round(performance.now() - started);
 }
 
+/**
+ * JSON pointers (into this document) of the properties a schema declares, through its `allOf`
+ * branches and `$ref`s: `CreateResponse` → { reasoning: 'responses-api#/components/schemas/ResponseProperties/properties/reasoning', … }.
+ */
+export function propertyPointers(name: string): Record<string, string> {
+  const schemas = responsesSpec.components.schemas as Record<string, SchemaNode>;
+  const out: Record<string, string> = {};
+  const walk = (node: SchemaNode | undefined, pointer: string): void => {
+    if (!node) return;
+    if (typeof node.$ref === 'string') {
+      const target = node.$ref.split('/').at(-1) ?? '';
+      walk(schemas[target], `#/components/schemas/${target}`);
+      return;
+    }
+    for (const key of Object.keys(node.properties ?? {})) out[key] ??= `${SPEC_ID}${pointer}/properties/${key}`;
+    node.allOf?.forEach((branch, index) => walk(branch, `${pointer}/allOf/${index}`));
+  };
+  walk(schemas[name], `#/components/schemas/${name}`);
+  return out;
+}
+
+interface SchemaNode {
+  $ref?: string;
+  properties?: Record<string, unknown>;
+  allOf?: SchemaNode[];
+}
+
+/**
+ * A validator for some properties of a schema only (each against the spec's own definition), for a
+ * body whose other fields are checked by hand. Compiled when called: call it at start-up.
+ */
+export function compileFieldsValidator(name: string, fields: readonly string[]): (value: unknown) => SchemaViolation[] {
+  const pointers = propertyPointers(name);
+  const properties = Object.fromEntries(fields.map((field) => {
+    const pointer = pointers[field];
+    if (!pointer) throw new Error(`${name} has no property ${field}`);
+    return [field, { $ref: pointer }];
+  }));
+  const validate = ajv.compile({ type: 'object', properties });
+  return (value) => (validate(value) ? [] : simplifyErrors(validate.errors ?? []));
+}
+
+/** The schema of each streamed event type (`response.created` → ResponseCreatedEvent), from ResponseStreamEvent's branches. */
+export function eventSchemaNames(): Map<string, string> {
+  const schemas = responsesSpec.components.schemas as Record<string, { anyOf?: Array<{ $ref: string }>; properties?: { type?: { enum?: string[] } } }>;
+  const names = new Map<string, string>();
+  for (const branch of schemas['ResponseStreamEvent']?.anyOf ?? []) {
+    const name = branch.$ref.split('/').at(-1) ?? '';
+    for (const type of schemas[name]?.properties?.type?.enum ?? []) names.set(type, name);
+  }
+  return names;
+}
+
 export interface SchemaViolation {
   /** JSON pointer of the offending value, e.g. /input/0/content, or '' for the root. */
   path: string;
