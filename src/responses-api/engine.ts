@@ -166,6 +166,7 @@ export class Engine {
     if (call.type === 'code_interpreter') {
       const tool = live.stored.response.tools.find((t) => t.type === 'code_interpreter');
       const containerId = tool?.type === 'code_interpreter' && typeof tool.container === 'string' ? tool.container : newContainerId();
+      containers.set(call, containerId);
       const item: CodeInterpreterCallItem = { type: 'code_interpreter_call', id: newHexId('ci'), status: 'in_progress', container_id: containerId, code: '', outputs: null };
       const outputIndex = this.addItem(live, item);
       this.emit(live, { type: 'response.code_interpreter_call.in_progress', output_index: outputIndex, item_id: item.id });
@@ -234,7 +235,7 @@ export class Engine {
     const outputIndex = this.addItem(live, item);
     if (model.kind !== 'reply') return;
     // The text streams now and the message completes a phase later, as a model's reply does.
-    for (const part of toOutputContent(model.content, model.builtinCalls.concat(completedBuiltins(live.turn)), live.stored.response)) {
+    for (const part of toOutputContent(model.content, model.builtinCalls.concat(completedBuiltins(live.turn)))) {
       const contentIndex = item.content.length;
       if (part.type === 'refusal') {
         const streamed: OutputContent = { type: 'refusal', refusal: '' };
@@ -324,6 +325,8 @@ export const EXPIRED_MESSAGE = 'The response expired before it finished.';
 
 /** The built-in tool call behind each item in progress (not on the wire). */
 const liveCalls = new WeakMap<OutputItem, BuiltinCall>();
+/** The container each code interpreter call ran in, so a later reply cites the chart where it is. */
+const containers = new WeakMap<BuiltinCall, string>();
 
 /** The phases of a response, one step apart: as a run's (start, each built-in tool, then a function call or a reply). */
 function plan(model: ModelResponse, background: boolean): Phase[] {
@@ -358,8 +361,9 @@ function splitArguments(args: string): string[] {
  */
 type ReplyContent = { type: 'output_text'; text: string; annotations: Annotation[] } | { type: 'refusal'; refusal: string };
 
-function toOutputContent(parts: ReplyPart[], calls: BuiltinCall[], response: ResponseObject): ReplyContent[] {
-  const container = response.output.find((item): item is CodeInterpreterCallItem => item.type === 'code_interpreter_call')?.container_id ?? newContainerId();
+function toOutputContent(parts: ReplyPart[], calls: BuiltinCall[]): ReplyContent[] {
+  const codeCall = calls.find((call) => call.type === 'code_interpreter');
+  const container = (codeCall && containers.get(codeCall)) ?? newContainerId();
   const fileNames = new Map(calls.flatMap((call) => (call.type === 'file_search' ? call.results.map((r) => [r.fileId, r.fileName] as const) : [])));
   return parts.flatMap((part): ReplyContent[] => {
     if (part.type === 'image') return [];

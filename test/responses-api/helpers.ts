@@ -73,10 +73,11 @@ export function expectValid(schema: string, value: unknown): void {
 const ENDED = ['completed', 'failed', 'incomplete', 'cancelled'];
 
 /** Polls a response until it has ended (or reached one of `statuses`). */
-export async function waitForResponse(api: ResponsesApi, id: string, statuses: string[] = ENDED, timeoutMs = 5_000): Promise<any> {
+export async function waitForResponse(api: ResponsesApi, id: string, options: { statuses?: string[]; timeoutMs?: number; headers?: Record<string, string> } = {}): Promise<any> {
+  const { statuses = ENDED, timeoutMs = 5_000, headers } = options;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const { body } = await call(api, 'GET', `/responses/${id}`);
+    const { body } = await call(api, 'GET', `/responses/${id}`, { headers });
     if (statuses.includes(body.status)) return body;
     if (Date.now() > deadline) throw new Error(`response ${id} is ${body.status}, still not ${statuses.join('|')} after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 10));
