@@ -92,15 +92,20 @@ export class Engine {
     this.finish(live, 'response.cancelled');
   }
 
-  /** Stops simulating a deleted response. */
+  /** Stops simulating a deleted response; its open streams get an `error` event, so they do not read the cut as an ending. */
   forget(id: string): void {
     const live = this.live.get(id);
     if (!live) return;
+    this.emit(live, { type: 'error', code: 'response_deleted', message: `The response ${id} was deleted before it finished.`, param: null });
     this.stop(live);
   }
 
+  /** The server is stopping: open streams get an `error` event and end. */
   close(): void {
-    for (const live of [...this.live.values()]) this.stop(live);
+    for (const live of [...this.live.values()]) {
+      this.emit(live, { type: 'error', code: 'server_shutting_down', message: 'The server is shutting down; the response did not finish.', param: null });
+      this.stop(live);
+    }
   }
 
   private stop(live: Live): void {

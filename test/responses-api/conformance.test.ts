@@ -151,6 +151,21 @@ describe('conformance with the normalised Responses spec', () => {
     expect(resumed.map((event) => event.sequence_number)).toEqual(tools.slice(11).map((event) => event.sequence_number));
   });
 
+  it('a response deleted while it streams sends a spec-shaped error event and ends the stream', async () => {
+    const response = await fetch(`${api.url}/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o', input: 'delete me mid-way', background: true, stream: true }) });
+    const reader = response.body!.getReader();
+    let text = '';
+    // Read until the response is in progress, then delete it.
+    while (!text.includes('event: response.in_progress')) text += new TextDecoder().decode((await reader.read()).value);
+    const id = /"id":"(resp_[0-9a-f]{48})"/.exec(text)?.[1];
+    expect((await call(api, 'DELETE', `/responses/${id}`)).status).toBe(200);
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) text += new TextDecoder().decode(chunk.value);
+    const events = parseEvents(text).map((event) => event.data);
+    expect(events.at(-1)).toMatchObject({ type: 'error', code: 'response_deleted', param: null });
+    expect(events.map((event) => event.sequence_number)).toEqual(events.map((_, index) => index));
+    expectValidEvents(events);
+  });
+
   it('the webhook payloads and error bodies validate too', async () => {
     expectValid('WebhookResponseCompleted', { id: 'evt_1', object: 'event', type: 'response.completed', created_at: 1, data: { id: 'resp_1' } });
     const missing = await call(api, 'GET', '/responses/resp_missing');
