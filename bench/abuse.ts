@@ -16,7 +16,9 @@ import { killAll, killAllOnExit } from './abuse/processes.js';
 import { log, type Family, type ProbeId, type ProbeResult } from './abuse/probe.js';
 
 import { cpu } from './abuse/cpu.js';
-const FAMILIES: Family[] = [memory, cpu];
+import { breaker } from './abuse/breaker.js';
+import { input } from './abuse/input.js';
+const FAMILIES: Family[] = [memory, cpu, breaker, input];
 const ALL_IDS = FAMILIES.flatMap((f) => f.ids).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
 const OUT = process.env['BENCH_OUT'] ?? fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
 const SECTION_START = '<!-- abuse-probes: written by npm run bench:abuse (bench/abuse.ts) -->';
