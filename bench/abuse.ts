@@ -18,7 +18,9 @@ import { log, type Family, type ProbeId, type ProbeResult } from './abuse/probe.
 import { cpu } from './abuse/cpu.js';
 import { breaker } from './abuse/breaker.js';
 import { input } from './abuse/input.js';
-const FAMILIES: Family[] = [memory, cpu, breaker, input];
+import { hungUpstream } from './abuse/hung-upstream.js';
+import { shutdown } from './abuse/shutdown.js';
+const FAMILIES: Family[] = [memory, cpu, breaker, input, hungUpstream, shutdown];
 const ALL_IDS = FAMILIES.flatMap((f) => f.ids).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
 const OUT = process.env['BENCH_OUT'] ?? fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
 const SECTION_START = '<!-- abuse-probes: written by npm run bench:abuse (bench/abuse.ts) -->';

@@ -9,9 +9,8 @@
 import { Agent } from 'node:http';
 import { summary } from '../lib/stats.js';
 import { classify, gql, httpRequest, JSON_HEADERS } from './clients.js';
-import { loadConfig } from '../../src/config.js';
 import { startGateway } from './processes.js';
-import { closedLoop, ms, tally, type Family, type ProbeResult } from './probe.js';
+import { closedLoop, defaults, ms, tally, type Family, type ProbeResult } from './probe.js';
 
 const LEVEL_MS = 6_000;
 const VICTIM_PER_SECOND = 8;
@@ -21,8 +20,8 @@ const KEYS = { victim: 'victim-key-0123456789abcdef', bodies: 'bodies-key-012345
 const auth = (key: string) => ({ authorization: `Bearer ${key}` });
 const VICTIM_QUERY = '{ run(threadId: "thread_demo", runId: "run_demo_completed") { status assistant { name } } }';
 
-/** The gateway's default rate (this probe leaves RATE_LIMIT_PER_SECOND unset), from its declaration. */
-const perSecond = loadConfig({ NODE_ENV: 'development' } as NodeJS.ProcessEnv).security.rateLimit.perSecond;
+/** The gateway's default rate (this probe leaves RATE_LIMIT_PER_SECOND unset). */
+const perSecond = defaults.security.rateLimit.perSecond;
 
 type Attack = (agent: Agent) => Promise<{ status: number; code: string; ms: number; bytes: number }>;
 

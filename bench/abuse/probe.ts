@@ -1,4 +1,5 @@
 /** What a probe reports, and the small pieces every probe shares. */
+import { loadConfig } from '../../src/config.js';
 import { ms } from '../lib/stats.js';
 
 export type ProbeId = `W${number}`;
@@ -66,3 +67,6 @@ export async function closedLoop(stop: () => boolean, work: () => Promise<void>,
     if (rest > 0 && Number.isFinite(rest)) await new Promise((resolve) => setTimeout(resolve, rest));
   }
 }
+
+/** The gateway's defaults, from its setting declarations (the probes leave most settings unset). */
+export const defaults = loadConfig({ NODE_ENV: 'development' } as NodeJS.ProcessEnv);

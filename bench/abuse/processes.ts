@@ -141,12 +141,13 @@ export function killAllOnExit(): void {
   }
 }
 
-export async function waitForHealth(url: string, managed: ManagedProcess, timeoutMs = 45_000): Promise<void> {
+/** Waits until `url` answers 200 (with `headers`), failing early when the process exits. */
+export async function waitForHealth(url: string, managed: ManagedProcess, timeoutMs = 45_000, headers: Record<string, string> = {}): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if (managed.hasExited()) throw new Error(`${managed.label} exited at start (${managed.child.exitCode ?? managed.child.signalCode}):\n${managed.lines.slice(-20).join('\n')}`);
     try {
-      const answer = await httpRequest(url, { timeoutMs: 1_000 });
+      const answer = await httpRequest(url, { timeoutMs: 1_000, headers });
       if (answer.status === 200) return;
     } catch {
       // not listening yet
@@ -214,7 +215,7 @@ export async function startRunsApi(label: string, env: Record<string, string | u
     ...env,
   });
   const origin = `http://${HOST}:${port}`;
-  await waitForHealth(`${origin}/v1/assistants?limit=1`, managed);
+  await waitForHealth(`${origin}/v1/assistants?limit=1`, managed, 45_000, { 'openai-beta': 'assistants=v2' });
   return { process: managed, origin, baseUrl: `${origin}/v1` };
 }
 
