@@ -10,17 +10,18 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { table } from './lib/stats.js';
-import { memory } from './abuse/memory.js';
-import { killAll, killAllOnExit } from './abuse/processes.js';
-import { log, type Family, type ProbeId, type ProbeResult } from './abuse/probe.js';
-
-import { cpu } from './abuse/cpu.js';
 import { breaker } from './abuse/breaker.js';
-import { input } from './abuse/input.js';
+import { connections } from './abuse/connections.js';
+import { cpu } from './abuse/cpu.js';
 import { hungUpstream } from './abuse/hung-upstream.js';
+import { input } from './abuse/input.js';
+import { memory } from './abuse/memory.js';
+import { killAll, killAllOnExit, releaseReaper } from './abuse/processes.js';
+import { log, type Family, type ProbeId, type ProbeResult } from './abuse/probe.js';
 import { shutdown } from './abuse/shutdown.js';
-const FAMILIES: Family[] = [memory, cpu, breaker, input, hungUpstream, shutdown];
+import { websocket } from './abuse/websocket.js';
+
+const FAMILIES: Family[] = [memory, cpu, breaker, input, hungUpstream, connections, websocket, shutdown];
 const ALL_IDS = FAMILIES.flatMap((f) => f.ids).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
 const OUT = process.env['BENCH_OUT'] ?? fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
 const SECTION_START = '<!-- abuse-probes: written by npm run bench:abuse (bench/abuse.ts) -->';
@@ -55,7 +56,7 @@ async function main(): Promise<number> {
     if (!family.ids.some((id) => selected.has(id))) continue;
     log(`— ${family.name} (${family.ids.join(', ')}), load ${load()}`);
     try {
-      const rows = await family.run(log);
+      const rows = await family.run(log, selected);
       for (const row of rows) if (selected.has(row.id)) results.push(row);
     } catch (error) {
       const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
@@ -104,7 +105,9 @@ function writeSection(results: ProbeResult[], run: { startedAt: Date; loadAtStar
   const rows = new Map<string, string[]>();
   for (const r of results) rows.set(r.id, [r.id, cell(`${r.title}: ${r.sent}`), cell(r.before), cell(r.after), cell(r.target), r.pass ? 'PASS' : '**FAIL**']);
   const header = ['probe', 'what was sent', 'before (probes-2026-12.md, b43fd76)', 'after (this run)', 'target', 'result'];
-  const fresh = table(header, [...rows.values()]).split('\n');
+  // Unpadded: the cells are sentences, and padding every row to the longest would make each line kilobytes wide.
+  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
+  const fresh = [line(header), line(header.map(() => '---')), ...[...rows.values()].map(line)];
   const ids = [...new Set([...rows.keys(), ...kept.keys()])].sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
   const body = ids.map((id) => (rows.has(id) ? fresh[2 + [...rows.keys()].indexOf(id)]! : kept.get(id)!));
   const partial = kept.size > 0 ? ` Rows of ${[...kept.keys()].join(', ')} are from an earlier run.` : '';
@@ -131,12 +134,12 @@ function writeSection(results: ProbeResult[], run: { startedAt: Date; loadAtStar
 
 main().then(
   (code) => {
-    killAll();
+    releaseReaper();
     process.exit(code);
   },
   (error: unknown) => {
     console.error(error);
-    killAll();
+    releaseReaper();
     process.exit(1);
   },
 );

@@ -62,7 +62,7 @@ interface Level {
 export const cpu: Family = {
   name: 'cpu per request',
   ids: ['W2', 'W3'],
-  async run(log) {
+  async run(log, selected) {
     const gateway = await startGateway({
       label: 'gateway (api keys, default rate limit)',
       env: {
@@ -127,20 +127,7 @@ export const cpu: Family = {
       const sameId = nodesBody(Array.from({ length: 120_000 }, () => 'thread_demo'));
 
       const baseline = await level('baseline: the victim alone', 0, undefined);
-      const invalidOne = await level('2 MB invalid-JSON bodies, 1 connection', 1, post(invalidBody, KEYS.bodies));
-      const invalidFour = await level('2 MB invalid-JSON bodies, 4 connections', 4, post(invalidBody, KEYS.bodies));
-      // "As fast as its rate limit allows": the burst spent first, then one operation per token as it arrives.
-      const drained = await drainBucket(gateway.url, KEYS.bodies);
-      const paced = await level(`2 MB valid bodies at the rate limit (${perSecond}/s, burst spent)`, 1, pacedBy(perSecond, post(validBody, KEYS.bodies)));
-      // A client that ignores 429 and keeps sending: every refused body is still read and parsed.
-      const ignoring = await level('2 MB valid bodies, 4 connections ignoring 429', 4, post(validBody, KEYS.bodies));
-      const w2 = [invalidOne, invalidFour, paced];
-      const w3 = [
-        await level('nodes(ids:) 50,000 unknown ids, 1 connection', 1, post(unknownIds, KEYS.nodes)),
-        await level('nodes(ids:) 120,000 copies of one id, 1 connection', 1, post(sameId, KEYS.nodes)),
-      ];
-      victimAgent.destroy();
-
+      const results: ProbeResult[] = [];
       const rate = (l: Level) => `${(l.attacker.requests / (LEVEL_MS / 1000)).toFixed(1)} req/s, ${(l.attacker.bytes / 1e6 / (LEVEL_MS / 1000)).toFixed(1)} MB/s`;
       const victimText = (l: Level) => `victim p50 ${ms(l.victim.p50, 1)} (p99 ${ms(l.victim.p99, 1)}, n ${l.victim.n}${l.victimErrors ? `, ${l.victimErrors} failed` : ''})`;
       const victimOk = (l: Level) => l.victim.p50 < VICTIM_P50_TARGET_MS && l.victimErrors === 0 && l.victim.n > 0;
@@ -148,8 +135,16 @@ export const cpu: Family = {
         `baseline: ${victimText(baseline)}`,
         ...ls.map((l) => `${l.label}: attacker ${rate(l)}, answers ${tally(l.attacker.answers)} (p50 ${ms(l.attacker.ms.p50, 1)}); ${victimText(l)}`),
       ];
-      const results: ProbeResult[] = [
-        {
+      if (selected.has('W2')) {
+        const invalidOne = await level('2 MB invalid-JSON bodies, 1 connection', 1, post(invalidBody, KEYS.bodies));
+        const invalidFour = await level('2 MB invalid-JSON bodies, 4 connections', 4, post(invalidBody, KEYS.bodies));
+        // "As fast as its rate limit allows": the burst spent first, then one operation per token as it arrives.
+        const drained = await drainBucket(gateway.url, KEYS.bodies);
+        const paced = await level(`2 MB valid bodies at the rate limit (${perSecond}/s, burst spent)`, 1, pacedBy(perSecond, post(validBody, KEYS.bodies)));
+        // A client that ignores 429 and keeps sending: every refused body is still read and parsed.
+        const ignoring = await level('2 MB valid bodies, 4 connections ignoring 429', 4, post(validBody, KEYS.bodies));
+        const w2 = [invalidOne, invalidFour, paced];
+        results.push({
           id: 'W2',
           title: 'CPU per body byte: one client sends 2 MB bodies as fast as allowed',
           sent: `one client (own key, default rate limit) sending 2 MB bodies for ${LEVEL_MS / 1000} s per level: invalid JSON in a closed loop on 1 and 4 connections; valid JSON (\`{ __typename }\` and a 2 MB unused variable) at its rate limit after spending its burst; the same on 4 connections ignoring 429; a victim with another key at ${VICTIM_PER_SECOND} req/s`,
@@ -158,19 +153,26 @@ export const cpu: Family = {
           target: `victim p50 < ${VICTIM_P50_TARGET_MS} ms while the attacker sends invalid JSON (1, 4 connections) and valid bodies at its rate limit; no victim request failed (the 429-ignoring level is reported, not judged)`,
           pass: w2.every(victimOk),
           notes: [...notes([...w2, ignoring]), `burst spent first with ${drained} cheap operations`],
-        },
-      ];
-      const refused = (l: Level) => l.attacker.requests > 0 && l.attacker.answers.every((a) => a === '400 BAD_USER_INPUT' || a.startsWith('429 '));
-      results.push({
-        id: 'W3',
-        title: 'unbounded list argument: nodes(ids:)',
-        sent: `one client posting \`nodes(ids:)\` with 50,000 unknown ids (0.79 MB), then 120,000 copies of one id, in a closed loop for ${LEVEL_MS / 1000} s each; a victim at ${VICTIM_PER_SECOND} req/s`,
-        before: '50,000 ids: 3.2–4.0 s of event loop per request; others got 3 answers in 20 s (2 timed out at 10 s); 120,000 copies: 3.3 s and a 4.08 MB answer',
-        after: `${w3.map((l) => `${tally(l.attacker.answers)} (p50 ${ms(l.attacker.ms.p50, 1)})`).join('; ')}; ${w3.map(victimText).join('; ')}`,
-        target: `refused with BAD_USER_INPUT (at most ${1_000} list items, 100 ids) before any work; victim p50 < ${VICTIM_P50_TARGET_MS} ms`,
-        pass: w3.every((l) => refused(l) && victimOk(l)),
-        notes: notes(w3),
-      });
+        });
+      }
+      if (selected.has('W3')) {
+        const w3 = [
+          await level('nodes(ids:) 50,000 unknown ids, 1 connection', 1, post(unknownIds, KEYS.nodes)),
+          await level('nodes(ids:) 120,000 copies of one id, 1 connection', 1, post(sameId, KEYS.nodes)),
+        ];
+        const refused = (l: Level) => l.attacker.requests > 0 && l.attacker.answers.every((a) => a === '400 BAD_USER_INPUT' || a.startsWith('429 '));
+        results.push({
+          id: 'W3',
+          title: 'unbounded list argument: nodes(ids:)',
+          sent: `one client posting \`nodes(ids:)\` with 50,000 unknown ids (0.79 MB), then 120,000 copies of one id, in a closed loop for ${LEVEL_MS / 1000} s each; a victim at ${VICTIM_PER_SECOND} req/s`,
+          before: '50,000 ids: 3.2–4.0 s of event loop per request; others got 3 answers in 20 s (2 timed out at 10 s); 120,000 copies: 3.3 s and a 4.08 MB answer',
+          after: `${w3.map((l) => `${tally(l.attacker.answers)} (p50 ${ms(l.attacker.ms.p50, 1)})`).join('; ')}; ${w3.map(victimText).join('; ')}`,
+          target: `refused with BAD_USER_INPUT (at most ${defaults.security.inputBounds.maxListItems} list items, 100 ids) before any work; victim p50 < ${VICTIM_P50_TARGET_MS} ms`,
+          pass: w3.every((l) => refused(l) && victimOk(l)),
+          notes: notes(w3),
+        });
+      }
+      victimAgent.destroy();
       return results;
     } finally {
       await gateway.process.kill();

@@ -23,7 +23,8 @@ export interface ProbeResult {
 export interface Family {
   name: string;
   ids: ProbeId[];
-  run(log: (line: string) => void): Promise<ProbeResult[]>;
+  /** `selected`: the probes asked for; a family may skip the parts only the others need. */
+  run(log: (line: string) => void, selected: ReadonlySet<ProbeId>): Promise<ProbeResult[]>;
 }
 
 export const log = (line: string) => process.stderr.write(`[abuse ${new Date().toISOString().slice(11, 19)}] ${line}\n`);

@@ -27,6 +27,35 @@ export const PROBE_ENV: Record<string, string> = {
 
 const live = new Set<ManagedProcess>();
 
+/**
+ * A watchdog in its own process group, told every group started here: when this process dies in a way no handler
+ * sees (SIGKILL, or tsx killing its child on a second Ctrl-C), its stdin closes and it kills those groups.
+ */
+const REAPER = `
+const groups = new Set();
+let buffer = '';
+process.stdin.on('data', (chunk) => {
+  buffer += chunk;
+  for (let i = buffer.indexOf('\\n'); i >= 0; i = buffer.indexOf('\\n')) {
+    const [op, pid] = buffer.slice(0, i).split(' ');
+    buffer = buffer.slice(i + 1);
+    if (op === '+') groups.add(Number(pid)); else groups.delete(Number(pid));
+  }
+});
+process.stdin.on('end', () => {
+  for (const group of groups) for (const signal of ['SIGCONT', 'SIGKILL']) { try { process.kill(-group, signal); } catch {} }
+  process.exit(0);
+});`;
+let reaper: ChildProcess | undefined;
+function tellReaper(line: string): void {
+  if (!reaper) {
+    reaper = spawn(process.execPath, ['-e', REAPER], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+    reaper.unref();
+    (reaper.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  }
+  reaper.stdin?.write(`${line}\n`);
+}
+
 export interface ManagedProcess {
   readonly label: string;
   readonly child: ChildProcess;
@@ -111,12 +140,11 @@ export function startProcess(label: string, command: string, args: string[], env
       if (managed.pid > 0) killGroup(managed.pid);
       await Promise.race([exited, sleep(3_000)]);
       live.delete(managed);
+      if (managed.pid > 0) tellReaper(`- ${managed.pid}`);
     },
   };
   live.add(managed);
-  void exited.then(() => {
-    // The group may outlive its leader (npm's child): the group is killed at the end all the same.
-  });
+  if (managed.pid > 0) tellReaper(`+ ${managed.pid}`);
   return managed;
 }
 
@@ -124,6 +152,12 @@ export function startProcess(label: string, command: string, args: string[], env
 export function killAll(): void {
   for (const managed of live) if (managed.pid > 0) killGroup(managed.pid);
   live.clear();
+}
+
+/** At the very end: nothing is left for the watchdog, which then exits. */
+export function releaseReaper(): void {
+  killAll();
+  reaper?.stdin?.end();
 }
 
 let hooked = false;
@@ -179,6 +213,21 @@ export interface GatewayOptions {
 
 /** A gateway with the embedded runs API (unless env sets UPSTREAM_BASE_URL), healthy. */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  return retryOnPortClash(() => startGatewayOnce(options));
+}
+
+/** Other work on the machine may take a port between our check and the child's listen: try again on new ports. */
+async function retryOnPortClash<T>(start: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      if (attempt >= 3 || !/EADDRINUSE|already in use/.test(String(error))) throw error;
+    }
+  }
+}
+
+async function startGatewayOnce(options: GatewayOptions): Promise<Gateway> {
   const port = await freePort();
   const embedded = options.env?.['UPSTREAM_BASE_URL'] === undefined;
   const apiPort = embedded ? await freePort() : undefined;
@@ -195,7 +244,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       ? startProcess(options.label, 'npm', ['start', '--silent'], env)
       : startProcess(options.label, process.execPath, ['--import', 'tsx', 'src/index.ts'], env);
   const origin = `http://${HOST}:${port}`;
-  await waitForHealth(`${origin}/health`, managed);
+  await waitForHealth(`${origin}/health`, managed).catch(async (error: unknown) => {
+    await managed.kill();
+    throw error;
+  });
   return {
     process: managed,
     origin,
@@ -208,6 +260,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
 /** A runs API alone (`npm run runs-api`'s command), for probes that stop or kill the upstream. */
 export async function startRunsApi(label: string, env: Record<string, string | undefined> = {}): Promise<{ process: ManagedProcess; origin: string; baseUrl: string }> {
+  return retryOnPortClash(() => startRunsApiOnce(label, env));
+}
+
+async function startRunsApiOnce(label: string, env: Record<string, string | undefined>): Promise<{ process: ManagedProcess; origin: string; baseUrl: string }> {
   const port = await freePort();
   const managed = startProcess(label, process.execPath, ['--import', 'tsx', 'src/runs-api/main.ts'], {
     ...PROBE_ENV,
@@ -215,7 +271,10 @@ export async function startRunsApi(label: string, env: Record<string, string | u
     ...env,
   });
   const origin = `http://${HOST}:${port}`;
-  await waitForHealth(`${origin}/v1/assistants?limit=1`, managed, 45_000, { 'openai-beta': 'assistants=v2' });
+  await waitForHealth(`${origin}/v1/assistants?limit=1`, managed, 45_000, { 'openai-beta': 'assistants=v2' }).catch(async (error: unknown) => {
+    await managed.kill();
+    throw error;
+  });
   return { process: managed, origin, baseUrl: `${origin}/v1` };
 }
 
