@@ -6,6 +6,7 @@
  * Bounded: every loop has a count or a deadline; every process started is killed at the end, on error and on Ctrl-C.
  * Exit code 1 when a probe fails or cannot run.
  */
+import { ABUSE_SECTION_END, ABUSE_SECTION_START } from './abuse/section.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -24,8 +25,8 @@ import { websocket } from './abuse/websocket.js';
 const FAMILIES: Family[] = [memory, cpu, breaker, input, hungUpstream, connections, websocket, shutdown];
 const ALL_IDS = FAMILIES.flatMap((f) => f.ids).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
 const OUT = process.env['BENCH_OUT'] ?? fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
-const SECTION_START = '<!-- abuse-probes: written by npm run bench:abuse (bench/abuse.ts) -->';
-const SECTION_END = '<!-- /abuse-probes -->';
+const SECTION_START = ABUSE_SECTION_START;
+const SECTION_END = ABUSE_SECTION_END;
 
 const requested = process.argv.slice(2).map((arg) => arg.toUpperCase());
 const unknown = requested.filter((id) => !ALL_IDS.includes(id as ProbeId));
