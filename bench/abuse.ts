@@ -56,9 +56,10 @@ async function main(): Promise<number> {
   for (const family of FAMILIES) {
     if (!family.ids.some((id) => selected.has(id))) continue;
     log(`— ${family.name} (${family.ids.join(', ')}), load ${load()}`);
+    const familyLoad = loadavg()[0]!.toFixed(1);
     try {
       const rows = await family.run(log, selected);
-      for (const row of rows) if (selected.has(row.id)) results.push(row);
+      for (const row of rows) if (selected.has(row.id)) results.push({ ...row, load: familyLoad });
     } catch (error) {
       const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
       log(`${family.name} could not run: ${message}`);
@@ -75,7 +76,7 @@ async function main(): Promise<number> {
   const loadAtEnd = load();
 
   for (const r of results) {
-    console.log(`\n${r.id} ${r.pass ? 'PASS' : 'FAIL'}  ${r.title}`);
+    console.log(`\n${r.id} ${r.pass ? 'PASS' : 'FAIL'}  ${r.title}${r.load ? `  (load ${r.load})` : ''}`);
     console.log(`  sent:   ${r.sent}`);
     console.log(`  before: ${r.before}`);
     console.log(`  after:  ${r.after}`);
@@ -104,8 +105,8 @@ function writeSection(results: ProbeResult[], run: { startedAt: Date; loadAtStar
     if (id && !results.some((r) => r.id === id)) kept.set(id, line);
   }
   const rows = new Map<string, string[]>();
-  for (const r of results) rows.set(r.id, [r.id, cell(`${r.title}: ${r.sent}`), cell(r.before), cell(r.after), cell(r.target), r.pass ? 'PASS' : '**FAIL**']);
-  const header = ['probe', 'what was sent', 'before (probes-2026-12.md, b43fd76)', 'after (this run)', 'target', 'result'];
+  for (const r of results) rows.set(r.id, [r.id, cell(`${r.title}: ${r.sent}`), cell(r.before), cell(r.after), cell(r.target), r.pass ? 'PASS' : '**FAIL**', r.load ?? '']);
+  const header = ['probe', 'what was sent', 'before (probes-2026-12.md, b43fd76)', 'after (this run)', 'target', 'result', 'load (1 min)'];
   // Unpadded: the cells are sentences, and padding every row to the longest would make each line kilobytes wide.
   const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
   const fresh = [line(header), line(header.map(() => '---')), ...[...rows.values()].map(line)];
@@ -124,6 +125,8 @@ function writeSection(results: ProbeResult[], run: { startedAt: Date; loadAtStar
     'README\'s bounds. Client and gateways share the machine\'s cores, so latencies depend on other load: see the load average.',
     '',
     `- Run: ${run.startedAt.toISOString()}, commit ${commit}, ${cpus().length} cores, Node ${process.version}; ${run.seconds.toFixed(0)} s.${partial}`,
+    '- `npm run bench` writes this file anew without this section: run `npm run bench:abuse` after it.',
+    '- "load": the 1-minute load average when the probe started; latencies measured above about 1 per core are those of a busy machine.',
     `- Load average (1/5/15 min) at start ${run.loadAtStart}, at the end ${run.loadAtEnd}${Number(run.loadAtStart.split(' / ')[0]) > cpus().length * 0.5 ? ' — **other work was running: timing figures are noisy**' : ''}.`,
     '',
     [fresh[0], fresh[1], ...body].join('\n'),

@@ -59,7 +59,7 @@ export const memory: Family = {
         {
           id: 'W1',
           title: 'padding flood: distinct 1.9 MB variables, 512 MB heap',
-          sent: `${UNDECLARED} × \`{ __typename }\` with an undeclared 1.9 MB variable, then ${DECLARED} with it declared and used (\`node(id: $s)\`); ${sentMb.toFixed(0)} MB in ${seconds.toFixed(1)} s, one client, \`--max-old-space-size=512\``,
+          sent: `${UNDECLARED} × \`{ __typename }\` with an undeclared 1.9 MB variable, then ${DECLARED} with it declared and used (\`node(id: $s)\`, refused as BAD_USER_INPUT: an id that long is not one); ${sentMb.toFixed(0)} MB in ${seconds.toFixed(1)} s, one client, \`--max-old-space-size=512\``,
           before: '+1.90 MB heap after GC per request; died after 216 requests (exit 134, "Reached heap limit")',
           after: aliveAfter
             ? `${ok}/${codes.length} answered 200; heap after GC ${mb(before)} → ${mb(after)} (${kept >= 0 ? '+' : ''}${mb(kept)}, ${((kept / (UNDECLARED + DECLARED)) / 1024).toFixed(1)} KiB per request); alive`

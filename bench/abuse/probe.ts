@@ -16,6 +16,8 @@ export interface ProbeResult {
   /** The bound or target (issue 14's "Done when", or the README's bound). */
   target: string;
   pass: boolean;
+  /** The 1-minute load average when the probe's family started (filled in by bench/abuse.ts). */
+  load?: string;
   /** Details printed under the table (not written to BENCHMARKS.md). */
   notes?: string[];
 }

@@ -122,6 +122,7 @@ export const shutdown: Family = {
         sseEnds.every((e) => e === 'SHUTTING_DOWN') &&
         duringDelay.some((o) => o === '503 shuttingDown') &&
         !duringDelay.some((o) => o.startsWith('ECONN')) &&
+        !afterTerm(worker, t0, t0 + DELAY_MS).some((o) => o.startsWith('ECONN')) &&
         exitAfter < DELAY_MS + timeoutMs;
       return [
         {
