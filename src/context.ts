@@ -1,43 +1,11 @@
 import type { Config } from './config.js';
-import type { Cluster } from './cluster/cluster.js';
-import type { LiveServices } from './live/index.js';
 import { createLoaders, type Loaders } from './loaders.js';
-import type { Logger } from './observability/logger.js';
-import type { Metrics } from './observability/metrics.js';
-import type { Tracing } from './observability/tracing.js';
 import { ANONYMOUS, type Identity } from './security/auth.js';
 import { withCallBudget } from './security/budget.js';
-import { accessPolicy } from './security/tenants.js';
+import { accessPolicy, tenancyOn } from './security/tenants.js';
+import type { GatewayServices } from './services.js';
 import type { AnswerObserver, UpstreamClient } from './upstream/client.js';
 import { ClientInterest } from './upstream/interest.js';
-import type { IdempotencyStore } from './writes/idempotency.js';
-
-/** Long-lived pieces shared by every operation. */
-export interface GatewayServices {
-  upstream: UpstreamClient;
-  config: Config;
-  metrics: Metrics;
-  logger: Logger;
-  tracing: Tracing;
-  /** Pubsub, run and thread observers, stream readers: what subscriptions and run writes share. */
-  live: LiveServices;
-  /** Mutations' idempotency keys: in memory, or in Redis when instances share them. */
-  idempotency: IdempotencyStore;
-  /** The Redis side of a multi-instance deployment (REDIS_URL), if configured. */
-  cluster?: Cluster;
-  /**
-   * Per-request DataLoaders (caching, priming from lists). false makes every field call the client directly;
-   * only for measuring what the loaders save.
-   * @default true
-   */
-  loaders?: boolean;
-  /**
-   * Identical concurrent queries share one execution (src/server/shared-execution.ts). false runs each on its own;
-   * only for measuring what sharing saves.
-   * @default true
-   */
-  sharedExecution?: boolean;
-}
 
 /**
  * What every resolver receives: fresh loaders per operation. Across operations, upstream answers are shared only
@@ -76,7 +44,7 @@ export class Freshness implements AnswerObserver {
 export function createEventLoaders(services: GatewayServices, identity: Identity = ANONYMOUS): Loaders {
   // Each event is executed like an operation of its own, with a budget of its own.
   const upstream = withCallBudget(services.upstream, services.config.security.maxUpstreamCallsPerOperation).withReadCache(services.config.live.sharedCacheMs);
-  return createLoaders(upstream, { enabled: services.loaders ?? true, access: accessPolicy(services, identity) });
+  return createLoaders(upstream, { enabled: services.loaders ?? true, access: accessFor(services, identity) });
 }
 
 /**
@@ -95,8 +63,12 @@ export function createContext(services: GatewayServices, identity: Identity = AN
     upstream,
     identity,
     config: services.config,
-    loaders: createLoaders(upstream, { enabled: services.loaders ?? true, access: accessPolicy(services, identity) }),
+    loaders: createLoaders(upstream, { enabled: services.loaders ?? true, access: accessFor(services, identity) }),
     freshness,
     ...(interest ? { interest } : {}),
   };
+}
+
+function accessFor(services: GatewayServices, identity: Identity) {
+  return accessPolicy(services.owners, tenancyOn(services.config), identity);
 }

@@ -4,14 +4,11 @@ import { createGateway } from './server/app.js';
 import { onShutdown } from './shutdown.js';
 
 async function main(): Promise<void> {
-  let config = loadConfigOrExit();
+  const config = loadConfigOrExit();
 
-  let runsApi: RunsApi | undefined;
-  if (config.embeddedRunsApi) {
-    runsApi = await startRunsApi({ ...config.runsApi, host: config.host });
-    config = { ...config, upstream: { ...config.upstream, baseUrl: runsApi.url } };
-  }
-  const gateway = createGateway({ config });
+  // Without UPSTREAM_BASE_URL the embedded runs API is the upstream: its address is known once it listens.
+  const runsApi: RunsApi | undefined = config.embeddedRunsApi ? await startRunsApi({ ...config.runsApi, host: config.host }) : undefined;
+  const gateway = createGateway({ config, ...(runsApi ? { upstreamUrl: runsApi.url } : {}) });
   await gateway.listen();
 
   const origin = gateway.url.replace(/\/graphql$/, '');

@@ -1,23 +1,59 @@
 import { createCluster, type Cluster } from './cluster/cluster.js';
 import { clusterCoordination } from './cluster/coordination.js';
 import type { Config } from './config.js';
-import type { GatewayServices } from './context.js';
-import { createLiveServices } from './live/index.js';
+import { createLiveServices, type LiveServices } from './live/index.js';
 import { createLogger, type Logger } from './observability/logger.js';
-import { createMetrics } from './observability/metrics.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createTracing, type Tracing } from './observability/tracing.js';
 import { logUpstreamHealth, upstreamObserver } from './observability/upstream.js';
-import { createUpstreamClient } from './upstream/client.js';
+import { OwnerCache } from './security/tenants.js';
+import { createUpstreamClient, type UpstreamClient } from './upstream/client.js';
 import type { Transport } from './upstream/transport.js';
-import { MemoryIdempotencyStore } from './writes/idempotency.js';
+import { MemoryIdempotencyStore, type IdempotencyStore } from './writes/idempotency.js';
+
+/** Long-lived pieces shared by every operation. */
+export interface GatewayServices {
+  upstream: UpstreamClient;
+  config: Config;
+  metrics: Metrics;
+  logger: Logger;
+  tracing: Tracing;
+  /** Pubsub, run and thread observers, stream readers: what subscriptions and run writes share. */
+  live: LiveServices;
+  /** Mutations' idempotency keys: in memory, or in Redis when instances share them. */
+  idempotency: IdempotencyStore;
+  /** The Redis side of a multi-instance deployment (REDIS_URL), if configured. */
+  cluster?: Cluster;
+  /** Thread id → owner, for the tenancy checks (GATEWAY_AUTH ≠ none). */
+  owners: OwnerCache;
+  /**
+   * Per-request DataLoaders (caching, priming from lists). false makes every field call the client directly;
+   * only for measuring what the loaders save.
+   * @default true
+   */
+  loaders?: boolean;
+  /**
+   * Identical concurrent queries share one execution (src/server/shared-execution.ts). false runs each on its own;
+   * only for measuring what sharing saves.
+   * @default true
+   */
+  sharedExecution?: boolean;
+}
 
 export interface ServicesOptions {
+  /**
+   * The upstream's base URL when the config has none (the embedded runs API's, once it listens).
+   * @default config.upstream.baseUrl
+   */
+  upstreamUrl?: string;
   /** Injected into the upstream client (tests fake or count upstream calls with it). */
   fetch?: typeof fetch;
   /** Injected into the upstream client in place of its node:http transport (benchmarks observe answers with it). */
   transport?: Transport;
   /** Where logs go (tests capture them); stdout by default. */
   logger?: Logger;
+  /** The upstream client's clock (read cache, breaker). @default Date.now */
+  now?: () => number;
 }
 
 /**
@@ -29,12 +65,15 @@ export function createServices(config: Config, options: ServicesOptions = {}): G
   const metrics = createMetrics();
   const logger = options.logger ?? createLogger(config);
   const tracing: Tracing = createTracing({ endpoint: config.tracing.otlpEndpoint, serviceName: config.tracing.serviceName });
+  const baseUrl = options.upstreamUrl ?? config.upstream.baseUrl;
+  if (baseUrl === undefined) throw new Error('the gateway needs an upstream: UPSTREAM_BASE_URL, or the embedded runs API\'s URL (upstreamUrl)');
   const upstream = createUpstreamClient({
-    config: config.upstream,
+    config: { ...config.upstream, baseUrl },
     metrics,
     observe: upstreamObserver({ logger, tracer: tracing.tracer }),
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.transport ? { transport: options.transport } : {}),
+    ...(options.now ? { now: options.now } : {}),
   });
   logUpstreamHealth(upstream.health, logger);
   const cluster: Cluster | undefined = config.redis ? createCluster(config.redis, { logger: logger.child({ component: 'redis' }) }) : undefined;
@@ -59,7 +98,7 @@ export function createServices(config: Config, options: ServicesOptions = {}): G
     if (event.kind === 'breaker' && event.state !== 'open') live.upstreamRecovered();
   });
   live.onClose(stopRecoveryNews);
-  const services: GatewayServices = { upstream, config, metrics, logger, tracing, live, idempotency, ...(cluster ? { cluster } : {}) };
+  const services: GatewayServices = { upstream, config, metrics, logger, tracing, live, idempotency, owners: new OwnerCache(), ...(cluster ? { cluster } : {}) };
   if (cluster) {
     // A write through another instance drops this one's cached answers too (its read cache and shared results).
     const stop = live.pubsub.listen('upstreamInvalidated', 'all', (pathPrefix) => services.upstream.invalidate(pathPrefix));

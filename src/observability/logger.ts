@@ -26,8 +26,24 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: Des
 export function yogaLogger(logger: Logger) {
   const child = logger.child({ component: 'yoga' });
   const forward = (level: 'debug' | 'info' | 'warn' | 'error') => (message: unknown, ...rest: unknown[]) => {
+    if (level === 'error' && rest.length === 0 && isClientAbort(message)) {
+      child.debug('request aborted by its client');
+      return;
+    }
     if (rest.length === 0) child[level](message instanceof Error ? { err: message } : {}, String(message instanceof Error ? message.message : message));
     else child[level]({ details: rest.map((item) => (item instanceof Error ? { name: item.name, message: item.message } : item)) }, String(message));
   };
   return { debug: forward('debug'), info: forward('info'), warn: forward('warn'), error: forward('error') };
+}
+
+/**
+ * Yoga masks the AbortError of a request whose client went away (wrapped in a GraphQLError, so its own abort check
+ * misses it) and logs it as an error with a stack: it is the client's choice, not a fault of the gateway.
+ */
+function isClientAbort(error: unknown): boolean {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 5; depth += 1) {
+    if (cause.name === 'AbortError') return true;
+    cause = (cause as { originalError?: unknown }).originalError ?? cause.cause;
+  }
+  return false;
 }

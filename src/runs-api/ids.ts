@@ -14,8 +14,3 @@ function alphanumeric(length: number): string {
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${alphanumeric(24)}`;
 }
-
-/** Unix seconds, the unit of every timestamp on the wire. */
-export function nowSeconds(): number {
-  return Math.floor(Date.now() / 1000);
-}

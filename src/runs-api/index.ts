@@ -1,18 +1,24 @@
+import type { Clock } from '../embedded/clock.js';
 import { Faults, type FaultRule } from '../embedded/faults.js';
 import { listen } from '../embedded/listen.js';
 import { RouteTable } from '../embedded/routing.js';
-import { loadDemoData } from './demo.js';
-import { createRoutes } from './routes.js';
+import type { RunsEngine } from './engine.js';
+import { createSimulatedEngine, type SimulatedEngineOptions } from './engines/simulated/index.js';
+import { createOperations } from './routes/index.js';
 import { createHttpServer, type RequestLogEntry } from './server.js';
-import { Simulator } from './simulator.js';
-import { Store } from './store.js';
+import type { RunsEngineName } from './settings.js';
 
 export type { FaultRule } from '../embedded/faults.js';
 export { FaultRuleError, parseFaultRules } from '../embedded/faults.js';
-export { DEMO_IDS } from './demo.js';
+export { DEMO_IDS } from './engines/simulated/index.js';
+export { createSimulatedEngine } from './engines/simulated/index.js';
+export type { RunsEngine, RunStart } from './engine.js';
+export type { Clock } from '../embedded/clock.js';
 export type { RequestLogEntry } from './server.js';
 
 export interface RunsApiOptions {
+  /** What serves the API (RUNS_ENGINE). @default 'simulated' */
+  engine?: RunsEngineName;
   /** When set, requests must send `Authorization: Bearer <apiKey>`, else 401. */
   apiKey?: string;
   /** Length of one simulated run phase. @default 400 */
@@ -27,6 +33,8 @@ export interface RunsApiOptions {
   faultControl?: boolean;
   /** How long a run may wait in requires_action before it expires. @default 600_000 */
   requiresActionTimeoutMs?: number;
+  /** Time and timers of the engine; tests pass a manual clock to advance runs without sleeping. @default the real clock */
+  clock?: Clock;
 }
 
 export interface RunsApi {
@@ -52,13 +60,16 @@ export function pollAfterMs(stepMs: number): number {
 /** Starts the embedded runs API: the spec's assistants/threads/messages/runs/steps over real HTTP. */
 export async function startRunsApi(options: RunsApiOptions & { port?: number; host?: string } = {}): Promise<RunsApi> {
   const stepMs = options.stepMs ?? 400;
-  const store = new Store();
-  const simulator = new Simulator(store, { stepMs, requiresActionTimeoutMs: options.requiresActionTimeoutMs ?? 600_000 });
-  const routes = new RouteTable(createRoutes({ store, simulator }));
+  const engine = createEngine(options.engine ?? 'simulated', {
+    stepMs,
+    requiresActionTimeoutMs: options.requiresActionTimeoutMs ?? 600_000,
+    demoData: options.demoData ?? false,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  const routes = new RouteTable(createOperations(engine));
   const faults = new Faults(routes.routes());
   // Parsed before listening: a bad RUNS_API_FAULTS fails start-up with the parser's message.
   if (options.faults !== undefined && options.faults !== '') faults.set(options.faults);
-  if (options.demoData) loadDemoData(store, simulator);
 
   const requestLog: RequestLogEntry[] = [];
   const http = createHttpServer({
@@ -84,11 +95,19 @@ export async function startRunsApi(options: RunsApiOptions & { port?: number; ho
     },
     close() {
       closing ??= (async () => {
-        simulator.close();
+        await engine.close();
         http.stop();
         await listening.close();
       })();
       return closing;
     },
   };
+}
+
+/** The one place an engine is chosen: the wire above it is the same for every engine. */
+function createEngine(name: RunsEngineName, options: SimulatedEngineOptions): RunsEngine {
+  switch (name) {
+    case 'simulated':
+      return createSimulatedEngine(options);
+  }
 }

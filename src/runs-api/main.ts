@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   }
   const lines = [
     `Runs API (embedded) listening on ${api.url}`,
-    `  step: ${settings.stepMs} ms, API key: ${settings.apiKey ? 'required' : 'not required'}, beta header: ${settings.requireBetaHeader ? 'required' : 'optional'}`,
+    `  engine: ${settings.engine}, step: ${settings.stepMs} ms, API key: ${settings.apiKey ? 'required' : 'not required'}, beta header: ${settings.requireBetaHeader ? 'required' : 'optional'}`,
   ];
   if (settings.demoData) lines.push(`  demo thread: ${DEMO_IDS.thread} (idle: ${DEMO_IDS.idleThread}), assistants: ${Object.values(DEMO_IDS.assistants).join(', ')}`);
   if (api.faults.list().length > 0) lines.push(`  fault rules: ${JSON.stringify(api.faults.list())}`);

@@ -5,8 +5,10 @@ import { checkBearerKey, headerValue, newRequestId, readJsonBody, sendJson } fro
 import { invalidUrl, toApiError } from '../embedded/errors.js';
 import { missingBetaHeader } from './errors.js';
 import type { RouteTable } from '../embedded/routing.js';
-import { STREAMED, type Route } from './routes.js';
-import { NON_TERMINAL_RUN_STATUSES, type Run } from './types.js';
+import { writeEventStream } from '../embedded/sse.js';
+import { EventStreamAnswer, type Operation } from './routes/index.js';
+import { NON_TERMINAL_RUN_STATUSES } from './rules.js';
+import type { Run } from './types.js';
 
 export interface RequestLogEntry {
   method: string;
@@ -19,7 +21,7 @@ export interface RequestLogEntry {
 }
 
 export interface HttpOptions {
-  routes: RouteTable<Route>;
+  routes: RouteTable<Operation>;
   faults: Faults;
   faultControl: boolean;
   apiKey: string | undefined;
@@ -68,9 +70,10 @@ export function createHttpServer(options: HttpOptions): { server: Server; stop: 
       if (options.requireBetaHeader && !/\bassistants=v2\b/.test(headerValue(req, 'openai-beta'))) throw missingBetaHeader();
 
       const body = method === 'POST' ? await readJsonBody(req, BODY_LIMIT_BYTES) : undefined;
-      const result = matched.found.handler({ params: matched.params, query: url.searchParams, body, res, headers });
-      if (result === STREAMED) {
+      const result = await matched.found.handler({ params: matched.params, query: url.searchParams, body });
+      if (result instanceof EventStreamAnswer) {
         entry.status = 200;
+        await writeEventStream(res, headers, result.events, { present: result.present, terminator: { event: 'done', data: '[DONE]' } });
         return;
       }
       send(200, result, pollHeader(result, options.pollAfterMs));

@@ -22,11 +22,6 @@ export type CreateThreadAndRunRequest = Schemas['CreateThreadAndRunRequest'];
 export type ModifyRunRequest = Schemas['ModifyRunRequest'];
 export type SubmitToolOutputsRequest = Schemas['SubmitToolOutputsRunRequest'];
 
-/** A run is active (blocks new runs and messages on its thread) in these statuses. */
-export const ACTIVE_RUN_STATUSES: ReadonlySet<RunStatus> = new Set(['queued', 'in_progress', 'requires_action', 'cancelling']);
-/** Responses carrying a run in these statuses get `openai-poll-after-ms`. */
-export const NON_TERMINAL_RUN_STATUSES = ACTIVE_RUN_STATUSES;
-
 /** One server-sent event as the spec's AssistantStreamEvent describes it. */
 export interface StreamEvent {
   event: string;

@@ -1,5 +1,8 @@
 import { checkSchema, type SchemaName, type SchemaViolation } from '../spec/index.js';
 import { ApiError, badRequest } from './errors.js';
+import type { ListQuery } from './pagination.js';
+
+export type { ListQuery };
 
 /**
  * Checks a request body against the normalised spec and turns the first problem into the
@@ -243,13 +246,6 @@ function joinOr(items: string[]): string {
 function joinAnd(items: string[]): string {
   if (items.length <= 2) return items.join(' and ');
   return `${items.slice(0, -1).join(', ')}, and ${items.at(-1)}`;
-}
-
-export interface ListQuery {
-  limit: number;
-  order: 'asc' | 'desc';
-  after: string | undefined;
-  before: string | undefined;
 }
 
 /** `limit`, `order`, `after`, `before` as the spec's list operations define them. */

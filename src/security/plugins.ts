@@ -1,7 +1,7 @@
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { GraphQLError } from 'graphql';
-import { maskError as yogaMaskError, type MaskError, type Plugin } from 'graphql-yoga';
+import type { Plugin } from 'graphql-yoga';
 import type { Config } from '../config.js';
 import type { GatewayContext } from '../context.js';
 import { ANONYMOUS, NOBODY, createAuthenticator, type Authenticator, type Identity } from './auth.js';
@@ -11,7 +11,6 @@ import { useInputBounds } from './input-bounds.js';
 import { useQueryLimits } from './limits.js';
 import { PersistedDocuments, usePersistedDocuments } from './persisted.js';
 import { MemoryTokenBuckets, useRateLimit, type RateLimitStore } from './rate-limit.js';
-import { tenancyOn } from './tenants.js';
 
 /** The security pieces of one gateway, built once from the config. */
 export interface Security {
@@ -68,20 +67,6 @@ function useAuthentication(security: Security, graphiql: boolean): Plugin {
         endResponse(unauthenticatedResponse(error instanceof GraphQLError ? error.message : 'Authentication required.'));
       }
     },
-  };
-}
-
-/**
- * Error masking: yoga's (unexpected errors become "Unexpected error.", with details only in development), plus, with
- * tenants, NOT_FOUND without the upstream request id, so another tenant's id and an unknown one answer alike.
- */
-export function maskErrorFor(config: Config): MaskError {
-  const tenants = tenancyOn(config);
-  return (error, message, isDev) => {
-    const masked = yogaMaskError(error, message, isDev);
-    if (!tenants || !(masked instanceof GraphQLError) || masked.extensions['code'] !== 'NOT_FOUND' || !('requestId' in masked.extensions)) return masked;
-    const { requestId: _requestId, ...extensions } = masked.extensions;
-    return new GraphQLError(masked.message, { nodes: masked.nodes, source: masked.source, positions: masked.positions, path: masked.path, extensions });
   };
 }
 

@@ -1,6 +1,5 @@
 import type { Config } from '../config.js';
-import type { GatewayContext, GatewayServices } from '../context.js';
-import type { AccessPolicy } from '../loaders.js';
+import type { AccessPolicy, Loaders } from '../loaders.js';
 import type { Schemas } from '../spec/index.js';
 import { UpstreamError } from '../upstream/errors.js';
 import type { FieldViolation } from '../writes/errors.js';
@@ -62,26 +61,25 @@ export class OwnerCache {
   }
 }
 
-const caches = new WeakMap<GatewayServices, OwnerCache>();
-
-export function ownerCacheFor(services: GatewayServices): OwnerCache {
-  let cache = caches.get(services);
-  if (!cache) caches.set(services, (cache = new OwnerCache()));
-  return cache;
+/** What the checks below read of an operation's context (a GatewayContext has it all). */
+export interface TenantContext {
+  config: Config;
+  identity: Identity;
+  loaders: Pick<Loaders, 'thread'>;
+  services: { owners: OwnerCache };
 }
 
 /** The loaders' guard for `identity`; undefined when nothing needs checking (auth off, or an admin). */
-export function accessPolicy(services: GatewayServices, identity: Identity): AccessPolicy | undefined {
-  if (!tenancyOn(services.config) || identity.admin) return undefined;
-  const cache = ownerCacheFor(services);
+export function accessPolicy(owners: OwnerCache, tenancy: boolean, identity: Identity): AccessPolicy | undefined {
+  if (!tenancy || identity.admin) return undefined;
   return {
     async canSeeThread(threadId, load) {
-      let owner = cache.get(threadId);
+      let owner = owners.get(threadId);
       if (owner === undefined) {
         const thread = await load();
         if (!thread) return false;
         owner = ownerOf(thread);
-        cache.set(threadId, owner);
+        owners.set(threadId, owner);
       }
       return owner !== '' && owner === identity.subject;
     },
@@ -97,27 +95,27 @@ export function notFound(): UpstreamError {
  * Before a write to an existing thread (or anything in it): the thread, when the caller may touch it; NOT_FOUND
  * otherwise, with nothing sent. Without tenancy nothing is checked (and nothing is read).
  */
-export async function assertThreadAccess(ctx: GatewayContext, threadId: string): Promise<void> {
+export async function assertThreadAccess(ctx: TenantContext, threadId: string): Promise<void> {
   if (!tenancyOn(ctx.config) || ctx.identity.admin) return;
   if (!(await ctx.loaders.thread.load(threadId))) throw notFound();
 }
 
 /** The owner a new thread gets: the caller's subject, or none without tenancy. */
-export function newThreadOwner(ctx: GatewayContext): string | undefined {
+export function newThreadOwner(ctx: TenantContext): string | undefined {
   return tenancyOn(ctx.config) ? ctx.identity.subject : undefined;
 }
 
 /** Records the owner of a thread this request created, so reading it back costs no upstream call. */
-export function rememberOwner(ctx: GatewayContext, threadId: string, owner: string | undefined): void {
-  if (owner !== undefined) ownerCacheFor(ctx.services).set(threadId, owner);
+export function rememberOwner(ctx: TenantContext, threadId: string, owner: string | undefined): void {
+  if (owner !== undefined) ctx.services.owners.set(threadId, owner);
 }
 
-export function forgetThread(ctx: GatewayContext, threadId: string): void {
-  ownerCacheFor(ctx.services).delete(threadId);
+export function forgetThread(ctx: TenantContext, threadId: string): void {
+  ctx.services.owners.delete(threadId);
 }
 
 /** Client metadata for a thread: the reserved key is refused, and with tenancy one pair fewer is allowed. */
-export function threadMetadataViolations(ctx: GatewayContext, metadata: Record<string, unknown> | null | undefined, field: string): FieldViolation[] {
+export function threadMetadataViolations(ctx: TenantContext, metadata: Record<string, unknown> | null | undefined, field: string): FieldViolation[] {
   if (!metadata || typeof metadata !== 'object') return [];
   const out: FieldViolation[] = [];
   if (Object.hasOwn(metadata, OWNER_KEY)) out.push({ field: `${field}.${OWNER_KEY}`, message: `${field}.${OWNER_KEY} is reserved by the gateway and cannot be set` });

@@ -5,13 +5,13 @@ import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import type { Config } from '../config.js';
 import type { Transport } from '../upstream/transport.js';
-import { createContext, createEventLoaders, type GatewayContext, type GatewayServices } from '../context.js';
+import { createContext, createEventLoaders, type GatewayContext } from '../context.js';
 import { yogaLogger, type Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { useOperationObservability } from '../observability/plugin.js';
 import { newRequestContext, withRequestContext } from '../observability/request-context.js';
 import { schema } from '../schema/index.js';
-import { closeServices, createServices } from '../services.js';
+import { closeServices, createServices, type GatewayServices } from '../services.js';
 import { createConsoleRoute } from './console/index.js';
 import { httpServerOptions, trackConnections } from './connections.js';
 import { createGraphiQLRenderer } from './graphiql.js';
@@ -21,7 +21,9 @@ import { useSharedSubscriptionEvents } from './subscription-events.js';
 import { useSharedQueryExecution } from './shared-execution.js';
 import { useGraphQLWs } from './ws-transport.js';
 import { readBoundedBody } from '../security/http.js';
-import { createSecurity, identityOf, maskErrorFor, securityPlugins } from '../security/plugins.js';
+import { createErrorMasker } from '../security/masking.js';
+import { createSecurity, identityOf, securityPlugins } from '../security/plugins.js';
+import { tenancyOn } from '../security/tenants.js';
 import { createWebSocketGuard } from '../security/websocket.js';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -30,12 +32,19 @@ export const SLOW_CONSUMER_CLOSE_CODE = 1008;
 
 export interface GatewayOptions {
   config: Config;
+  /**
+   * The upstream's base URL when the config has none: the embedded runs API's, known once it listens.
+   * @default config.upstream.baseUrl
+   */
+  upstreamUrl?: string;
   /** Injected into the upstream client (tests count or fake upstream calls with it). */
   fetch?: typeof fetch;
   /** Injected into the upstream client in place of its node:http transport (benchmarks observe answers with it). */
   transport?: Transport;
   /** Where logs go (tests capture them); JSON on stdout by default. */
   logger?: Logger;
+  /** The clock of the read cache, the breaker and shared results (tests move it instead of waiting). @default Date.now */
+  now?: () => number;
 }
 
 export interface Gateway {
@@ -52,11 +61,12 @@ export interface Gateway {
 
 export function createGateway(options: GatewayOptions): Gateway {
   const { config } = options;
-  if (config.upstream.baseUrl === undefined) throw new Error('createGateway needs config.upstream.baseUrl');
   const services = createServices(config, {
+    ...(options.upstreamUrl !== undefined ? { upstreamUrl: options.upstreamUrl } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.transport ? { transport: options.transport } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.now ? { now: options.now } : {}),
   });
   const { metrics, logger } = services;
   const readiness = createReadiness(services);
@@ -64,6 +74,13 @@ export function createGateway(options: GatewayOptions): Gateway {
   const wsGuard = createWebSocketGuard(config, security);
 
   const observability = useOperationObservability({ logger, metrics, tracer: services.tracing.tracer });
+  const yogaLogging = config.logLevel === 'silent' ? false : yogaLogger(logger);
+  const masker = createErrorMasker({
+    isDev: config.nodeEnv === 'development',
+    tenancy: tenancyOn(config),
+    // As yoga logs an error its masking changed.
+    ...(yogaLogging ? { onMasked: (error: unknown) => yogaLogging.error(error) } : {}),
+  });
   const yoga: YogaServerInstance<Record<string, unknown>, GatewayContext> = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
@@ -72,11 +89,11 @@ export function createGateway(options: GatewayOptions): Gateway {
     graphiql: config.graphiql ? { title: 'Runs gateway' } : false,
     ...(config.graphiql ? { renderGraphiQL: createGraphiQLRenderer({}) } : {}),
     landingPage: false,
-    maskedErrors: { isDev: config.nodeEnv === 'development', maskError: maskErrorFor(config) },
+    maskedErrors: { isDev: masker.isDev, errorMessage: masker.errorMessage, maskError: masker.rules },
     cors: security.origins.cors(),
     // readBoundedBody has already bounded the body (413) before yoga sees it; yoga's own limit would copy it through a stream again.
     maxRequestBodySize: false,
-    logging: config.logLevel === 'silent' ? false : yogaLogger(logger),
+    logging: yogaLogging,
     plugins: [
       observability,
       useOverloadStatus(),
@@ -86,6 +103,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         enabled: () => services.sharedExecution ?? true,
         maxAgeMs: () => config.upstream.readCacheMs,
         generation: () => services.upstream.generation,
+        ...(options.now ? { now: options.now } : {}),
       }),
       // Each subscription event runs with fresh loaders (a loader of the subscribing request would serve stale runs),
       // once per event for all subscribers with the same operation and identity.
@@ -94,18 +112,12 @@ export function createGateway(options: GatewayOptions): Gateway {
         audience: (ctx) => `${ctx.identity.subject}\u0000${ctx.identity.admin}`,
         shareMs: config.live.sharedCacheMs,
         onExecute: () => metrics.subscriptionEventExecutions.inc(),
-        // This plugin masks subscription results and stream errors itself, with yoga's masking (see masking below).
-        maskError: (error) => masking!.maskError(error, masking!.errorMessage),
+        // Yoga's masking never sees subscription results and stream errors: this plugin masks them with the same rules.
+        maskError: (error) => masker.mask(error),
         observe: (args) => observability.subscriptionOf(args),
       }),
     ],
   });
-
-  // yoga's error masking as its own plugin applies it (the WeakSet of masked errors, the log line of each): the
-  // subscription-events plugin applies it to subscription results in place of yoga's subscribe hooks. yoga keeps
-  // it private; without it, the gateway does not start rather than send subscription errors unmasked.
-  const masking = (yoga as unknown as { maskedErrorsOpts?: { maskError(error: unknown, message: string): unknown; errorMessage: string } | null }).maskedErrorsOpts;
-  if (typeof masking?.maskError !== 'function') throw new Error('graphql-yoga no longer exposes its error masking (maskedErrorsOpts): subscription results would go out unmasked');
 
   /** The live run console at /console, a browser tool like GraphiQL (and off with it). */
   const consoleRoute = config.graphiql ? createConsoleRoute() : undefined;

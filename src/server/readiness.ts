@@ -1,4 +1,4 @@
-import type { GatewayServices } from '../context.js';
+import type { GatewayServices } from '../services.js';
 
 export interface Readiness {
   ready: boolean;

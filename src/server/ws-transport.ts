@@ -112,7 +112,11 @@ function internalError(socket: WebSocket, err: unknown, isProd: boolean): void {
   socket.close(CloseCode.InternalServerError, isProd ? 'Internal server error' : limitCloseReason(err instanceof Error ? err.message : String(err), 'Internal server error'));
 }
 
-/** graphql-ws's message handler: typed for text, it takes a parsed message as well (its parseMessage parses strings only). */
+/**
+ * graphql-ws's message handler: typed for text, it takes a parsed message as well, since its `parseMessage`
+ * (graphql-ws 6.4.2, src/common.ts) runs `JSON.parse` on strings only and validates anything else as it is.
+ * graphql-ws is pinned exactly for this; test/unit/library-contracts.test.ts fails if that path changes.
+ */
 type Receive = (data: string) => Promise<void>;
 
 /** One connection as graphql-ws sees it (its methods are on the prototype, not closures per connection). */

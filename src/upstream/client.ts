@@ -125,7 +125,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   const transport = options.transport ?? (options.fetch ? fetchTransport(options.fetch) : httpTransport({ maxSockets: config.maxConcurrency + READINESS_SOCKETS }));
   const core = new RequestCore({ policy: config, endpoint, transport, metrics: options.metrics, observe: options.observe, sleep: options.sleep, random: options.random, now: options.now });
   const shared = options.dedupe === false ? undefined : new SharedGets<UpstreamResponse<unknown>>();
-  const cache = new ReadCache<UpstreamResponse<unknown>>(options.now ? { now: options.now } : {});
+  // A parsed answer weighs a few times its text; twice the text's length in bytes is a floor, not an exact count.
+  const cache = new ReadCache<UpstreamResponse<unknown>>({ sizeOf: (response) => 2 * (response.bodyLength ?? 0), ...(options.now ? { now: options.now } : {}) });
 
   /** Sends with the URL already built (the cached view has built it for its key). */
   const sendAt = <T>(request: UpstreamRequest, url: string): Promise<UpstreamResponse<T>> => {

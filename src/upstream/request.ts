@@ -35,6 +35,8 @@ export interface CoreResponse<T> {
   requestId: string | undefined;
   /** The upstream's polling hint (`openai-poll-after-ms`), sent with runs that are still moving. */
   pollAfterMs?: number | undefined;
+  /** The length of the body as it arrived (UTF-16 code units): what keeping this answer costs, roughly. */
+  bodyLength?: number;
 }
 
 /** Told of every attempt (logs, traces, per-operation counts); returns what to call when it ends. */
@@ -286,7 +288,7 @@ export class RequestCore {
         try {
           const pollAfterMs = Number(response.headers.get('openai-poll-after-ms') ?? Number.NaN);
           const data = JSON.parse(text) as unknown;
-          return { ok: true, response: { data, status: response.status, requestId, ...(pollAfterMs >= 0 ? { pollAfterMs } : {}) } };
+          return { ok: true, response: { data, status: response.status, requestId, bodyLength: text.length, ...(pollAfterMs >= 0 ? { pollAfterMs } : {}) } };
         } catch {
           return { ok: false, error: failureFromNetwork('invalid_response', requestId), status: response.status, headers: undefined };
         }

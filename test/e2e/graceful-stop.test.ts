@@ -22,7 +22,11 @@ function readiness(origin: string): Promise<number | 'refused'> {
       response.resume();
       response.on('end', () => resolve(response.statusCode ?? 0));
     });
-    request.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNREFUSED' ? resolve('refused') : reject(error)));
+    // A connection still in the accept queue when the listener closes is reset rather than refused: to a health
+    // check both mean the same, nobody listens any more.
+    request.on('error', (error: NodeJS.ErrnoException) =>
+      error.code === 'ECONNREFUSED' || (error.code === 'ECONNRESET' && error.syscall === 'connect') ? resolve('refused') : reject(error),
+    );
   });
 }
 
@@ -94,7 +98,9 @@ describe('SIGTERM to npm start', () => {
             await (await fetch(`${origin}/health`)).text();
             busyAnswers += 1;
           } catch (error) {
-            return ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code ?? String(error);
+            const cause = (error as Error).cause as NodeJS.ErrnoException | undefined;
+            if (cause?.code === 'ECONNRESET' && cause.syscall === 'connect') return 'ECONNREFUSED'; // see readiness()
+            return cause?.code ?? String(error);
           }
         }
         return undefined;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createWsClient, subscribeSse, subscribeWs } from '../helpers/live-clients.js';
+import { connectedWsClients, createWsClient, subscribeSse, subscribeWs } from '../helpers/live-clients.js';
 import { startStack, type Stack } from '../helpers/stack.js';
-import { waitUntil } from '../helpers/wait.js';
+import { nextTurn, sleep, waitUntil } from '../helpers/wait.js';
 import { callsSince, createAssistant, createRun, createThread, ROUTES } from '../helpers/fixtures.js';
 
 const RUN_UPDATED = /* GraphQL */ `
@@ -43,17 +43,18 @@ describe('subscriptions over graphql-ws', () => {
   }
 
   it('100 subscribers on one run get every status in order, then complete, for the upstream calls of one', async () => {
-    // 300 ms phases: time for 100 clients to connect while the run is still queued, even on a busy machine.
+    // 300 ms phases: time for 100 clients to subscribe while the run is still queued, even on a busy machine.
     const stack = await liveStack({}, 300);
     cleanup.push(() => stack.close());
     const assistant = await createAssistant(stack.api, { name: 'Helper' });
 
     async function watch(subscribers: number) {
+      // Sockets first: the run is created once all are open, so subscribing takes no handshake while it is queued.
+      const clients = await connectedWsClients(stack.gateway.wsUrl, subscribers);
+      cleanup.push(() => Promise.all(clients.map((client) => client.dispose())).then(() => undefined));
       const thread = await createThread(stack.api);
       const run = await createRun(stack.api, thread.id, { assistant_id: assistant.id });
       const mark = stack.api.requestLog.length;
-      const clients = Array.from({ length: subscribers }, () => createWsClient(stack.gateway.wsUrl));
-      cleanup.push(() => Promise.all(clients.map((client) => client.dispose())).then(() => undefined));
       const subscriptions = clients.map((client) => subscribeWs<RunEvent>(client, RUN_UPDATED, { threadId: thread.id, runId: run.id }));
       await Promise.all(subscriptions.map((subscription) => subscription.done));
       return { subscriptions, calls: callsSince(stack.api, mark), run };
@@ -94,19 +95,23 @@ describe('subscriptions over graphql-ws', () => {
     const clients = [createWsClient(stack.gateway.wsUrl), createWsClient(stack.gateway.wsUrl)];
     const subscriptions = clients.map((client) => subscribeWs<RunEvent>(client, RUN_UPDATED, { threadId: thread.id, runId: run.id }));
     await waitUntil(() => subscriptions.every((subscription) => subscription.results.length > 0));
-    await new Promise((resolve) => setTimeout(resolve, 300));
     const path = `/v1/threads/${thread.id}/runs/${run.id}`;
     const polls = () => stack.api.requestLog.filter((entry) => entry.path === path).length;
+    await waitUntil(() => polls() > 1);
     expect(polls()).toBeGreaterThan(1);
+    const active = async () => (await stack.gateway.metrics.activeSubscriptions.get()).values[0]?.value ?? 0;
     subscriptions[0]!.stop();
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitUntil(async () => (await active()) === 1);
+    await nextTurn();
     const whileOneLeft = polls();
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitUntil(() => polls() > whileOneLeft);
     expect(polls()).toBeGreaterThan(whileOneLeft);
     subscriptions[1]!.stop();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The poller has stopped once no timer and no poll of it is left.
+    await waitUntil(() => stack.gateway.services.live.runs.polling === 0);
     const afterLast = polls();
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    // Nothing to await for "no more calls": a few poll intervals (75 ms) pass without one.
+    await sleep(300);
     expect(polls()).toBe(afterLast);
     expect(stack.gateway.services.live.runs.size).toBe(0);
     await Promise.all(clients.map((client) => client.dispose()));

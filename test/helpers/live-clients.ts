@@ -15,6 +15,25 @@ export function createWsClient(url: string, connectionParams?: Record<string, un
   return createClient({ url, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, ...(connectionParams ? { connectionParams } : {}) });
 }
 
+/** `count` graphql-ws clients whose sockets are open and acknowledged (subscribing on them then costs no handshake). */
+export async function connectedWsClients(url: string, count: number): Promise<Client[]> {
+  const clients = Array.from({ length: count }, () => createClient({ url, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false }));
+  try {
+    await Promise.all(
+      clients.map(
+        (client) =>
+          new Promise<void>((resolve, reject) => {
+            const stops = [client.on('connected', () => (stops.forEach((stop) => stop()), resolve())), client.on('error', (error) => (stops.forEach((stop) => stop()), reject(error)))];
+          }),
+      ),
+    );
+  } catch (error) {
+    await Promise.all(clients.map((client) => client.dispose()));
+    throw error;
+  }
+  return clients;
+}
+
 export function subscribeWs<TData = Record<string, any>>(client: Client, query: string, variables?: Record<string, unknown>): Collected<TData> {
   const results: Array<GraphQLResponse<TData>> = [];
   let stop: () => void = () => undefined;

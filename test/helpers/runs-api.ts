@@ -1,11 +1,26 @@
 import { startRunsApi, type RunsApi, type RunsApiOptions } from '../../src/runs-api/index.js';
+import type { RunsEngineName } from '../../src/runs-api/settings.js';
+import { waitUntil } from './wait.js';
 
 export type { RunsApi };
 
+export type TestRunsApiOptions = RunsApiOptions & { port?: number; host?: string };
+
 /** The embedded runs API on port 0 with short steps and no demo data. Close it in afterAll/afterEach. */
-export function startTestRunsApi(options: RunsApiOptions & { port?: number; host?: string } = {}): Promise<RunsApi> {
+export function startTestRunsApi(options: TestRunsApiOptions = {}): Promise<RunsApi> {
   return startRunsApi({ port: 0, stepMs: 25, demoData: false, ...options });
 }
+
+/** An engine the black-box suites run against: `describe.each(ENGINES)('… ($name engine)', (engine) => …)`. */
+export interface EngineUnderTest {
+  /** Its RUNS_ENGINE value. */
+  name: RunsEngineName;
+  /** The runs API on this engine, as `startTestRunsApi` starts it. */
+  start(options?: TestRunsApiOptions): Promise<RunsApi>;
+}
+
+/** Every engine behind the runs wire; each suite that uses this runs once per entry. */
+export const ENGINES: readonly EngineUnderTest[] = [{ name: 'simulated', start: (options = {}) => startTestRunsApi({ ...options, engine: 'simulated' }) }];
 
 /** How many requests reached `method route` (templated, e.g. `/threads/{thread_id}/runs`). */
 export function callsTo(api: RunsApi, method: string, route: string): number {
@@ -62,15 +77,19 @@ export function parseEvents(text: string): SseEvent[] {
   return events;
 }
 
-const SETTLED = ['requires_action', 'cancelled', 'failed', 'completed', 'incomplete', 'expired'];
+/** The statuses the SDK's poller stops at. */
+export const SETTLED_RUN_STATUSES = ['requires_action', 'cancelled', 'failed', 'completed', 'incomplete', 'expired'];
 
 /** Polls a run until it reaches one of `statuses` (default: any status the SDK's poller stops at). */
-export async function waitForRun(api: RunsApi, threadId: string, runId: string, statuses: string[] = SETTLED, timeoutMs = 5_000): Promise<any> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { body } = await call(api, 'GET', `/threads/${threadId}/runs/${runId}`);
-    if (statuses.includes(body.status)) return body;
-    if (Date.now() > deadline) throw new Error(`run ${runId} is ${body.status}, still not ${statuses.join('|')} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+export async function waitForRun(api: RunsApi, threadId: string, runId: string, statuses: string[] = SETTLED_RUN_STATUSES, timeoutMs = 5_000): Promise<any> {
+  let run: any;
+  try {
+    await waitUntil(async () => {
+      run = (await call(api, 'GET', `/threads/${threadId}/runs/${runId}`)).body;
+      return statuses.includes(run.status);
+    }, timeoutMs);
+  } catch {
+    throw new Error(`run ${runId} is ${run?.status}, still not ${statuses.join('|')} after ${timeoutMs} ms`);
   }
+  return run;
 }

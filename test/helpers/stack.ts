@@ -32,6 +32,8 @@ export interface StackOptions {
   /** Last word on the config (after the upstream URL is known). */
   configure?: (config: Config) => Config;
   fetch?: typeof fetch;
+  /** The gateway's clock (read cache, breaker, shared results): see adjustableClock in wait.ts. */
+  now?: () => number;
   /** Captures the gateway's log lines (JSON objects) when given. */
   logLines?: Array<Record<string, unknown>>;
 }
@@ -47,7 +49,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     : baseConfig;
   const config = options.configure ? options.configure(withKey) : withKey;
   const logger = options.logLines ? capturingLogger(options.logLines, config) : undefined;
-  const gateway = createGateway({ config, ...(options.fetch ? { fetch: options.fetch } : {}), ...(logger ? { logger } : {}) });
+  const gateway = createGateway({ config, ...(options.fetch ? { fetch: options.fetch } : {}), ...(logger ? { logger } : {}), ...(options.now ? { now: options.now } : {}) });
   await gateway.listen(0, '127.0.0.1');
   return {
     api,

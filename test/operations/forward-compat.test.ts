@@ -1,8 +1,8 @@
 import { createYoga } from 'graphql-yoga';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { createContext, type GatewayServices } from '../../src/context.js';
-import { createServices } from '../../src/services.js';
+import { createContext } from '../../src/context.js';
+import { createServices, type GatewayServices } from '../../src/services.js';
 import { schema } from '../../src/schema/index.js';
 
 /**

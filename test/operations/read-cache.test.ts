@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { call } from '../helpers/runs-api.js';
 import { ROUTES, callsSince, createAssistant, createThread, settledRun } from '../helpers/fixtures.js';
-import { sleep } from '../helpers/wait.js';
+import { adjustableClock } from '../helpers/wait.js';
 
 /**
  * The shared read cache of queries (UPSTREAM_READ_CACHE_MS): answers younger than the setting serve every
@@ -24,9 +24,10 @@ describe('shared read cache of queries', () => {
   let stack: Stack;
   let threadId: string;
   let runIds: string[];
+  const clock = adjustableClock();
 
   beforeAll(async () => {
-    stack = await startStack({ runsApi: { stepMs: 5 }, env: { UPSTREAM_READ_CACHE_MS: String(MAX_AGE_MS) } });
+    stack = await startStack({ runsApi: { stepMs: 5 }, env: { UPSTREAM_READ_CACHE_MS: String(MAX_AGE_MS) }, now: clock.now });
     const assistant = await createAssistant(stack.api, { name: 'Cached' });
     threadId = (await createThread(stack.api)).id;
     runIds = [];
@@ -34,11 +35,11 @@ describe('shared read cache of queries', () => {
   });
   afterAll(() => stack?.close());
 
-  /** Waits until every cached answer is older than the maximum age. */
-  const expire = () => sleep(MAX_AGE_MS + 50);
+  /** Makes every cached answer older than the maximum age. */
+  const expire = () => clock.advance(MAX_AGE_MS + 50);
 
   it('clients loading the same page one after another cost the upstream what one client costs', async () => {
-    await expire();
+    expire();
     const mark = stack.api.requestLog.length;
     const first = await stack.query(PAGE, { t: threadId });
     expect(first.errors).toBeUndefined();
@@ -56,7 +57,7 @@ describe('shared read cache of queries', () => {
     await stack.query(RUN, { t: threadId, r: runId });
     // Changed on the upstream by someone else: the gateway may show the old state for at most the maximum age.
     await call(stack.api, 'POST', `/threads/${threadId}/runs/${runId}`, { body: { metadata: { changed: 'elsewhere' } } });
-    await expire();
+    expire();
     const mark = stack.api.requestLog.length;
     const fresh = await stack.query(RUN, { t: threadId, r: runId });
     expect(fresh.data!.run.metadata).toEqual({ changed: 'elsewhere' });
@@ -79,7 +80,7 @@ describe('shared read cache of queries', () => {
 
   it('a failed read is not kept: the next query asks the upstream again', async () => {
     const runId = runIds[2]!;
-    await expire();
+    expire();
     stack.api.faults.set([{ method: 'GET', route: '/threads/{thread_id}/runs/{run_id}', kind: 'status', status: 400, count: 1 }]);
     try {
       const failed = await stack.query(RUN, { t: threadId, r: runId });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkSchema } from '../../src/spec/index.js';
-import { call, startTestRunsApi, waitForRun, type RunsApi } from '../helpers/runs-api.js';
+import { call, ENGINES, waitForRun, type RunsApi } from '../helpers/runs-api.js';
 
 interface Case {
   name: string;
@@ -18,13 +18,13 @@ interface Case {
 
 const many = (n: number): Record<string, string> => Object.fromEntries(Array.from({ length: n }, (_, i) => [`key${i}`, 'v']));
 
-describe('bad input never crashes the server and never changes state', () => {
+describe.each(ENGINES)('bad input never crashes the server and never changes state ($name engine)', (engine) => {
   let api: RunsApi;
   // Thread A has a finished run; thread B waits in requires_action (stable: it only moves when answered).
   const ids = { assistant: '', weather: '', threadA: '', threadB: '', messageA: '', runA: '', stepA: '', runB: '', callB: '' };
 
   beforeAll(async () => {
-    api = await startTestRunsApi();
+    api = await engine.start();
     ids.assistant = (await call(api, 'POST', '/assistants', { body: { model: 'gpt-4o' } })).body.id;
     ids.weather = (await call(api, 'POST', '/assistants', { body: { model: 'gpt-4o', tools: [{ type: 'function', function: { name: 'get_weather' } }] } })).body.id;
     const a = (await call(api, 'POST', '/threads', { body: { messages: [{ role: 'user', content: 'hi' }] } })).body;
@@ -126,7 +126,7 @@ describe('bad input never crashes the server and never changes state', () => {
 
   it('a wrong API key gets 401 with a masked fragment, never the key itself; a missing key gets its own 401', async () => {
     const key = 'sk-abcdefghijklmnopqrstuvwxyz';
-    const locked = await startTestRunsApi({ apiKey: 'sk-the-right-key-123456' });
+    const locked = await engine.start({ apiKey: 'sk-the-right-key-123456' });
     try {
       const wrong = await call(locked, 'GET', '/assistants', { headers: { authorization: `Bearer ${key}` } });
       expect(wrong.status).toBe(401);
@@ -156,7 +156,7 @@ describe('bad input never crashes the server and never changes state', () => {
   });
 
   it('requireBetaHeader: false accepts requests without the header', async () => {
-    const relaxed = await startTestRunsApi({ requireBetaHeader: false });
+    const relaxed = await engine.start({ requireBetaHeader: false });
     try {
       expect((await call(relaxed, 'GET', '/assistants', { beta: false })).status).toBe(200);
     } finally {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkSchema, spec } from '../../src/spec/index.js';
 import { DEMO_IDS } from '../../src/runs-api/index.js';
-import { call, parseEvents, startTestRunsApi, waitForRun, type RunsApi } from '../helpers/runs-api.js';
+import { call, parseEvents, ENGINES, waitForRun, type RunsApi } from '../helpers/runs-api.js';
 
 /** The response schema the spec names for an operation's 200, e.g. RunObject. */
 function responseSchema(method: string, route: string): string {
@@ -17,10 +17,10 @@ const specOperations = Object.entries(spec.paths).flatMap(([route, operations]) 
     .map((method) => `${method.toUpperCase()} ${route}`),
 );
 
-describe('conformance with the normalised spec', () => {
+describe.each(ENGINES)('conformance with the normalised spec ($name engine)', (engine) => {
   let api: RunsApi;
   beforeAll(async () => {
-    api = await startTestRunsApi();
+    api = await engine.start();
   });
   afterAll(() => api.close());
 
@@ -208,7 +208,7 @@ describe('conformance with the normalised spec', () => {
   });
 
   it('demo data validates and uses the well-known ids', async () => {
-    const demo = await startTestRunsApi({ demoData: true });
+    const demo = await engine.start({ demoData: true });
     try {
       const { body: runs } = await call(demo, 'GET', `/threads/${DEMO_IDS.thread}/runs?limit=100`);
       expect(checkSchema('ListRunsResponse', runs)).toEqual([]);

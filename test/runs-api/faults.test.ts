@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FaultRuleError, parseFaultRules, startRunsApi } from '../../src/runs-api/index.js';
-import { call, callsTo, startTestRunsApi, type RunsApi } from '../helpers/runs-api.js';
+import { call, callsTo, ENGINES, type RunsApi } from '../helpers/runs-api.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const ROUTES = ['/assistants', '/threads', '/threads/{thread_id}', '/threads/{thread_id}/runs'];
 
@@ -40,10 +41,10 @@ describe('fault rule syntax', () => {
   });
 });
 
-describe('fault injection', () => {
+describe.each(ENGINES)('fault injection ($name engine)', (engine) => {
   let api: RunsApi;
   beforeAll(async () => {
-    api = await startTestRunsApi({ faultControl: true });
+    api = await engine.start({ faultControl: true });
   });
   afterEach(() => api.faults.clear());
   afterAll(() => api.close());
@@ -92,7 +93,7 @@ describe('fault injection', () => {
   it('drop destroys the connection without an answer', async () => {
     api.faults.set('DELETE /threads/{thread_id} drop');
     await expect(call(api, 'DELETE', '/threads/thread_x')).rejects.toThrow();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await waitUntil(() => api.requestLog.at(-1)?.route === '/threads/{thread_id}');
     expect(api.requestLog.at(-1)).toMatchObject({ method: 'DELETE', route: '/threads/{thread_id}', status: 0 });
     expect((await call(api, 'GET', '/assistants')).status).toBe(200);
   });
@@ -133,7 +134,7 @@ describe('fault injection', () => {
   });
 
   it('the control endpoint does not exist unless enabled', async () => {
-    const plain = await startTestRunsApi();
+    const plain = await engine.start();
     try {
       const base = plain.url.replace(/\/v1$/, '');
       const response = await fetch(`${base}/__control/faults`, { method: 'PUT', body: '[]', headers: { 'openai-beta': 'assistants=v2' } });
@@ -145,7 +146,7 @@ describe('fault injection', () => {
   });
 
   it('rules given at start-up apply from the first request', async () => {
-    const faulty = await startTestRunsApi({ faults: 'GET /assistants status=503 count=1' });
+    const faulty = await engine.start({ faults: 'GET /assistants status=503 count=1' });
     try {
       expect((await call(faulty, 'GET', '/assistants')).status).toBe(503);
       expect((await call(faulty, 'GET', '/assistants')).status).toBe(200);

@@ -1,17 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkSchema } from '../../src/spec/index.js';
-import { call, parseEvents, startTestRunsApi, waitForRun, type RunsApi } from '../helpers/runs-api.js';
+import { ManualClock } from '../helpers/clock.js';
+import { call, parseEvents, ENGINES, SETTLED_RUN_STATUSES, type RunsApi } from '../helpers/runs-api.js';
+import { nextTurn } from '../helpers/wait.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const now = (): number => Math.floor(Date.now() / 1000);
+const STEP_MS = 30;
 
-describe('run lifecycle', () => {
+/** The runs move on a manual clock: each poll that does not see the status it waits for steps time on by one phase. */
+describe.each(ENGINES)('run lifecycle ($name engine)', (engine) => {
   let api: RunsApi;
+  let clock: ManualClock;
   let plain: string;
   let weather: string;
 
   beforeAll(async () => {
-    api = await startTestRunsApi({ stepMs: 30 });
+    clock = new ManualClock();
+    api = await engine.start({ stepMs: STEP_MS, clock });
     plain = (await call(api, 'POST', '/assistants', { body: { model: 'gpt-4o', instructions: 'Be brief.', temperature: 0.5 } })).body.id;
     weather = (await call(api, 'POST', '/assistants', { body: { model: 'gpt-4o', tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }] } })).body.id;
   });
@@ -21,16 +26,34 @@ describe('run lifecycle', () => {
     return (await call(api, 'POST', '/threads', { body: { messages: [{ role: 'user', content: text }] } })).body.id;
   }
 
-  /** Polls every few ms and records each status seen, until a settled one. */
-  async function observe(threadId: string, runId: string, until: string[]): Promise<{ statuses: string[]; run: any }> {
+  /** Polls, stepping the clock one phase between polls, and records each status seen until one of `until`. */
+  async function observe(threadId: string, runId: string, until: string[], on = { api, clock, stepMs: STEP_MS }): Promise<{ statuses: string[]; run: any }> {
     const statuses: string[] = [];
-    for (let i = 0; i < 500; i += 1) {
-      const { body } = await call(api, 'GET', `/threads/${threadId}/runs/${runId}`);
+    for (let i = 0; i < 100; i += 1) {
+      const { body } = await call(on.api, 'GET', `/threads/${threadId}/runs/${runId}`);
       if (statuses.at(-1) !== body.status) statuses.push(body.status);
       if (until.includes(body.status)) return { statuses, run: body };
-      await sleep(5);
+      on.clock.advance(on.stepMs);
     }
     throw new Error(`run stuck: ${statuses.join(' → ')}`);
+  }
+
+  /** `waitForRun` of the helpers, on this suite's clock. */
+  async function waitForRun(_: RunsApi, threadId: string, runId: string, until: string[] = SETTLED_RUN_STATUSES): Promise<any> {
+    return (await observe(threadId, runId, until)).run;
+  }
+
+  /** Steps the clock while `answer` is under way (a stream ends only when its run does). */
+  async function driving<T>(answer: Promise<T>): Promise<T> {
+    let settled = false;
+    const done = answer.finally(() => {
+      settled = true;
+    });
+    for (let i = 0; i < 1_000 && !settled; i += 1) {
+      await nextTurn();
+      clock.advance(STEP_MS);
+    }
+    return done;
   }
 
   it('a run goes queued → in_progress → completed, with timestamps, usage, the reply and poll hints', async () => {
@@ -139,14 +162,18 @@ describe('run lifecycle', () => {
   });
 
   it('a run left in requires_action expires after requiresActionTimeoutMs', async () => {
-    const short = await startTestRunsApi({ requiresActionTimeoutMs: 120 });
+    const shortClock = new ManualClock();
+    const short = await engine.start({ requiresActionTimeoutMs: 120, clock: shortClock });
+    const on = { api: short, clock: shortClock, stepMs: 25 };
     try {
       const assistant = (await call(short, 'POST', '/assistants', { body: { model: 'gpt-4o', tools: [{ type: 'function', function: { name: 'f' } }] } })).body.id;
       const thread = (await call(short, 'POST', '/threads', { body: {} })).body.id;
       const { body: run } = await call(short, 'POST', `/threads/${thread}/runs`, { body: { assistant_id: assistant } });
       expect(run.expires_at).toBe(run.created_at + 1);
-      await waitForRun(short, thread, run.id, ['requires_action']);
-      const expired = await waitForRun(short, thread, run.id, ['expired']);
+      await observe(thread, run.id, ['requires_action'], on);
+      shortClock.advance(119);
+      expect((await call(short, 'GET', `/threads/${thread}/runs/${run.id}`)).body.status).toBe('requires_action');
+      const expired = (await observe(thread, run.id, ['expired'], on)).run;
       expect(expired.required_action).toBeNull();
       expect(expired.expires_at).toBeLessThanOrEqual(now());
       const { body: steps } = await call(short, 'GET', `/threads/${thread}/runs/${run.id}/steps`);
@@ -207,7 +234,7 @@ describe('run lifecycle', () => {
     for (let i = 0; i < 200; i += 1) {
       const { body } = await call(api, 'GET', `/threads/${thread}/runs/${run.id}/steps`);
       if (body.data.length > 0) break;
-      await sleep(2);
+      clock.advance(STEP_MS);
     }
     const cancelling = await call(api, 'POST', `/threads/${thread}/runs/${run.id}/cancel`);
     expect(cancelling.status).toBe(200);
@@ -218,7 +245,7 @@ describe('run lifecycle', () => {
     expect(cancelled.status).toBe('cancelled');
     expect(cancelled.cancelled_at).toBeGreaterThanOrEqual(cancelled.created_at);
     expect(cancelled.completed_at).toBeNull();
-    await sleep(150);
+    clock.advance(150);
     const later = await call(api, 'GET', `/threads/${thread}/runs/${run.id}`);
     expect(later.body.status).toBe('cancelled');
     const { body: steps } = await call(api, 'GET', `/threads/${thread}/runs/${run.id}/steps`);
@@ -306,7 +333,7 @@ describe('run lifecycle', () => {
 
   it('the stream and polling watch the same run; a client that disconnects does not stop it', async () => {
     const thread = await newThread('stream');
-    const response = await call(api, 'POST', `/threads/${thread}/runs`, { body: { assistant_id: plain, stream: true } });
+    const response = await driving(call(api, 'POST', `/threads/${thread}/runs`, { body: { assistant_id: plain, stream: true } }));
     const events = parseEvents(response.text);
     const finalRun = events.at(-2)?.data;
     const polled = (await call(api, 'GET', `/threads/${thread}/runs/${finalRun.id}`)).body;
@@ -333,13 +360,13 @@ describe('run lifecycle', () => {
     const { body: run } = await call(api, 'POST', `/threads/${thread}/runs`, { body: { assistant_id: plain } });
     const deleted = await call(api, 'DELETE', `/threads/${thread}`);
     expect(deleted.body).toEqual({ id: thread, object: 'thread.deleted', deleted: true });
-    await sleep(120);
+    clock.advance(120);
     expect((await call(api, 'GET', `/threads/${thread}/runs/${run.id}`)).status).toBe(404);
     expect((await call(api, 'GET', `/threads/${thread}/messages`)).body.error.message).toBe(`No thread found with id '${thread}'.`);
   });
 
   it('close() ends open streams and in-flight runs and resolves', async () => {
-    const other = await startTestRunsApi({ stepMs: 1_000 });
+    const other = await engine.start({ stepMs: 1_000 });
     const assistant = (await call(other, 'POST', '/assistants', { body: { model: 'gpt-4o' } })).body.id;
     const thread = (await call(other, 'POST', '/threads', { body: {} })).body.id;
     const streamed = await fetch(`${other.url}/threads/${thread}/runs`, {

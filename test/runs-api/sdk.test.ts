@@ -1,20 +1,20 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkSchema } from '../../src/spec/index.js';
-import { callsTo, startTestRunsApi, type RunsApi } from '../helpers/runs-api.js';
+import { callsTo, ENGINES, type RunsApi } from '../helpers/runs-api.js';
 
 const API_KEY = 'sk-test-sdk-0123456789abcdef';
 const POLL = { pollIntervalMs: 20 };
 
 /** The official SDK as a real client: if it works against the embedded API, so do the frontends built on it. */
-describe('openai SDK 6 against the embedded runs API', () => {
+describe.each(ENGINES)('openai SDK 6 against the embedded runs API ($name engine)', (engine) => {
   let api: RunsApi;
   let client: OpenAI;
   let plainId: string;
   let weatherId: string;
 
   beforeAll(async () => {
-    api = await startTestRunsApi({ apiKey: API_KEY });
+    api = await engine.start({ apiKey: API_KEY });
     client = new OpenAI({ apiKey: API_KEY, baseURL: api.url, maxRetries: 2 });
     plainId = (await client.beta.assistants.create({ model: 'gpt-4o', name: 'Echo', instructions: 'Repeat.' })).id;
     weatherId = (

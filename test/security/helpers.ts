@@ -1,6 +1,7 @@
 import { exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { callsSince } from '../helpers/fixtures.js';
 import { startStack, type GraphQLResponse, type Stack, type StackOptions } from '../helpers/stack.js';
+import { nextTurn, waitUntil } from '../helpers/wait.js';
 
 /** Keys of the api-key stacks: alice and bob are tenants, root is an admin. */
 export const KEYS = {
@@ -48,8 +49,10 @@ export function postJson(stack: Stack, body: unknown, headers: Record<string, st
 export async function upstreamCalls<T>(stack: Stack, body: () => Promise<T>): Promise<{ result: T; calls: number; byRoute: Record<string, number> }> {
   const mark = stack.api.requestLog.length;
   const result = await body();
-  // Let anything the operation started reach the log.
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  // Anything the operation started has reached the log once the gateway has no upstream request left in flight.
+  await nextTurn();
+  const { health } = stack.gateway.services.upstream;
+  await waitUntil(() => health.active === 0 && health.queued === 0);
   const byRoute = callsSince(stack.api, mark);
   return { result, calls: Object.values(byRoute).reduce((sum, count) => sum + count, 0), byRoute };
 }

@@ -42,6 +42,26 @@ describe('read cache (injected clock)', () => {
   });
 });
 
+describe('read cache bytes', () => {
+  it('stays within its bytes in total, and does not keep an answer larger than its per-answer bound', () => {
+    const cache = new ReadCache<string>({ now: () => 0, maxBytes: 10, maxAnswerBytes: 6, sizeOf: (value) => value.length });
+    cache.get('any', 10); // a reader that accepts answers up to 10 ms old: none here is expired
+    cache.set('a', { startedAt: 0, value: 'aaaa' }, cache.generation);
+    cache.set('b', { startedAt: 0, value: 'bbbb' }, cache.generation);
+    expect(cache.bytes).toBe(8);
+    cache.set('c', { startedAt: 0, value: 'cccc' }, cache.generation);
+    expect(cache.get('a', 10)).toBeUndefined();
+    expect(cache.get('c', 10)?.value).toBe('cccc');
+    expect(cache.bytes).toBe(8);
+    cache.set('huge', { startedAt: 0, value: 'hhhhhhh' }, cache.generation);
+    expect(cache.get('huge', 10)).toBeUndefined();
+    cache.set('b', { startedAt: 0, value: 'bb' }, cache.generation);
+    cache.invalidate('c');
+    expect(cache.bytes).toBe(2);
+    expect(cache.size).toBe(1);
+  });
+});
+
 describe('shared GETs', () => {
   it('one start per URL while in flight; forgotten when settled or invalidated', async () => {
     const shared = new SharedGets<string>();

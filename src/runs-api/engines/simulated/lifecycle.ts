@@ -1,18 +1,18 @@
-import { respond, SIMULATE_VALUES, splitText, usage, type BuiltinCall, type CompletedCall, type FunctionCall, type ModelResponse, type ModelTool, type ReplyPart, type SimulateRule, type ToolChoice, type Turn } from '../model/index.js';
-import { badRequest } from './errors.js';
-import { newId, nowSeconds } from './ids.js';
+import { nowSeconds, type Clock, type ClockTimer } from '../../../embedded/clock.js';
+import { respond, splitText, usage, type BuiltinCall, type CompletedCall, type FunctionCall, type ModelResponse } from '../../../model/index.js';
+import { newId } from '../../ids.js';
+import { checkCancellable, checkToolOutputs, expirySeconds } from '../../rules.js';
+import type { Message, MessageContent, Run, RunStep, StreamEvent, SubmitToolOutputsRequest, ToolCall } from '../../types.js';
 import type { Store } from './store.js';
-import type { Message, MessageContent, Run, RunStep, StreamEvent, SubmitToolOutputsRequest, Tool, ToolCall } from './types.js';
+import { turnOf, wireContent } from './turn.js';
 
 export type RunListener = (event: StreamEvent) => void;
 
 export interface SimulatorOptions {
   stepMs: number;
   requiresActionTimeoutMs: number;
+  clock: Clock;
 }
-
-/** What `metadata.simulate` on a run (or its create request) forces. */
-export { SIMULATE_VALUES };
 
 type Phase =
   | { kind: 'start' }
@@ -28,8 +28,8 @@ type Phase =
 interface Live {
   run: Run;
   phases: Phase[];
-  timer: NodeJS.Timeout | undefined;
-  expiryTimer: NodeJS.Timeout | undefined;
+  timer: ClockTimer | undefined;
+  expiryTimer: ClockTimer | undefined;
   /** Bumped whenever the plan changes, so a timer armed for an older plan does nothing. */
   generation: number;
   listeners: Set<RunListener>;
@@ -56,7 +56,12 @@ export class Simulator {
 
   /** Seconds a live run is promised before it expires; shown as `expires_at`. */
   get expirySeconds(): number {
-    return Math.max(1, Math.ceil(this.options.requiresActionTimeoutMs / 1000));
+    return expirySeconds(this.options.requiresActionTimeoutMs);
+  }
+
+  /** Unix seconds on the simulator's clock. */
+  now(): number {
+    return nowSeconds(this.options.clock);
   }
 
   start(run: Run, listener?: RunListener): void {
@@ -80,43 +85,12 @@ export class Simulator {
     this.live.get(runId)?.listeners.delete(listener);
   }
 
-  /** Every check of submit tool outputs, before anything changes (a stream may only open after it passes). */
-  checkToolOutputs(run: Run, request: SubmitToolOutputsRequest): void {
-    if (run.status !== 'requires_action' || !run.required_action) {
-      throw badRequest(`Runs in status "${run.status}" do not accept tool outputs.`, null, null);
-    }
-    const pending = run.required_action.submit_tool_outputs.tool_calls;
-    const given = request.tool_outputs.map((output, index) => {
-      if (typeof output.tool_call_id !== 'string') {
-        throw badRequest(`Missing required parameter: 'tool_outputs[${index}].tool_call_id'.`, `tool_outputs[${index}].tool_call_id`, 'missing_required_parameter');
-      }
-      return output.tool_call_id;
-    });
-    const pendingIds = pending.map((call) => call.id);
-    const unknown = given.filter((id) => !pendingIds.includes(id));
-    const missing = pendingIds.filter((id) => !given.includes(id));
-    const duplicate = given.filter((id, index) => given.indexOf(id) !== index);
-    if (unknown.length > 0 || missing.length > 0 || duplicate.length > 0) {
-      const problems = [
-        missing.length > 0 ? `missing outputs for ${missing.map((id) => `'${id}'`).join(', ')}` : '',
-        unknown.length > 0 ? `no pending tool call ${unknown.map((id) => `'${id}'`).join(', ')}` : '',
-        duplicate.length > 0 ? `more than one output for ${[...new Set(duplicate)].map((id) => `'${id}'`).join(', ')}` : '',
-      ].filter(Boolean);
-      throw badRequest(
-        `Invalid 'tool_outputs': expected exactly one output for each pending tool call [${pendingIds.join(', ')}] in one request; ${problems.join('; ')}.`,
-        'tool_outputs',
-        'invalid_value',
-      );
-    }
-
-  }
-
   submitToolOutputs(run: Run, request: SubmitToolOutputsRequest, listener?: RunListener): void {
-    this.checkToolOutputs(run, request);
+    checkToolOutputs(run, request);
     const live = this.track(run);
     if (listener) live.listeners.add(listener);
     this.clearTimers(live);
-    const now = nowSeconds();
+    const now = this.now();
     const step = live.step ?? this.store.stepsOf(run.id).find((s) => s.status === 'in_progress');
     if (step && step.step_details.type === 'tool_calls') {
       for (const call of step.step_details.tool_calls) {
@@ -139,9 +113,7 @@ export class Simulator {
   }
 
   cancel(run: Run): void {
-    if (!['queued', 'in_progress', 'requires_action'].includes(run.status)) {
-      throw badRequest(`Cannot cancel run with status '${run.status}'.`, null, null);
-    }
+    checkCancellable(run);
     const live = this.track(run);
     // Whatever was in progress (also a function step waiting for outputs) is cancelled at the end.
     live.step ??= this.store.stepsOf(run.id).find((step) => step.status === 'in_progress');
@@ -178,35 +150,33 @@ export class Simulator {
 
   private clearTimers(live: Live): void {
     live.generation += 1;
-    if (live.timer) clearTimeout(live.timer);
-    if (live.expiryTimer) clearTimeout(live.expiryTimer);
+    if (live.timer) this.options.clock.clearTimeout(live.timer);
+    if (live.expiryTimer) this.options.clock.clearTimeout(live.expiryTimer);
     live.timer = undefined;
     live.expiryTimer = undefined;
   }
 
   private schedule(live: Live): void {
-    if (live.timer) clearTimeout(live.timer);
+    if (live.timer) this.options.clock.clearTimeout(live.timer);
     live.timer = undefined;
     if (live.phases.length === 0) return;
     const generation = live.generation;
-    live.timer = setTimeout(() => {
+    live.timer = this.options.clock.setTimeout(() => {
       live.timer = undefined;
       if (generation !== live.generation || this.live.get(live.run.id) !== live) return;
       const phase = live.phases.shift();
       if (phase) this.apply(live, phase);
       if (this.live.get(live.run.id) === live) this.schedule(live);
     }, this.options.stepMs);
-    live.timer.unref();
   }
 
   private armExpiry(live: Live): void {
     const generation = live.generation;
-    live.expiryTimer = setTimeout(() => {
+    live.expiryTimer = this.options.clock.setTimeout(() => {
       live.expiryTimer = undefined;
       if (generation !== live.generation || live.run.status !== 'requires_action') return;
       this.expire(live);
     }, this.options.requiresActionTimeoutMs);
-    live.expiryTimer.unref();
   }
 
   private apply(live: Live, phase: Phase): void {
@@ -214,7 +184,7 @@ export class Simulator {
     // A phase only applies to the status it was planned for; anything else means the plan is stale.
     const expected = phase.kind === 'start' ? 'queued' : phase.kind === 'cancel_end' ? 'cancelling' : 'in_progress';
     if (run.status !== expected) return;
-    const now = nowSeconds();
+    const now = this.now();
     switch (phase.kind) {
       case 'start':
         run.status = 'in_progress';
@@ -250,7 +220,7 @@ export class Simulator {
     const step: RunStep = {
       id: newId('step'),
       object: 'thread.run.step',
-      created_at: nowSeconds(),
+      created_at: this.now(),
       assistant_id: run.assistant_id,
       thread_id: run.thread_id,
       run_id: run.id,
@@ -330,7 +300,7 @@ export class Simulator {
     const message: Message = {
       id: newId('msg'),
       object: 'thread.message',
-      created_at: nowSeconds(),
+      created_at: this.now(),
       thread_id: run.thread_id,
       status: 'in_progress',
       incomplete_details: null,
@@ -369,7 +339,7 @@ export class Simulator {
 
   private endMessage(live: Live): void {
     const { run, message, step } = live;
-    const now = nowSeconds();
+    const now = this.now();
     const response = this.reply(live);
     const { ending } = response;
 
@@ -448,21 +418,21 @@ export class Simulator {
 
   private completeStepWithUsage(live: Live, step: RunStep, stepUsage: RunStep['usage']): void {
     step.status = 'completed';
-    step.completed_at = nowSeconds();
+    step.completed_at = this.now();
     step.usage = stepUsage;
     this.emit(live, 'thread.run.step.completed', step);
   }
 
   private finishMessageIncomplete(live: Live, message: Message, reason: NonNullable<Message['incomplete_details']>['reason']): void {
     message.status = 'incomplete';
-    message.incomplete_at = nowSeconds();
+    message.incomplete_at = this.now();
     message.incomplete_details = { reason };
     this.emit(live, 'thread.message.incomplete', message);
   }
 
   private expire(live: Live): void {
     const { run, step, message } = live;
-    const now = nowSeconds();
+    const now = this.now();
     if (message?.status === 'in_progress') this.finishMessageIncomplete(live, message, 'run_expired');
     if (step?.status === 'in_progress') {
       step.status = 'expired';
@@ -478,7 +448,7 @@ export class Simulator {
 
   private finishCancel(live: Live): void {
     const { run } = live;
-    const now = nowSeconds();
+    const now = this.now();
     if (live.message?.status === 'in_progress') this.finishMessageIncomplete(live, live.message, 'run_cancelled');
     for (const step of this.store.stepsOf(run.id)) {
       if (step.status !== 'in_progress') continue;
@@ -517,66 +487,6 @@ function plan(response: ModelResponse): Phase[] {
   return phases;
 }
 
-/** The model's view of a run: its settings and the thread's messages as they stand. */
-function turnOf(store: Store, run: Run, completedCalls: CompletedCall[]): Turn {
-  const simulate = run.metadata?.['simulate'];
-  return {
-    instructions: run.instructions,
-    messages: store.messagesOf(run.thread_id).map((m) => ({ role: m.role, text: contentText(m.content), parts: m.content.length })),
-    tools: run.tools.map(modelTool),
-    toolChoice: modelToolChoice(run.tool_choice),
-    simulate: (SIMULATE_VALUES as readonly string[]).includes(simulate ?? '') ? (simulate as SimulateRule) : undefined,
-    completedCalls,
-  };
-}
-
-function modelTool(tool: Tool): ModelTool {
-  if (tool.type === 'function') return { type: 'function', name: tool.function.name, parameters: tool.function.parameters };
-  if (tool.type === 'code_interpreter') return { type: 'code_interpreter' };
-  const threshold = tool.file_search?.ranking_options?.score_threshold;
-  return threshold === undefined ? { type: 'file_search' } : { type: 'file_search', scoreThreshold: threshold };
-}
-
-function modelToolChoice(choice: Run['tool_choice']): ToolChoice {
-  if (choice === null || choice === undefined) return 'auto';
-  if (typeof choice === 'string') return choice;
-  if (choice.type === 'function') return { type: 'function', name: choice.function?.name };
-  return { type: choice.type };
-}
-
-function contentText(content: MessageContent[]): string {
-  return content
-    .map((part) => (part.type === 'text' ? part.text.value : part.type === 'refusal' ? part.refusal : ''))
-    .filter(Boolean)
-    .join(' ');
-}
-
-function wireContent(content: ReplyPart[]): MessageContent[] {
-  return content.map((part): MessageContent => {
-    if (part.type === 'image') return { type: 'image_file', image_file: { file_id: part.fileId, detail: 'auto' } };
-    if (part.type === 'refusal') return { type: 'refusal', refusal: part.refusal };
-    const annotations = part.annotations.map((a) =>
-      a.type === 'file_path'
-        ? { type: 'file_path' as const, text: a.text, file_path: { file_id: a.fileId }, start_index: a.start, end_index: a.end }
-        : { type: 'file_citation' as const, text: a.text, file_citation: { file_id: a.fileId }, start_index: a.start, end_index: a.end },
-    );
-    return { type: 'text', text: { value: part.text, annotations } };
-  });
-}
-
 function stepDelta(id: string, toolCall: Record<string, unknown>): unknown {
   return { id, object: 'thread.run.step.delta', delta: { step_details: { type: 'tool_calls', tool_calls: [toolCall] } } };
-}
-
-/** Removes file search result content unless the request asked for it with `include[]`. */
-export function withoutFileSearchContent<T>(value: T): T {
-  const details = (value as { step_details?: unknown; delta?: { step_details?: unknown } }).step_details ?? (value as { delta?: { step_details?: unknown } }).delta?.step_details;
-  const calls = (details as { tool_calls?: unknown[] } | undefined)?.tool_calls;
-  if (!Array.isArray(calls) || !calls.some((c) => (c as { type?: unknown }).type === 'file_search')) return value;
-  const copy = structuredClone(value);
-  const copiedDetails = (copy as { step_details?: unknown; delta?: { step_details?: unknown } }).step_details ?? (copy as { delta?: { step_details?: unknown } }).delta?.step_details;
-  for (const call of (copiedDetails as { tool_calls: Array<{ file_search?: { results?: Array<Record<string, unknown>> } }> }).tool_calls) {
-    for (const result of call.file_search?.results ?? []) delete result['content'];
-  }
-  return copy;
 }

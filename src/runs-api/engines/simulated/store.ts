@@ -1,15 +1,7 @@
-import { badRequest, notFound } from './errors.js';
-import type { Assistant, Message, Run, RunStep, Thread } from './types.js';
-import { ACTIVE_RUN_STATUSES } from './types.js';
-import type { ListQuery } from './validation.js';
-
-export interface ListPage<T> {
-  object: 'list';
-  data: T[];
-  first_id: string | null;
-  last_id: string | null;
-  has_more: boolean;
-}
+import { badRequest, notFound } from '../../errors.js';
+import type { ListPage, ListQuery } from '../../pagination.js';
+import { ACTIVE_RUN_STATUSES } from '../../rules.js';
+import type { Assistant, Message, Run, RunStep, Thread } from '../../types.js';
 
 interface Ordered {
   id: string;
@@ -21,11 +13,11 @@ interface Ordered {
  * spec does not list) and serialised on the way out, so a response never aliases the store.
  */
 export class Store {
-  readonly assistants = new Map<string, Assistant>();
-  readonly threads = new Map<string, Thread>();
-  readonly messages = new Map<string, Message>();
-  readonly runs = new Map<string, Run>();
-  readonly steps = new Map<string, RunStep>();
+  private readonly assistants = new Map<string, Assistant>();
+  private readonly threads = new Map<string, Thread>();
+  private readonly messages = new Map<string, Message>();
+  private readonly runs = new Map<string, Run>();
+  private readonly steps = new Map<string, RunStep>();
 
   /**
    * Creation sequence of every id ever stored. Ties within one second list in creation order,
@@ -100,6 +92,18 @@ export class Store {
     const step = this.steps.get(id);
     if (!step || step.run_id !== runId) throw notFound('run step', id);
     return step;
+  }
+
+  allAssistants(): Assistant[] {
+    return [...this.assistants.values()];
+  }
+
+  deleteAssistant(id: string): void {
+    this.assistants.delete(id);
+  }
+
+  deleteMessage(id: string): void {
+    this.messages.delete(id);
   }
 
   messagesOf(threadId: string): Message[] {

@@ -1,6 +1,6 @@
-import type { Simulator } from './simulator.js';
+import type { Assistant, Message, Run, RunStep, Tool } from '../../types.js';
+import type { Simulator } from './lifecycle.js';
 import type { Store } from './store.js';
-import type { Assistant, Message, Run, RunStep, Tool } from './types.js';
 
 /** Well-known ids of the demo data, so GraphiQL queries and docs can name them. */
 export const DEMO_IDS = {
@@ -32,7 +32,7 @@ const WEATHER_TOOL: Tool = {
 
 /** Seeds the store. Timestamps lie in the past hour, so lists have a stable order. */
 export function loadDemoData(store: Store, simulator: Simulator): void {
-  const base = Math.floor(Date.now() / 1000) - 3600;
+  const base = simulator.now() - 3600;
   let clock = base;
   const tick = (): number => (clock += 60);
 
@@ -60,10 +60,12 @@ export function loadDemoData(store: Store, simulator: Simulator): void {
     store.addThread({ id, object: 'thread', created_at: tick(), tool_resources: {}, metadata: { demo: 'true' } });
   }
 
+  let messages = 0;
+  let steps = 0;
   const message = (threadId: string, role: Message['role'], text: string, runId: string | null = null, status: Message['status'] = 'completed'): Message => {
     const at = tick();
     return store.addMessage({
-      id: `msg_demo_${(store.messages.size + 1).toString().padStart(2, '0')}`,
+      id: `msg_demo_${(++messages).toString().padStart(2, '0')}`,
       object: 'thread.message',
       created_at: at,
       thread_id: threadId,
@@ -118,7 +120,7 @@ export function loadDemoData(store: Store, simulator: Simulator): void {
 
   const step = (r: Run, details: RunStep['step_details'], status: RunStep['status'], extra: Partial<RunStep> = {}): RunStep =>
     store.addStep({
-      id: `step_demo_${(store.steps.size + 1).toString().padStart(2, '0')}`,
+      id: `step_demo_${(++steps).toString().padStart(2, '0')}`,
       object: 'thread.run.step',
       created_at: r.created_at + 1,
       assistant_id: r.assistant_id,
