@@ -15,7 +15,7 @@ import {
 import { EventLog } from './events.js';
 import { nowSeconds, type Clock } from '../embedded/clock.js';
 import { newHexId } from './ids.js';
-import { answeredCalls, checkContinuation, toItems } from './items.js';
+import { answeredCalls, checkContinuation, checkDuplicates, toItems } from './items.js';
 import { present } from './present.js';
 import { page, type Store, type StoredResponse } from './store.js';
 import { streamEvents } from './streaming.js';
@@ -153,7 +153,8 @@ export function createRoutes({ store, engine, clock }: Deps): Route[] {
       route: '/conversations',
       handler: ({ body }) => {
         const request = parseCreateConversation(body);
-        const items = toItems(request.items, () => undefined);
+        const items = toItems(request.items, () => undefined, 'items');
+        checkDuplicates([], items);
         const conversation: Conversation = { id: newHexId('conv'), object: 'conversation', created_at: nowSeconds(clock), metadata: request.metadata };
         store.addConversation(conversation, items);
         return conversation;
@@ -184,7 +185,8 @@ export function createRoutes({ store, engine, clock }: Deps): Route[] {
       handler: ({ params, query, body }) => {
         const { id } = conversationOr404(params['conversation_id'] ?? '');
         const include = queryInclude(query);
-        const items = toItems(parseCreateItems(body), (itemId) => store.conversationItems(id).find((item) => item.id === itemId));
+        const items = toItems(parseCreateItems(body), (itemId) => store.conversationItems(id).find((item) => item.id === itemId), 'items');
+        checkDuplicates(store.conversationItems(id), items);
         store.appendItems(id, items);
         return present({ object: 'list', data: items, first_id: items[0]?.id ?? null, last_id: items.at(-1)?.id ?? null, has_more: false }, include);
       },
