@@ -1,5 +1,6 @@
 import { promptText, respond, splitText, usage as modelUsage, SIMULATE_VALUES, type BuiltinCall, type CompletedCall, type ModelResponse, type ModelTool, type ReplyPart, type SimulateRule, type ToolChoice, type Turn, type TurnMessage, type Usage } from '../model/index.js';
-import { newCallId, newContainerId, newHexId, nowSeconds } from './ids.js';
+import { nowSeconds, realClock, type Clock, type ClockTimer } from '../embedded/clock.js';
+import { newCallId, newContainerId, newHexId } from './ids.js';
 import { messageText } from './items.js';
 import type { StoredResponse } from './store.js';
 import type { Annotation, CodeInterpreterCallItem, FileSearchCallItem, FunctionCallItem, Item, MessageItem, OutputContent, OutputItem, ResponseObject, ResponseTool, ResponseToolChoice, ResponseUsage } from './types.js';
@@ -14,6 +15,8 @@ import type { WebhookEventType } from './webhooks.js';
 
 export interface EngineOptions {
   stepMs: number;
+  /** Time and timers; tests pass a manual clock and step it. @default realClock */
+  clock?: Clock;
   /** A background response ended (webhooks). */
   onBackgroundEnd?: (type: WebhookEventType, response: ResponseObject) => void;
   /** Any response ended: its output goes into its conversation. */
@@ -33,7 +36,7 @@ interface Live {
   turn: Turn;
   model: ModelResponse;
   phases: Phase[];
-  timer: NodeJS.Timeout | undefined;
+  timer: ClockTimer | undefined;
   /** The item the current phase works on. */
   current: OutputItem | undefined;
   ended: Promise<void>;
@@ -51,7 +54,11 @@ export class Engine {
   /** call_id → the built-in calls of the response that made it, so the reply after its output can mention them. */
   private readonly builtinsByCall = new Map<string, BuiltinCall[]>();
 
-  constructor(private readonly options: EngineOptions) {}
+  private readonly clock: Clock;
+
+  constructor(private readonly options: EngineOptions) {
+    this.clock = options.clock ?? realClock;
+  }
 
   /** The built-in calls made before the function call `callId`, if this server made it. */
   builtinCallsBefore(callId: string): BuiltinCall[] {
@@ -109,7 +116,7 @@ export class Engine {
   }
 
   private stop(live: Live): void {
-    if (live.timer) clearTimeout(live.timer);
+    if (live.timer) this.clock.clearTimeout(live.timer);
     live.timer = undefined;
     this.live.delete(live.stored.response.id);
     live.stored.log.end();
@@ -118,14 +125,13 @@ export class Engine {
 
   private schedule(live: Live): void {
     if (live.phases.length === 0) return;
-    live.timer = setTimeout(() => {
+    live.timer = this.clock.setTimeout(() => {
       live.timer = undefined;
       if (this.live.get(live.stored.response.id) !== live) return;
       const phase = live.phases.shift();
       if (phase) this.apply(live, phase);
       if (this.live.get(live.stored.response.id) === live) this.schedule(live);
     }, this.options.stepMs);
-    live.timer.unref();
   }
 
   private apply(live: Live, phase: Phase): void {
@@ -229,7 +235,7 @@ export class Engine {
     // No requires_action on this wire: the response is complete, and the client answers with a new one.
     const { response } = live.stored;
     response.status = 'completed';
-    response.completed_at = nowSeconds();
+    response.completed_at = nowSeconds(this.clock);
     response.usage = responseUsage(modelUsage(promptText(live.turn), args));
     this.finish(live, 'response.completed');
   }
@@ -290,7 +296,7 @@ export class Engine {
     switch (ending.kind) {
       case 'completed':
         response.status = 'completed';
-        response.completed_at = nowSeconds();
+        response.completed_at = nowSeconds(this.clock);
         this.finish(live, 'response.completed');
         return;
       case 'incomplete':

@@ -1,3 +1,4 @@
+import { realClock, type Clock } from '../embedded/clock.js';
 import { Faults, type FaultRule } from '../embedded/faults.js';
 import { listen } from '../embedded/listen.js';
 import { RouteTable } from '../embedded/routing.js';
@@ -24,6 +25,8 @@ export interface ResponsesApiOptions {
   faultControl?: boolean;
   /** Announce each background response that ends here, signed with `secret` (Standard Webhooks). */
   webhook?: { url: string; secret: string; maxAttempts?: number; timeoutMs?: number; retryMs?: number };
+  /** Time and timers of the simulation (not of webhook retries, whose timestamps receivers check). @default realClock */
+  clock?: Clock;
 }
 
 export interface ResponsesApi {
@@ -50,15 +53,17 @@ export async function startResponsesApi(options: ResponsesApiOptions & { port?: 
   const webhooks = options.webhook
     ? new WebhookSender({ url: options.webhook.url, secret: options.webhook.secret, maxAttempts: options.webhook.maxAttempts ?? 5, timeoutMs: options.webhook.timeoutMs ?? 5_000, retryMs: options.webhook.retryMs ?? 1_000 })
     : undefined;
+  const clock = options.clock ?? realClock;
   const engine = new Engine({
     stepMs: options.stepMs ?? 400,
+    clock,
     onEnd: (stored) => {
       const conversation = stored.response.conversation;
       if (conversation) store.appendItems(conversation.id, structuredClone(stored.response.output));
     },
     onBackgroundEnd: (type, response) => webhooks?.announce(type, response.id),
   });
-  const routes = new RouteTable(createRoutes({ store, engine }));
+  const routes = new RouteTable(createRoutes({ store, engine, clock }));
   const faults = new Faults(routes.routes());
   // Parsed before listening: a bad RESPONSES_API_FAULTS fails start-up with the parser's message.
   if (options.faults !== undefined && options.faults !== '') faults.set(options.faults);

@@ -10,7 +10,7 @@ type JsonObject = { [key: string]: Json };
  * message form expanded (`content: "hi"` → one `input_text` part; an assistant's → `output_text`),
  * item references resolved to the item they name.
  */
-export function toItems(input: JsonObject[], resolve: (id: string) => Item | undefined): Item[] {
+export function toItems(input: JsonObject[], resolve: (id: string) => Item | undefined, param = 'input'): Item[] {
   return input.map((raw, index): Item => {
     const id = typeof raw['id'] === 'string' ? raw['id'] : undefined;
     switch (raw['type']) {
@@ -20,7 +20,7 @@ export function toItems(input: JsonObject[], resolve: (id: string) => Item | und
         return { type: 'function_call_output', id: id ?? newHexId('fco'), call_id: String(raw['call_id']), output: raw['output'] as string | unknown[], status: 'completed' };
       case 'item_reference': {
         const found = resolve(String(raw['id']));
-        if (!found) throw badRequest(`Item with id '${String(raw['id'])}' not found.`, `input[${index}].id`, null);
+        if (!found) throw badRequest(`Item with id '${String(raw['id'])}' not found.`, `${param}[${index}].id`, null);
         return structuredClone(found);
       }
       default:
@@ -56,11 +56,7 @@ function normalisePart(part: JsonObject): InputContent | OutputContent {
  * the new input continues (the previous responses' items, or the conversation's).
  */
 export function checkContinuation(context: readonly Item[], input: readonly Item[]): void {
-  const ids = new Set(context.map((item) => item.id));
-  for (const item of input) {
-    if (ids.has(item.id)) throw duplicateItem(item.id);
-    ids.add(item.id);
-  }
+  checkDuplicates(context, input);
   const all = [...context, ...input];
   const calls = new Set(all.filter((item): item is FunctionCallItem => item.type === 'function_call').map((item) => item.call_id));
   const answered = new Set<string>();
@@ -70,6 +66,15 @@ export function checkContinuation(context: readonly Item[], input: readonly Item
   }
   for (const item of all) {
     if (item.type === 'function_call' && !answered.has(item.call_id)) throw noToolOutput(item.call_id);
+  }
+}
+
+/** An item id may appear once in a conversation or a response's context. */
+export function checkDuplicates(context: readonly Item[], input: readonly Item[]): void {
+  const ids = new Set(context.map((item) => item.id));
+  for (const item of input) {
+    if (ids.has(item.id)) throw duplicateItem(item.id);
+    ids.add(item.id);
   }
 }
 

@@ -13,8 +13,9 @@ import {
   streamNotBackground,
 } from './errors.js';
 import { EventLog } from './events.js';
-import { newHexId, nowSeconds } from './ids.js';
-import { answeredCalls, checkContinuation, toItems } from './items.js';
+import { nowSeconds, type Clock } from '../embedded/clock.js';
+import { newHexId } from './ids.js';
+import { answeredCalls, checkContinuation, checkDuplicates, toItems } from './items.js';
 import { present } from './present.js';
 import { page, type Store, type StoredResponse } from './store.js';
 import { streamEvents } from './streaming.js';
@@ -41,10 +42,11 @@ export interface Route extends RouteEntry {
 export interface Deps {
   store: Store;
   engine: Engine;
+  clock: Clock;
 }
 
 /** The spec's 13 Responses and Conversations operations. */
-export function createRoutes({ store, engine }: Deps): Route[] {
+export function createRoutes({ store, engine, clock }: Deps): Route[] {
   const responseOr404 = (id: string): StoredResponse => {
     const stored = store.response(id);
     if (!stored) throw responseNotFound(id);
@@ -78,7 +80,7 @@ export function createRoutes({ store, engine }: Deps): Route[] {
 
     const answers = answeredCalls(context, input);
     const firstAnswer = answers[0];
-    const stored: StoredResponse = { response: newResponse(request), inputItems: input, log: new EventLog() };
+    const stored: StoredResponse = { response: newResponse(request, nowSeconds(clock)), inputItems: input, log: new EventLog() };
     if (request.store) store.addResponse(stored);
     if (request.conversation !== undefined) store.appendItems(request.conversation, input);
 
@@ -95,7 +97,7 @@ export function createRoutes({ store, engine }: Deps): Route[] {
       }),
     });
     if (request.stream) {
-      streamEvents(res, headers, stored.log, -1, request.include);
+      void streamEvents(res, headers, stored.log, -1, request.include).catch(() => res.destroy());
       return STREAMED;
     }
     if (!request.background) await ended;
@@ -115,7 +117,7 @@ export function createRoutes({ store, engine }: Deps): Route[] {
         queryBoolean(query, 'include_obfuscation');
         if (!stream) return present(stored.response, include);
         if (!stored.response.background) throw streamNotBackground();
-        streamEvents(res, headers, stored.log, startingAfter ?? -1, include);
+        void streamEvents(res, headers, stored.log, startingAfter ?? -1, include).catch(() => res.destroy());
         return STREAMED;
       },
     },
@@ -151,8 +153,9 @@ export function createRoutes({ store, engine }: Deps): Route[] {
       route: '/conversations',
       handler: ({ body }) => {
         const request = parseCreateConversation(body);
-        const items = toItems(request.items, () => undefined);
-        const conversation: Conversation = { id: newHexId('conv'), object: 'conversation', created_at: nowSeconds(), metadata: request.metadata };
+        const items = toItems(request.items, () => undefined, 'items');
+        checkDuplicates([], items);
+        const conversation: Conversation = { id: newHexId('conv'), object: 'conversation', created_at: nowSeconds(clock), metadata: request.metadata };
         store.addConversation(conversation, items);
         return conversation;
       },
@@ -182,7 +185,8 @@ export function createRoutes({ store, engine }: Deps): Route[] {
       handler: ({ params, query, body }) => {
         const { id } = conversationOr404(params['conversation_id'] ?? '');
         const include = queryInclude(query);
-        const items = toItems(parseCreateItems(body), (itemId) => store.conversationItems(id).find((item) => item.id === itemId));
+        const items = toItems(parseCreateItems(body), (itemId) => store.conversationItems(id).find((item) => item.id === itemId), 'items');
+        checkDuplicates(store.conversationItems(id), items);
         store.appendItems(id, items);
         return present({ object: 'list', data: items, first_id: items[0]?.id ?? null, last_id: items.at(-1)?.id ?? null, has_more: false }, include);
       },
@@ -218,11 +222,11 @@ export function createRoutes({ store, engine }: Deps): Route[] {
 }
 
 /** A new response as the real API shows it: every field present, the request's values echoed, defaults filled. */
-function newResponse(request: CreateResponseRequest): ResponseObject {
+function newResponse(request: CreateResponseRequest, createdAt: number): ResponseObject {
   return {
     id: newHexId('resp'),
     object: 'response',
-    created_at: nowSeconds(),
+    created_at: createdAt,
     status: request.background ? 'queued' : 'in_progress',
     background: request.background,
     completed_at: null,

@@ -1,4 +1,4 @@
-import { checkResponsesSchema, compileFieldsValidator, responsesSpec, type SchemaViolation } from '../spec/responses.js';
+import { compileFieldsValidator, responsesSpec, type SchemaViolation } from '../spec/responses.js';
 import { badRequest, type ApiError } from './errors.js';
 import type { Metadata, ResponseTool, ResponseToolChoice } from './types.js';
 

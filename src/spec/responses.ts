@@ -38,16 +38,6 @@ export function responsesValidatorFor(name: ResponsesSchemaName | (string & {}))
 }
 
 /**
- * Compiles the validators a server needs before it listens, so that no request pays for it.
- * Returns how long it took (ms), for the start-up line.
- */
-export function compileResponsesValidators(names: readonly (ResponsesSchemaName | (string & {}))[]): number {
-  const started = performance.now();
-  for (const name of names) responsesValidatorFor(name);
-  return Math.round(performance.now() - started);
-}
-
-/**
  * JSON pointers (into this document) of the properties a schema declares, through its `allOf`
  * branches and `$ref`s: `CreateResponse` → { reasoning: 'responses-api#/components/schemas/ResponseProperties/properties/reasoning', … }.
  */

@@ -1,6 +1,6 @@
 import { startRunsApi, type RunsApi, type RunsApiOptions } from '../../src/runs-api/index.js';
 import type { RunsEngineName } from '../../src/runs-api/settings.js';
-import { sleep } from './wait.js';
+import { waitUntil } from './wait.js';
 
 export type { RunsApi };
 
@@ -77,15 +77,19 @@ export function parseEvents(text: string): SseEvent[] {
   return events;
 }
 
-const SETTLED = ['requires_action', 'cancelled', 'failed', 'completed', 'incomplete', 'expired'];
+/** The statuses the SDK's poller stops at. */
+export const SETTLED_RUN_STATUSES = ['requires_action', 'cancelled', 'failed', 'completed', 'incomplete', 'expired'];
 
 /** Polls a run until it reaches one of `statuses` (default: any status the SDK's poller stops at). */
-export async function waitForRun(api: RunsApi, threadId: string, runId: string, statuses: string[] = SETTLED, timeoutMs = 5_000): Promise<any> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { body } = await call(api, 'GET', `/threads/${threadId}/runs/${runId}`);
-    if (statuses.includes(body.status)) return body;
-    if (Date.now() > deadline) throw new Error(`run ${runId} is ${body.status}, still not ${statuses.join('|')} after ${timeoutMs} ms`);
-    await sleep(10);
+export async function waitForRun(api: RunsApi, threadId: string, runId: string, statuses: string[] = SETTLED_RUN_STATUSES, timeoutMs = 5_000): Promise<any> {
+  let run: any;
+  try {
+    await waitUntil(async () => {
+      run = (await call(api, 'GET', `/threads/${threadId}/runs/${runId}`)).body;
+      return statuses.includes(run.status);
+    }, timeoutMs);
+  } catch {
+    throw new Error(`run ${runId} is ${run?.status}, still not ${statuses.join('|')} after ${timeoutMs} ms`);
   }
+  return run;
 }

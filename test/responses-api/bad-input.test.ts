@@ -77,6 +77,11 @@ describe('bad input', () => {
     expectError(await send('GET', `/conversations/${conversation.id}/items?order=sideways`), 400, 'order', "Invalid value: 'sideways'. Supported values are: 'asc' and 'desc'.");
     expectError(await send('GET', `/conversations/${conversation.id}/items?after=msg_elsewhere`), 400, 'after', /no item with id 'msg_elsewhere'/);
     expectError(await send('GET', `/conversations/${conversation.id}/items?include[]=everything`), 400, 'include[0]', /^Invalid value: 'everything'/);
+    // An item id is in a conversation once; a refused add adds none of its items.
+    const existing = (await send('GET', `/conversations/${conversation.id}/items`)).body.data[0].id;
+    expectError(await send('POST', `/conversations/${conversation.id}/items`, { items: [{ role: 'user', content: 'new' }, { id: existing, role: 'user', content: 'again' }] }), 400, 'input', `Duplicate item found with id ${existing}. Remove duplicate items from your input and try again.`);
+    expectError(await send('POST', `/conversations/${conversation.id}/items`, { items: [{ type: 'item_reference', id: 'msg_nowhere' }] }), 400, 'items[0].id', "Item with id 'msg_nowhere' not found.");
+    expect((await send('GET', `/conversations/${conversation.id}/items`)).body.data).toHaveLength(1);
   });
 
   it('nothing changes when a request is refused: no response, no conversation item, no webhook-worthy state', async () => {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkSchema } from '../../src/spec/index.js';
 import { ManualClock } from '../helpers/clock.js';
-import { call, parseEvents, ENGINES, type RunsApi } from '../helpers/runs-api.js';
+import { call, parseEvents, ENGINES, SETTLED_RUN_STATUSES, type RunsApi } from '../helpers/runs-api.js';
+import { nextTurn } from '../helpers/wait.js';
 
 const now = (): number => Math.floor(Date.now() / 1000);
 const STEP_MS = 30;
@@ -37,10 +38,8 @@ describe.each(ENGINES)('run lifecycle ($name engine)', (engine) => {
     throw new Error(`run stuck: ${statuses.join(' → ')}`);
   }
 
-  /** What the SDK's poller stops at. */
-  const SETTLED = ['requires_action', 'cancelled', 'failed', 'completed', 'incomplete', 'expired'];
-
-  async function waitForRun(_: RunsApi, threadId: string, runId: string, until: string[] = SETTLED): Promise<any> {
+  /** `waitForRun` of the helpers, on this suite's clock. */
+  async function waitForRun(_: RunsApi, threadId: string, runId: string, until: string[] = SETTLED_RUN_STATUSES): Promise<any> {
     return (await observe(threadId, runId, until)).run;
   }
 
@@ -51,7 +50,7 @@ describe.each(ENGINES)('run lifecycle ($name engine)', (engine) => {
       settled = true;
     });
     for (let i = 0; i < 1_000 && !settled; i += 1) {
-      await new Promise((resolve) => setImmediate(resolve));
+      await nextTurn();
       clock.advance(STEP_MS);
     }
     return done;
