@@ -125,7 +125,7 @@ function writeSection(results: ProbeResult[], run: { startedAt: Date; loadAtStar
     'README\'s bounds. Client and gateways share the machine\'s cores, so latencies depend on other load: see the load average.',
     '',
     `- Run: ${run.startedAt.toISOString()}, commit ${commit}, ${cpus().length} cores, Node ${process.version}; ${run.seconds.toFixed(0)} s.${partial}`,
-    '- `npm run bench` writes this file anew without this section: run `npm run bench:abuse` after it.',
+    '- `npm run bench` rewrites the rest of this file and keeps this section as it is.',
     '- "load": the 1-minute load average when the probe started; latencies measured above about 1 per core are those of a busy machine.',
     `- Load average (1/5/15 min) at start ${run.loadAtStart}, at the end ${run.loadAtEnd}${Number(run.loadAtStart.split(' / ')[0]) > cpus().length * 0.5 ? ' — **other work was running: timing figures are noisy**' : ''}.`,
     '',
