@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { responsesApiSettings } from './responses-api/settings.js';
 import { runsApiSettings } from './runs-api/settings.js';
 import {
   ConfigError,
@@ -160,6 +161,7 @@ const declarations = {
   redis: redisSettings,
   security: securitySettings,
   runsApi: runsApiSettings,
+  responsesApi: responsesApiSettings,
 };
 
 /** The README's settings tables, in order (`npm run settings:docs` writes them; a test holds them to this). */
@@ -170,6 +172,7 @@ export const SETTINGS_TABLES: readonly SettingsTable[] = [
   { title: 'Mutations and scale-out', groups: [idempotencySettings, redisSettings] },
   { title: 'Security', groups: [securitySettings] },
   { title: 'Embedded runs API', groups: [runsApiSettings] },
+  { title: 'Embedded Responses API', groups: [responsesApiSettings] },
 ];
 
 /** Every declared setting, for checks that none is left out of the tables. */

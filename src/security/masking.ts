@@ -30,7 +30,7 @@ export interface ErrorMasker {
 export function createErrorMasker(options: ErrorMaskerOptions): ErrorMasker {
   const { isDev, tenancy, onMasked } = options;
   const rules: MaskError = (error, message, dev = isDev) => {
-    const masked = yogaMaskError(error, message, dev);
+    const masked = withInputCode(yogaMaskError(error, message, dev));
     if (!tenancy || !(masked instanceof GraphQLError) || masked.extensions['code'] !== 'NOT_FOUND' || !('requestId' in masked.extensions)) return masked;
     // Another tenant's thread and an unknown id must answer alike: the upstream's request id would tell them apart.
     const { requestId: _requestId, ...extensions } = masked.extensions;
@@ -49,4 +49,15 @@ export function createErrorMasker(options: ErrorMaskerOptions): ErrorMasker {
       return result;
     },
   };
+}
+
+/**
+ * graphql-js's own request errors (a variable of the wrong type or shape, an unknown operation name) come with no
+ * code: nothing of the gateway made them, no path. They are the caller's input.
+ */
+function withInputCode(error: Error): Error {
+  if (!(error instanceof GraphQLError) || error.extensions['code'] !== undefined || error.path) return error;
+  // A scalar's own refusal of a variable arrives wrapped (its GraphQLError as the original); anything else is not ours to name.
+  if (error.originalError && !(error.originalError instanceof GraphQLError)) return error;
+  return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions: { ...error.extensions, code: 'BAD_USER_INPUT' } });
 }

@@ -25,6 +25,8 @@ export interface Security {
 export interface SecurityOptions {
   /** A shared store (Redis) for the token buckets; in memory when not given. */
   rateLimitStore?: RateLimitStore;
+  /** The clock of the in-memory token buckets. @default Date.now */
+  now?: () => number;
 }
 
 export function createSecurity(config: Config, options: SecurityOptions = {}): Security {
@@ -33,7 +35,7 @@ export function createSecurity(config: Config, options: SecurityOptions = {}): S
   return {
     authenticator: createAuthenticator(security.auth),
     origins: new OriginPolicy(security.corsOrigins),
-    rateLimits: rateLimit.perSecond > 0 ? (options.rateLimitStore ?? new MemoryTokenBuckets({ perSecond: rateLimit.perSecond, burst: rateLimit.burst })) : undefined,
+    rateLimits: rateLimit.perSecond > 0 ? (options.rateLimitStore ?? new MemoryTokenBuckets({ perSecond: rateLimit.perSecond, burst: rateLimit.burst, ...(options.now ? { now: options.now } : {}) })) : undefined,
     persisted: security.persistedDocuments ? PersistedDocuments.load(security.persistedDocuments) : undefined,
     identities: new WeakMap(),
   };

@@ -43,7 +43,7 @@ export interface GatewayOptions {
   transport?: Transport;
   /** Where logs go (tests capture them); JSON on stdout by default. */
   logger?: Logger;
-  /** The clock of the read cache, the breaker and shared results (tests move it instead of waiting). @default Date.now */
+  /** The clock of the read cache, the breaker, shared results and rate limits (tests move it instead of waiting). @default Date.now */
   now?: () => number;
 }
 
@@ -70,7 +70,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   });
   const { metrics, logger } = services;
   const readiness = createReadiness(services);
-  const security = createSecurity(config);
+  const security = createSecurity(config, options.now ? { now: options.now } : {});
   const wsGuard = createWebSocketGuard(config, security);
 
   const observability = useOperationObservability({ logger, metrics, tracer: services.tracing.tracer });
@@ -111,6 +111,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         eventContext: (ctx) => ({ ...ctx, loaders: createEventLoaders(services, ctx.identity) }),
         audience: (ctx) => `${ctx.identity.subject}\u0000${ctx.identity.admin}`,
         shareMs: config.live.sharedCacheMs,
+        ...(options.now ? { now: options.now } : {}),
         onExecute: () => metrics.subscriptionEventExecutions.inc(),
         // Yoga's masking never sees subscription results and stream errors: this plugin masks them with the same rules.
         maskError: (error) => masker.mask(error),

@@ -17,6 +17,8 @@ export interface SubscriptionEventOptions<C> {
   shareMs: number;
   /** Executions of subscription events, shared ones counted once (tests). */
   onExecute?: () => void;
+  /** The clock of `shareMs` (tests move it instead of waiting). @default Date.now */
+  now?: () => number;
   /**
    * Masks an error of a result or of a failed stream (yoga's masked errors: `maskError(error, errorMessage)`).
    * When given, this plugin hands the subscription's stream to envelop itself and the subscribe hooks of the plugins
@@ -61,6 +63,7 @@ const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> => typ
  */
 export function useSharedSubscriptionEvents<C extends object>(options: SubscriptionEventOptions<C>): Plugin<C> {
   const { shareMs } = options;
+  const clock = options.now ?? Date.now;
   /** Published event (the payload object every subscriber's iterator yields) → operation key → result. */
   const shared = new WeakMap<object, Map<string, Shared>>();
   const documentIds = new WeakMap<DocumentNode, number>();
@@ -106,7 +109,7 @@ export function useSharedSubscriptionEvents<C extends object>(options: Subscript
     if (key === undefined || typeof payload !== 'object' || payload === null) return run(args, payload);
     let byKey = shared.get(payload);
     if (!byKey) shared.set(payload, (byKey = new Map()));
-    const now = Date.now();
+    const now = clock();
     const hit = byKey.get(key);
     if (hit && (hit.running || now - hit.at < shareMs)) return hit.result;
     const result = run(args, payload);

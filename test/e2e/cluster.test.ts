@@ -76,7 +76,9 @@ describe.skipIf(!redisAvailable)(`several gateway instances on one Redis${redisS
       expect(subscription.results.every((result) => result.errors === undefined)).toBe(true);
       expect(statusesOf(subscription.results)).toEqual(['QUEUED', 'IN_PROGRESS', 'COMPLETED']);
     }
-    expect(runGets(thread.id, run.id)).toBeLessThanOrEqual(Math.ceil(1.5 * baseline));
+    // One poller for the three instances: three would cost about 3× the lone subscriber's GETs. Up to 2× leaves room
+    // for a poll or two more when a busy machine stretches the run's phases (9 for 5 was seen at load 10).
+    expect(runGets(thread.id, run.id)).toBeLessThanOrEqual(2 * baseline);
   });
 
   it('when the polling instance dies mid-run, subscribers on the others still get the terminal state', async () => {

@@ -22,11 +22,9 @@ function readiness(origin: string): Promise<number | 'refused'> {
       response.resume();
       response.on('end', () => resolve(response.statusCode ?? 0));
     });
-    // A connection still in the accept queue when the listener closes is reset rather than refused: to a health
-    // check both mean the same, nobody listens any more.
-    request.on('error', (error: NodeJS.ErrnoException) =>
-      error.code === 'ECONNREFUSED' || (error.code === 'ECONNRESET' && error.syscall === 'connect') ? resolve('refused') : reject(error),
-    );
+    // A connection still in the accept queue, or accepted a moment before the listener closed and its idle sockets
+    // with it, is reset before any answer rather than refused: to a health check both mean nobody listens any more.
+    request.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET' ? resolve('refused') : reject(error)));
   });
 }
 

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createWsClient, subscribeWs } from '../helpers/live-clients.js';
 import { startStack, type Stack } from '../helpers/stack.js';
-import { sleep, waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../helpers/wait.js';
 import { createAssistant, createRun, createThread } from '../helpers/fixtures.js';
 
 const origin = (stack: Stack) => stack.gateway.url.replace(/\/graphql$/, '');
@@ -65,8 +65,10 @@ describe('operations side', () => {
     cleanup.push(() => client.dispose());
     const subscription = subscribeWs(client, 'subscription Watch($t: ID!, $r: ID!) { runUpdated(threadId: $t, runId: $r) { status } }', { t: thread.id, r: run.id });
     await waitUntil(() => subscription.results.length > 0);
-    await sleep(150);
-    const text = await (await fetch(`${origin(stack)}/metrics`)).text();
+    const metricsText = async () => (await fetch(`${origin(stack)}/metrics`)).text();
+    // A poll after the subscription's first read: its lag and upstream timing are recorded.
+    await waitUntil(async () => /gateway_poll_lag_seconds_count [1-9]/.test(await metricsText()));
+    const text = await metricsText();
     expect(text).toMatch(/gateway_operations_total\{type="query",name="Probe",outcome="ok"\} 1/);
     expect(text).toMatch(/gateway_active_subscriptions 1\n/);
     expect(text).toMatch(/gateway_live_pollers 1\n/);

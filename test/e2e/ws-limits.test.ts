@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createWsClient, subscribeWs } from '../helpers/live-clients.js';
 import { startStack, type Stack } from '../helpers/stack.js';
-import { waitUntil } from '../helpers/wait.js';
+import { nextTurn, waitUntil } from '../helpers/wait.js';
 import { createAssistant, createRun, createThread } from '../helpers/fixtures.js';
 
 const PROTOCOL = 'graphql-transport-ws';
@@ -60,7 +60,9 @@ describe('WebSocket limits', () => {
     expect(refused.results[0]?.errors?.[0]?.extensions?.['code']).toBe('RATE_LIMITED');
     // The others are untouched, and a slot freed by one of them can be used again.
     open[0]!.stop();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Freed once the server has ended it (the gauge drops as its stream returns; the slot right after).
+    await waitUntil(async () => (await stack.gateway.metrics.activeSubscriptions.get()).values[0]?.value === 2);
+    await nextTurn();
     const again = subscribeWs(client, query, { t: thread.id, r: run.id });
     await waitUntil(() => again.results.length > 0);
     expect(again.results[0]?.data).toEqual({ runUpdated: { status: expect.any(String) } });
@@ -95,14 +97,14 @@ describe('WebSocket limits', () => {
       'subscription ($t: ID!) { threadRunsUpdated(threadId: $t) { runId status } }',
       { t: thread.id },
     );
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitUntil(() => stack.gateway.services.live.threads.size === 1);
     const run = await createRun(stack.api, thread.id, { assistant_id: assistant.id });
     await waitUntil(() => subscription.results.some((result) => result.data?.threadRunsUpdated.status === 'COMPLETED'));
     const seen = subscription.results.map((result) => `${result.data?.threadRunsUpdated.runId}:${result.data?.threadRunsUpdated.status}`);
     expect(seen[0]).toMatch(new RegExp(`^${run.id}:(QUEUED|IN_PROGRESS)$`));
     expect(seen.at(-1)).toBe(`${run.id}:COMPLETED`);
     subscription.stop();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitUntil(() => stack.gateway.services.live.threads.size === 0);
     expect(stack.gateway.services.live.threads.size).toBe(0);
   });
 });

@@ -32,7 +32,7 @@ export interface StackOptions {
   /** Last word on the config (after the upstream URL is known). */
   configure?: (config: Config) => Config;
   fetch?: typeof fetch;
-  /** The gateway's clock (read cache, breaker, shared results): see adjustableClock in wait.ts. */
+  /** The gateway's clock (read cache, breaker, shared results, rate limits): see adjustableClock in wait.ts. */
   now?: () => number;
   /** Captures the gateway's log lines (JSON objects) when given. */
   logLines?: Array<Record<string, unknown>>;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, waitForRun } from '../helpers/runs-api.js';
 import { startStack, type Stack } from '../helpers/stack.js';
+import { ManualClock } from '../helpers/clock.js';
 import { cancelRun, createAssistant, createMessage, createRun, createThread, globalId, listAll, settledRun, submitToolOutputs } from '../helpers/fixtures.js';
 
 /** Everything the embedded runs API can produce reads back through the gateway exactly (wire → GraphQL). */
@@ -105,8 +106,14 @@ function expectedRun(run: any) {
   };
 }
 
+const STEP_MS = 40;
+
 describe('read back (embedded runs API over HTTP)', () => {
   let stack: Stack;
+  // The runs API's time: moved along with real time, except while a test holds it to step a run state by state.
+  const clock = new ManualClock();
+  let ticking: NodeJS.Timeout | undefined;
+  const tick = () => (ticking = setInterval(() => clock.advance(10), 10));
   let toolsAssistant: any;
   let plainAssistant: any;
 
@@ -126,7 +133,8 @@ describe('read back (embedded runs API over HTTP)', () => {
   }
 
   beforeAll(async () => {
-    stack = await startStack({ runsApi: { stepMs: 40 } });
+    tick();
+    stack = await startStack({ runsApi: { stepMs: STEP_MS, clock } });
     toolsAssistant = await createAssistant(stack.api, {
       name: 'Tools',
       tools: [
@@ -138,51 +146,60 @@ describe('read back (embedded runs API over HTTP)', () => {
     plainAssistant = await createAssistant(stack.api, { name: 'Plain' });
   });
 
-  afterAll(() => stack?.close());
+  afterAll(async () => {
+    clearInterval(ticking);
+    await stack?.close();
+  });
 
   it('reads every run status the lifecycle goes through, polling through the gateway', async () => {
+    // Held: the run moves one phase only after the gateway has read it, so each state is seen however slow reads are.
+    clearInterval(ticking);
     const seen = new Set<string>();
     const watch = async (threadId: string, runId: string, until: string[]) => {
-      for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+      for (let step = 0; step < 100; step++) {
         const result = await stack.query('query($t: ID!, $r: ID!) { run(threadId: $t, runId: $r) { status } }', { t: threadId, r: runId });
         const status = result.data?.run?.status as string;
         seen.add(status);
         if (until.includes(status)) return status;
-        await new Promise((resolve) => setTimeout(resolve, 5));
+        clock.advance(STEP_MS / 2);
       }
       throw new Error('run did not settle');
     };
+    try {
 
-    // queued → in_progress → requires_action → (tool outputs) → completed
-    const thread = await createThread(stack.api);
-    const run = await createRun(stack.api, thread.id, { assistant_id: toolsAssistant.id });
-    expect(await watch(thread.id, run.id, ['REQUIRES_ACTION'])).toBe('REQUIRES_ACTION');
-    const waiting = await expectReadBack(thread.id, run.id);
-    expect(waiting.required_action.submit_tool_outputs.tool_calls[0].function.name).toBe('get_weather');
-    await submitToolOutputs(stack.api, thread.id, run.id, [{ tool_call_id: waiting.required_action.submit_tool_outputs.tool_calls[0].id, output: '{"temp": 21}' }]);
-    expect(await watch(thread.id, run.id, ['COMPLETED'])).toBe('COMPLETED');
-    const completed = await expectReadBack(thread.id, run.id);
-    expect(completed.usage).not.toBeNull();
+      // queued → in_progress → requires_action → (tool outputs) → completed
+      const thread = await createThread(stack.api);
+      const run = await createRun(stack.api, thread.id, { assistant_id: toolsAssistant.id });
+      expect(await watch(thread.id, run.id, ['REQUIRES_ACTION'])).toBe('REQUIRES_ACTION');
+      const waiting = await expectReadBack(thread.id, run.id);
+      expect(waiting.required_action.submit_tool_outputs.tool_calls[0].function.name).toBe('get_weather');
+      await submitToolOutputs(stack.api, thread.id, run.id, [{ tool_call_id: waiting.required_action.submit_tool_outputs.tool_calls[0].id, output: '{"temp": 21}' }]);
+      expect(await watch(thread.id, run.id, ['COMPLETED'])).toBe('COMPLETED');
+      const completed = await expectReadBack(thread.id, run.id);
+      expect(completed.usage).not.toBeNull();
 
-    // cancelling → cancelled
-    const cancelThread = await createThread(stack.api);
-    const toCancel = await createRun(stack.api, cancelThread.id, { assistant_id: plainAssistant.id });
-    await waitForRun(stack.api, cancelThread.id, toCancel.id, ['in_progress']);
-    await cancelRun(stack.api, cancelThread.id, toCancel.id);
-    expect(await watch(cancelThread.id, toCancel.id, ['CANCELLED'])).toBe('CANCELLED');
-    await expectReadBack(cancelThread.id, toCancel.id);
+      // cancelling → cancelled
+      const cancelThread = await createThread(stack.api);
+      const toCancel = await createRun(stack.api, cancelThread.id, { assistant_id: plainAssistant.id });
+      expect(await watch(cancelThread.id, toCancel.id, ['IN_PROGRESS'])).toBe('IN_PROGRESS');
+      await cancelRun(stack.api, cancelThread.id, toCancel.id);
+      expect(await watch(cancelThread.id, toCancel.id, ['CANCELLED'])).toBe('CANCELLED');
+      await expectReadBack(cancelThread.id, toCancel.id);
 
-    // metadata.simulate endings
-    for (const [simulate, status] of [['fail', 'FAILED'], ['incomplete', 'INCOMPLETE'], ['expire', 'EXPIRED']] as const) {
-      const t = await createThread(stack.api);
-      const r = await createRun(stack.api, t.id, { assistant_id: plainAssistant.id, metadata: { simulate } });
-      expect(await watch(t.id, r.id, [status])).toBe(status);
-      const wire = await expectReadBack(t.id, r.id);
-      if (simulate === 'fail') expect(wire.last_error.code).toBe('server_error');
-      if (simulate === 'incomplete') expect(wire.incomplete_details.reason).toBe('max_completion_tokens');
+      // metadata.simulate endings
+      for (const [simulate, status] of [['fail', 'FAILED'], ['incomplete', 'INCOMPLETE'], ['expire', 'EXPIRED']] as const) {
+        const t = await createThread(stack.api);
+        const r = await createRun(stack.api, t.id, { assistant_id: plainAssistant.id, metadata: { simulate } });
+        expect(await watch(t.id, r.id, [status])).toBe(status);
+        const wire = await expectReadBack(t.id, r.id);
+        if (simulate === 'fail') expect(wire.last_error.code).toBe('server_error');
+        if (simulate === 'incomplete') expect(wire.incomplete_details.reason).toBe('max_completion_tokens');
+      }
+
+      expect([...seen].sort()).toEqual(['CANCELLED', 'CANCELLING', 'COMPLETED', 'EXPIRED', 'FAILED', 'INCOMPLETE', 'IN_PROGRESS', 'QUEUED', 'REQUIRES_ACTION']);
+    } finally {
+      tick();
     }
-
-    expect([...seen].sort()).toEqual(['CANCELLED', 'CANCELLING', 'COMPLETED', 'EXPIRED', 'FAILED', 'INCOMPLETE', 'IN_PROGRESS', 'QUEUED', 'REQUIRES_ACTION']);
   });
 
   it('reads back every wire form of tool_choice and response_format, and the run settings', async () => {

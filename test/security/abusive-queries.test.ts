@@ -3,6 +3,7 @@ import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { createAssistant, createThread, settledRun } from '../helpers/fixtures.js';
+import { adjustableClock } from '../helpers/wait.js';
 import { codes, http, postJson, stillServes, upstreamCalls } from './helpers.js';
 
 /** Checklist B (11–20), plus the upstream-call budget. Limits set to graphql-armor's defaults where the item names them. */
@@ -90,7 +91,8 @@ describe('abusive queries', () => {
   });
 
   it('18: over the rate limit → RATE_LIMITED with retryAfterMs and Retry-After; run starts cost more', async () => {
-    const limited = await startStack({ env: { RATE_LIMIT_PER_SECOND: '1', RATE_LIMIT_BURST: '6', RATE_LIMIT_RUN_COST: '5' } });
+    const clock = adjustableClock();
+    const limited = await startStack({ env: { RATE_LIMIT_PER_SECOND: '1', RATE_LIMIT_BURST: '6', RATE_LIMIT_RUN_COST: '5' }, now: clock.now });
     try {
       const assistant = await createAssistant(limited.api);
       const thread = await createThread(limited.api);
@@ -112,7 +114,7 @@ describe('abusive queries', () => {
       expect(query!.json!.data).toEqual({ __typename: 'Query' });
       expect(codes(over!.json)).toEqual(['RATE_LIMITED']);
       expect(calls).toBe(0);
-      await new Promise((resolve) => setTimeout(resolve, 1100));
+      clock.advance(1100);
       expect(await stillServes(limited)).toBe(true);
     } finally {
       await limited.close();

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../helpers/stack.js';
-import { sleep } from '../helpers/wait.js';
+import { waitUntil } from '../helpers/wait.js';
 
 /** Slow and idle clients, and one address holding many connections (probe 4: W8). */
 
@@ -140,9 +140,5 @@ describe('connection caps', () => {
 
 /** The server forgets a closed connection as soon as its close reaches it: retry until then. */
 async function waitForAnswer(request: () => Promise<string>): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt += 1) {
-    if (/^HTTP\/1\.1 200 /.test(await request())) return;
-    await sleep(10);
-  }
-  throw new Error('never answered');
+  await waitUntil(async () => /^HTTP\/1\.1 200 /.test(await request()), 2_000);
 }

@@ -134,4 +134,23 @@ describe('malformed requests', () => {
     expect(codes(long.result.json)).toEqual(['BAD_USER_INPUT']);
     expect(long.calls).toBe(0);
   });
+  it('11: variables that do not fit their types, and an unknown operation name, are 400 BAD_USER_INPUT with no upstream call', async () => {
+    const bodies = [
+      { query: RUN_QUERY, variables: { t: 'thread_x' } },
+      { query: RUN_QUERY, variables: { t: 'thread_x', r: null } },
+      { query: RUN_QUERY, variables: { t: { nested: true }, r: 'run_x' } },
+      { query: RUN_QUERY, variables: { t: ['a'], r: 7.5 } },
+      { query: 'query($first: Int) { assistants(first: $first) { edges { cursor } } }', variables: { first: 'ten' } },
+    ];
+    const { result, calls } = await upstreamCalls(stack, () => Promise.all(bodies.map((body) => postJson(stack, body))));
+    result.forEach((answer, i) => {
+      expect(answer.status, JSON.stringify(bodies[i])).toBe(400);
+      expect(codes(answer.json), JSON.stringify(bodies[i])).not.toHaveLength(0);
+      expect(new Set(codes(answer.json)), JSON.stringify(bodies[i])).toEqual(new Set(['BAD_USER_INPUT']));
+    });
+    expect(calls).toBe(0);
+    const unknownOperation = await postJson(stack, { query: 'query A { __typename }', operationName: 'B' });
+    expect(unknownOperation.status).toBe(400);
+    expect(codes(unknownOperation.json)).toEqual(['OPERATION_RESOLUTION_FAILURE']);
+  });
 });

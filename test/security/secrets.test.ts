@@ -8,6 +8,7 @@ import { createGateway, type Gateway } from '../../src/server/app.js';
 import { createWsClient, subscribeSse, subscribeWs } from '../helpers/live-clients.js';
 import type { Stack } from '../helpers/stack.js';
 import { call } from '../helpers/runs-api.js';
+import { waitUntil } from '../helpers/wait.js';
 import { http, jsonHeaders, postJson } from './helpers.js';
 
 /**
@@ -87,9 +88,7 @@ describe('secrets', () => {
       const assistant = (await call(stack.api, 'POST', '/assistants', { body: { model: 'gpt-4o' }, headers })).body;
       const thread = (await call(stack.api, 'POST', '/threads', { body: { messages: [{ role: 'user', content: 'hi' }] }, headers })).body;
       const run = (await call(stack.api, 'POST', `/threads/${thread.id}/runs`, { body: { assistant_id: assistant.id }, headers })).body;
-      for (let i = 0; i < 200 && (await call(stack.api, 'GET', `/threads/${thread.id}/runs/${run.id}`, { headers })).body.status !== 'completed'; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
+      await waitUntil(async () => (await call(stack.api, 'GET', `/threads/${thread.id}/runs/${run.id}`, { headers })).body.status === 'completed', 5_000);
       const q = (document: string, variables?: Record<string, unknown>) => stack.query(document, variables);
       await q('query($t: ID!) { thread(id: $t) { threadId metadata runs(first: 5) { edges { node { status steps(first: 5) { edges { cursor } } messages(first: 5) { edges { node { content { __typename } } } } } } } } }', { t: thread.id });
       await q('query($t: ID!, $r: ID!) { run(threadId: $t, runId: $r) { status assistant { name } } }', { t: thread.id, r: run.id });
@@ -142,9 +141,13 @@ describe('secrets', () => {
       const messages: string[] = [];
       socket.on('message', (data) => messages.push(String(data)));
       await new Promise((resolve) => socket.once('open', resolve));
+      const parsed = (message: string) => (JSON.parse(message) as { id?: string; type: string });
       socket.send(JSON.stringify({ type: 'connection_init' }));
+      // Subscribing before the ack would only get the socket closed (4401), with nothing said that could leak.
+      await waitUntil(() => messages.some((message) => parsed(message).type === 'connection_ack'));
       socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { runUpdated(threadId: "thread_x", runId: "run_x") { status } }' } }));
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // The subscription's answer: the upstream refuses the gateway's key.
+      await waitUntil(() => messages.some((message) => parsed(message).id === '1'));
       socket.close();
       seen.push(...messages, ...refused.lines);
       const metrics = await http(stack, { method: 'GET', path: '/metrics' });

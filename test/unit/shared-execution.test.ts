@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createSchema, createYoga } from 'graphql-yoga';
+import type { Plugin } from 'graphql-yoga';
 import { useSharedQueryExecution } from '../../src/server/shared-execution.js';
 import type { Identity } from '../../src/security/auth.js';
 import { ClientInterest } from '../../src/upstream/interest.js';
+import { adjustableClock, nextTurn, waitUntil } from '../helpers/wait.js';
 
 /** A schema whose resolvers count their calls and wait until released, so requests overlap for certain. */
 interface Reuse {
@@ -10,10 +12,14 @@ interface Reuse {
   generation: number;
   /** When the upstream answers each execution reads began (what the read cache reports). */
   answersFrom: () => number;
+  /** The plugin's clock. */
+  now?: () => number;
 }
 
 function setup(reuse?: Reuse) {
   const calls = { item: 0, bump: 0 };
+  let arrived = 0;
+  let settled = 0;
   let release: () => void = () => {};
   let gate = new Promise<void>((resolve) => (release = resolve));
   interface TestContext {
@@ -60,7 +66,11 @@ function setup(reuse?: Reuse) {
       identity: { subject: request.headers.get('x-subject') ?? 'anonymous', admin: false, method: 'api-key' },
       freshness: { oldestAnswerAt: Number.POSITIVE_INFINITY, generation: reuse?.generation ?? 0 },
     }),
-    plugins: [useSharedQueryExecution(reuse ? { maxAgeMs: () => reuse.maxAgeMs, generation: () => reuse.generation } : {})],
+    plugins: [
+      // Before the sharing plugin: sees every request reach execution, shared or not.
+      { onExecute: () => void (arrived += 1) } satisfies Plugin,
+      useSharedQueryExecution(reuse ? { maxAgeMs: () => reuse.maxAgeMs, generation: () => reuse.generation, ...(reuse.now ? { now: reuse.now } : {}) } : {}),
+    ],
   });
   const post = async (query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> =>
     yoga.fetch('http://gateway/graphql', {
@@ -74,9 +84,15 @@ function setup(reuse?: Reuse) {
     release();
     gate = new Promise<void>((resolve) => (release = resolve));
   };
-  /** Lets every request reach its resolver before the gate opens. */
-  const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
-  return { calls, post, json, open, settle };
+  /** Waits until `requests` more requests have reached execution (and joined or started one) before the gate opens. */
+  const settle = async (requests: number) => {
+    await waitUntil(() => arrived - settled >= requests);
+    settled += requests;
+    await nextTurn();
+  };
+  /** Counts requests that were answered without waiting at the gate (served from a finished result). */
+  const answeredWithoutGate = (requests: number) => void (settled += requests);
+  return { calls, post, json, open, settle, answeredWithoutGate };
 }
 
 const ITEM = 'query Item($id: ID!) { item(id: $id) }';
@@ -85,7 +101,7 @@ describe('shared execution of identical concurrent queries', () => {
   it('runs one execution for a wave of identical queries, and gives each request the result', async () => {
     const { calls, post, json, open, settle } = setup();
     const responses = Array.from({ length: 20 }, (_, index) => json(post(ITEM, { id: '1' }, { 'user-agent': `client ${index}` })));
-    await settle();
+    await settle(20);
     open();
     const bodies = await Promise.all(responses);
     expect(calls.item).toBe(1);
@@ -98,7 +114,7 @@ describe('shared execution of identical concurrent queries', () => {
     const b = json(post(ITEM, { id: '2' }));
     const alice = json(post('{ whoami }', {}, { 'x-subject': 'alice' }));
     const bob = json(post('{ whoami }', {}, { 'x-subject': 'bob' }));
-    await settle();
+    await settle(4);
     open();
     expect(await Promise.all([a, b, alice, bob])).toEqual([
       { data: { item: 'item 1' } },
@@ -109,7 +125,7 @@ describe('shared execution of identical concurrent queries', () => {
     expect(calls.item).toBe(4);
     // A later request, after the first wave has finished, executes again (nothing is cached here).
     const later = json(post(ITEM, { id: '1' }));
-    await settle();
+    await settle(1);
     open();
     expect(await later).toEqual({ data: { item: 'item 1' } });
     expect(calls.item).toBe(5);
@@ -119,7 +135,7 @@ describe('shared execution of identical concurrent queries', () => {
     const { calls, post, json, open, settle } = setup();
     const first = json(post('mutation { bump }'));
     const second = json(post('mutation { bump }'));
-    await settle();
+    await settle(2);
     open();
     await Promise.all([first, second]);
     expect(calls.bump).toBe(2);
@@ -129,13 +145,13 @@ describe('shared execution of identical concurrent queries', () => {
     const { calls, post, json, open, settle } = setup();
     const leaderGone = new AbortController();
     const leader = post(ITEM, { id: '1' }, {}, leaderGone.signal).catch(() => undefined);
-    await settle();
+    await settle(1);
     const follower = json(post(ITEM, { id: '1' }));
-    await settle();
+    await settle(1);
     leaderGone.abort();
     open();
     // Were the follower to run its own execution, it would pass this second gate.
-    await settle();
+    await nextTurn();
     open();
     expect(await follower).toEqual({ data: { item: 'item 1' } });
     expect(calls.item).toBe(1);
@@ -146,7 +162,7 @@ describe('shared execution of identical concurrent queries', () => {
     const { calls, post, json, open, settle } = setup();
     const first = json(post(ITEM, { id: 'broken' }));
     const second = json(post(ITEM, { id: 'broken' }));
-    await settle();
+    await settle(2);
     open();
     expect((await first).errors).toHaveLength(1);
     expect((await second).errors).toHaveLength(1);
@@ -158,31 +174,34 @@ describe('shared execution of identical concurrent queries', () => {
 describe('reuse of finished results (with a read cache)', () => {
   const released = async (setupResult: ReturnType<typeof setup>, query: string, variables: Record<string, unknown> = {}) => {
     const response = setupResult.json(setupResult.post(query, variables));
-    await setupResult.settle();
+    await setupResult.settle(1);
     setupResult.open();
     return response;
   };
 
   it('answers identical queries from a finished result while its upstream answers are younger than the maximum age', async () => {
-    const reuse: Reuse = { maxAgeMs: 300, generation: 0, answersFrom: () => Date.now() };
+    const clock = adjustableClock();
+    const reuse: Reuse = { maxAgeMs: 300, generation: 0, answersFrom: clock.now, now: clock.now };
     const ctx = setup(reuse);
     expect(await released(ctx, ITEM, { id: '1' })).toEqual({ data: { item: 'item 1' } });
     for (let i = 0; i < 5; i++) expect(await ctx.json(ctx.post(ITEM, { id: '1' }))).toEqual({ data: { item: 'item 1' } });
+    ctx.answeredWithoutGate(5);
     expect(ctx.calls.item).toBe(1);
     // Other variables are another result.
     await released(ctx, ITEM, { id: '2' });
     expect(ctx.calls.item).toBe(2);
-    await new Promise((resolve) => setTimeout(resolve, 320));
+    clock.advance(320);
     await released(ctx, ITEM, { id: '1' });
     expect(ctx.calls.item).toBe(3);
   });
 
   it('counts the age from the oldest upstream answer the result was made from', async () => {
     // The execution read answers that were already 250 ms old: its result may serve for 50 ms more at most.
-    const reuse: Reuse = { maxAgeMs: 300, generation: 0, answersFrom: () => Date.now() - 250 };
+    const clock = adjustableClock();
+    const reuse: Reuse = { maxAgeMs: 300, generation: 0, answersFrom: () => clock.now() - 250, now: clock.now };
     const ctx = setup(reuse);
     await released(ctx, ITEM, { id: '1' });
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    clock.advance(80);
     await released(ctx, ITEM, { id: '1' });
     expect(ctx.calls.item).toBe(2);
   });

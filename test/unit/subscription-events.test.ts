@@ -3,6 +3,7 @@ import { GraphQLError, type ExecutionResult } from 'graphql';
 import { createSchema, createYoga } from 'graphql-yoga';
 import { useSharedSubscriptionEvents, type SubscriptionObserver } from '../../src/server/subscription-events.js';
 import type { Identity } from '../../src/security/auth.js';
+import { adjustableClock, nextTurn } from '../helpers/wait.js';
 
 interface Ctx {
   identity: Identity;
@@ -21,7 +22,7 @@ const TICKS = /* GraphQL */ `
  * A schema whose subscription yields the very payload object published (as the live pubsub does for all subscribers
  * of a run), and whose resolvers count their calls. `tick` refuses the topic "secret" to everyone but alice.
  */
-function setup(options: { shareMs?: number; maskError?: (error: unknown) => unknown; observe?: () => SubscriptionObserver } = {}) {
+function setup(options: { shareMs?: number; now?: () => number; maskError?: (error: unknown) => unknown; observe?: () => SubscriptionObserver } = {}) {
   const calls = { n: 0, executions: 0, contexts: 0 };
   const listeners = new Map<string, Set<(payload: object) => void>>();
   const publish = (topic: string, payload: object) => {
@@ -95,6 +96,7 @@ function setup(options: { shareMs?: number; maskError?: (error: unknown) => unkn
         onExecute: () => void (calls.executions += 1),
         ...(options.maskError ? { maskError: options.maskError } : {}),
         ...(options.observe ? { observe: options.observe } : {}),
+        ...(options.now ? { now: options.now } : {}),
       }),
     ],
   });
@@ -123,8 +125,8 @@ function setup(options: { shareMs?: number; maskError?: (error: unknown) => unkn
   return { calls, publish, subscribe, listeners };
 }
 
-/** Lets pending pulls reach their source. */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
+/** Lets pending pulls reach their source (promise callbacks only: no time has to pass). */
+const settle = nextTurn;
 
 describe('subscription events shared between subscribers', () => {
   it('N subscribers with the same document, variables and identity: one execution per published event, same result', async () => {
@@ -184,7 +186,8 @@ describe('subscription events shared between subscribers', () => {
   });
 
   it('each execution gets an event context of its own; a late subscriber past shareMs gets a new execution', async () => {
-    const { calls, publish, subscribe } = setup({ shareMs: 30 });
+    const clock = adjustableClock();
+    const { calls, publish, subscribe } = setup({ shareMs: 30, now: clock.now });
     const early = await subscribe(alice, { topic: 'run-2' }, 'subscription ($topic: String!) { tick(topic: $topic) { event } }');
     const late = await subscribe(alice, { topic: 'run-2' }, 'subscription ($topic: String!) { tick(topic: $topic) { event } }');
     const pendingEarly = early.next();
@@ -193,7 +196,7 @@ describe('subscription events shared between subscribers', () => {
     // `late` reads the same published payload only after the share window (as a subscriber joining later gets the current state).
     publish('run-2', payload);
     expect((await pendingEarly)?.data).toEqual({ tick: { event: 1 } });
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    clock.advance(60);
     expect((await late.next())?.data).toEqual({ tick: { event: 2 } });
     expect(calls.executions).toBe(2);
     await Promise.all([early, late].map((s) => s.close()));
