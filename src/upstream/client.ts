@@ -1,13 +1,13 @@
 import type { UpstreamConfig } from '../config.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { Schemas, paths } from '../spec/index.js';
 import { Endpoint } from './endpoint.js';
-import { abortSignalOf, type ClientSignal } from './interest.js';
+import { abortSignalOf } from './interest.js';
 import { ReadCache } from './read-cache.js';
-import { RequestCore, type AttemptObserver, type CoreRequest, type CoreResponse, type UpstreamHealth } from './request.js';
+import { RequestCore, type AttemptObserver } from './request.js';
 import { SharedGets } from './shared-gets.js';
-import { openEventStream, type EventStream } from './stream.js';
+import { openEventStream } from './stream.js';
 import { fetchTransport, httpTransport, type Transport } from './transport.js';
+import type { AnswerObserver, UpstreamClient, UpstreamRequest, UpstreamResponse } from './types.js';
 import { RunsView, type ClientParts, type Send } from './views.js';
 
 /**
@@ -16,74 +16,7 @@ import { RunsView, type ClientParts, type Send } from './views.js';
  * (read-cache.ts), event streams (stream.ts) and the typed reads (views.ts), which map failures to GraphQL errors.
  */
 
-/** A templated path of the spec, e.g. `/threads/{thread_id}/runs/{run_id}`; also the metrics `route` label. */
-export type Route = keyof paths & string;
-export type { HttpMethod, QueryValue } from './endpoint.js';
-export type { HealthEvent, UpstreamHealth } from './request.js';
-export type { BreakerChange, BreakerState } from './breaker.js';
-
-/** A request of the runs wire: the core's request on a route of the spec. A request with a `signal` is not shared with other callers. */
-export interface UpstreamRequest extends CoreRequest {
-  route: Route;
-  /**
-   * The signal of the client request this read serves (its disconnect). A GET shared by several clients is
-   * aborted upstream once every client it serves has gone; a caller whose client left gets an abort error.
-   */
-  clientSignal?: ClientSignal;
-}
-
-export type UpstreamResponse<T> = CoreResponse<T>;
-/** An upstream `stream: true` answer: the open event stream of a run. */
-export type UpstreamStream = EventStream;
-
-/** The typed reads, shared by the client and its cached view. */
-export interface UpstreamReads {
-  getRun(threadId: string, runId: string): Promise<Schemas['RunObject']>;
-  listRuns(threadId: string, params?: ListParams<'/threads/{thread_id}/runs'>): Promise<Schemas['ListRunsResponse']>;
-  getThread(threadId: string): Promise<Schemas['ThreadObject']>;
-  getAssistant(assistantId: string): Promise<Schemas['AssistantObject']>;
-  listAssistants(params?: ListParams<'/assistants'>): Promise<Schemas['ListAssistantsResponse']>;
-  getMessage(threadId: string, messageId: string): Promise<Schemas['MessageObject']>;
-  /** `run_id` filters to the messages a run created. */
-  listMessages(threadId: string, params?: ListParams<'/threads/{thread_id}/messages'>): Promise<Schemas['ListMessagesResponse']>;
-  getRunStep(threadId: string, runId: string, stepId: string, include?: readonly StepInclude[]): Promise<Schemas['RunStepObject']>;
-  listRunSteps(
-    threadId: string,
-    runId: string,
-    params?: ListParams<'/threads/{thread_id}/runs/{run_id}/steps'>,
-    include?: readonly StepInclude[],
-  ): Promise<Schemas['ListRunStepsResponse']>;
-}
-
-type Query<R extends Route> = paths[R] extends { get: { parameters: { query?: infer Q } } } ? NonNullable<Q> : never;
-export type ListParams<R extends Route> = Omit<Query<R>, 'include[]'>;
-export type StepInclude = NonNullable<Query<'/threads/{thread_id}/runs/{run_id}/steps'>['include[]']>[number];
-
-export interface UpstreamClient extends UpstreamReads {
-  /** The one request builder: base URL, auth, beta and configured headers/query parameters, retries, metrics. */
-  request<T>(request: UpstreamRequest): Promise<UpstreamResponse<T>>;
-  /**
-   * A write answered with Server-Sent Events (`stream: true` in the body). Never retried; counted against the
-   * bound on concurrent requests only until its response head arrives (a stream lives as long as its run).
-   */
-  stream(request: UpstreamRequest): Promise<UpstreamStream>;
-  /**
-   * A view whose GETs share answers younger than `maxAgeMs` across callers (subscription events:
-   * N subscribers selecting the same nested fields cost one upstream call per event, not N).
-   * `observer` is told when each answer it serves began (its age).
-   */
-  withReadCache(maxAgeMs: number, observer?: AnswerObserver): UpstreamClient;
-  /** A view whose reads serve the client request with this signal: see `UpstreamRequest.clientSignal`. */
-  withClientSignal(signal: ClientSignal): UpstreamClient;
-  /** Forgets cached answers of a run, thread or other resource after a write: every cached GET whose path starts with `pathPrefix`. */
-  invalidate(pathPrefix: string): void;
-  /** GETs currently shared between callers (for tests and diagnostics). */
-  readonly inFlight: number;
-  /** Counts invalidations: anything read while it stayed the same saw no write made through this client. */
-  readonly generation: number;
-  /** Breaker state, load and shedding, with `onChange` to hear of outages and recovery (see request.ts `UpstreamHealth`). */
-  readonly health: UpstreamHealth;
-}
+export * from './types.js';
 
 export interface UpstreamClientOptions {
   config: UpstreamConfig;
@@ -104,11 +37,6 @@ export interface UpstreamClientOptions {
   now?: () => number;
   /** Told of every attempt (logs, traces, per-operation counts); returns what to call when it ends. */
   observe?: UpstreamObserver;
-}
-
-/** Told when each answer a cached view serves began (ms since the epoch). An object, not a callback: one is made per operation. */
-export interface AnswerObserver {
-  answered(startedAt: number): void;
 }
 
 export type UpstreamObserver = AttemptObserver;

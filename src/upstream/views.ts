@@ -1,5 +1,5 @@
 import type { Schemas } from '../spec/index.js';
-import type { AnswerObserver, ListParams, QueryValue, Route, StepInclude, UpstreamClient, UpstreamRequest, UpstreamResponse, UpstreamStream } from './client.js';
+import type { AnswerObserver, ListParams, QueryValue, Route, StepInclude, UpstreamClient, UpstreamRequest, UpstreamResponse, UpstreamStream } from './types.js';
 import { rethrowAsGraphQL } from './errors.js';
 import type { ClientSignal } from './interest.js';
 import type { UpstreamHealth } from './request.js';
