@@ -1,8 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
-import { WebSocketServer } from 'ws';
 import type { Config } from '../config.js';
 import type { Transport } from '../upstream/transport.js';
 import { createContext, createEventLoaders, type GatewayContext } from '../context.js';
@@ -19,7 +17,7 @@ import { createReadiness } from './readiness.js';
 import { useOverloadStatus } from './overload-status.js';
 import { useSharedSubscriptionEvents } from './subscription-events.js';
 import { useSharedQueryExecution } from './shared-execution.js';
-import { useGraphQLWs } from './ws-transport.js';
+import { attachGraphQLWs } from './graphql-ws.js';
 import { readBoundedBody } from '../security/http.js';
 import { createErrorMasker } from '../security/masking.js';
 import { createSecurity, identityOf, securityPlugins } from '../security/plugins.js';
@@ -27,8 +25,7 @@ import { tenancyOn } from '../security/tenants.js';
 import { createWebSocketGuard } from '../security/websocket.js';
 
 export const GRAPHQL_PATH = '/graphql';
-/** WebSocket close code for a client that stopped reading (1008: policy violation). */
-export const SLOW_CONSUMER_CLOSE_CODE = 1008;
+export { SLOW_CONSUMER_CLOSE_CODE } from './graphql-ws.js';
 
 export interface GatewayOptions {
   config: Config;
@@ -182,71 +179,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     await yoga.requestListener(req, res);
   }
 
-  const wsServer = new WebSocketServer({
-    server,
-    path: GRAPHQL_PATH,
-    maxPayload: config.ws.maxMessageBytes,
-    verifyClient: (info: { origin: string; req: IncomingMessage }, done: (result: boolean, code?: number, message?: string) => void) => wsGuard.verifyClient(info, done),
-  });
-  /** Operations running on each socket, for the per-connection cap. */
-  const operations = new WeakMap<object, Set<string>>();
-  const operationsOf = (socket: object): Set<string> => {
-    let ids = operations.get(socket);
-    if (!ids) operations.set(socket, (ids = new Set()));
-    return ids;
-  };
-  type EnvelopedRoot = { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown };
-  const wsDisposable = useGraphQLWs(
-    {
-      isProd: config.nodeEnv === 'production',
-      connectionInitWaitTimeout: config.ws.connectionInitTimeoutMs,
-      onConnect: (ctx) => wsGuard.onConnect(ctx),
-      execute: (args) => withRequestContext(newRequestContext(), () => (args.rootValue as EnvelopedRoot).execute(args)) as never,
-      subscribe: (args) => withRequestContext(newRequestContext(), () => (args.rootValue as EnvelopedRoot).subscribe(args)) as never,
-      // Every WebSocket operation goes through yoga's envelop pipeline: same plugins, context and limits as HTTP.
-      onSubscribe: async (ctx, id, payload) => {
-        const running = operationsOf(ctx.extra.socket);
-        if (running.size >= config.ws.maxSubscriptionsPerConnection) {
-          return [new GraphQLError(`At most ${config.ws.maxSubscriptionsPerConnection} operations may run on one connection.`, { extensions: { code: 'RATE_LIMITED' } })];
-        }
-        const { schema: envelopedSchema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          ...ctx,
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-          params: payload,
-          identity: wsGuard.identityOf(ctx.extra.socket),
-        });
-        const source = security.persisted ? security.persisted.resolve(payload as Parameters<typeof security.persisted.resolve>[0]) : payload.query;
-        if (source instanceof GraphQLError) return [source];
-        let document;
-        try {
-          document = parse(source);
-        } catch (error) {
-          // A syntax error ends this operation only, not the whole socket.
-          return [error instanceof GraphQLError ? error : new GraphQLError('Syntax error', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
-        }
-        const errors = validate(envelopedSchema, document);
-        if (errors.length > 0) return errors;
-        running.add(id);
-        return {
-          schema: envelopedSchema,
-          operationName: payload.operationName ?? null,
-          document,
-          variableValues: payload.variables ?? null,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe } satisfies EnvelopedRoot,
-        };
-      },
-      onComplete: (ctx, id) => void operationsOf(ctx.extra.socket).delete(id),
-      onError: (ctx, id) => void operationsOf(ctx.extra.socket).delete(id),
-      onNext: (ctx) => {
-        // A client that does not read its socket would make us buffer without bound: close it instead.
-        if (ctx.extra.socket.bufferedAmount > config.ws.maxBufferedBytes) ctx.extra.socket.close(SLOW_CONSUMER_CLOSE_CODE, 'Slow consumer');
-      },
-    },
-    wsServer,
-    config.ws.keepAliveMs,
-  );
+  const { wsServer, disposable: wsDisposable } = attachGraphQLWs(server, { config, path: GRAPHQL_PATH, yoga, security, guard: wsGuard });
 
   let baseUrl = '';
   /** Set the moment the shutdown starts: readiness answers 503 and every answer closes its connection. */

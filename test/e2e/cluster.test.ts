@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunsApi } from '../../src/runs-api/index.js';
-import { createWsClient, subscribeWs } from '../helpers/live-clients.js';
+import { connectedWsClients, createWsClient, subscribeWs } from '../helpers/live-clients.js';
 import { redisAvailable, redisSkipReason, startRedis, waitFor, type TestRedis } from '../helpers/redis.js';
 import { startTestRunsApi } from '../helpers/runs-api.js';
 import { startStack, type Stack } from '../helpers/stack.js';
-import { sleep, waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../helpers/wait.js';
 import { createAssistant, createRun, createThread } from '../helpers/fixtures.js';
 
 const RUN_UPDATED = /* GraphQL */ `subscription ($t: ID!, $r: ID!) { runUpdated(threadId: $t, runId: $r) { status } }`;
@@ -59,17 +59,18 @@ describe.skipIf(!redisAvailable)(`several gateway instances on one Redis${redisS
   it('60 subscribers over three instances all get the full sequence, for the run GETs of one instance with one subscriber', async () => {
     const stacks = await instances(3);
 
+    // Sockets open before each run is created: subscribers join while it is queued however slow connecting is.
+    const [lone] = await connectedWsClients(stacks[0]!.gateway.wsUrl, 1);
+    cleanup.push(() => lone!.dispose());
     const single = await newRun();
-    const lone = createWsClient(stacks[0]!.gateway.wsUrl);
-    cleanup.push(() => lone.dispose());
-    const alone = subscribeWs<RunEvent>(lone, RUN_UPDATED, { t: single.thread.id, r: single.run.id });
+    const alone = subscribeWs<RunEvent>(lone!, RUN_UPDATED, { t: single.thread.id, r: single.run.id });
     await alone.done;
     expect(statusesOf(alone.results)).toEqual(['QUEUED', 'IN_PROGRESS', 'COMPLETED']);
     const baseline = runGets(single.thread.id, single.run.id);
 
-    const { thread, run } = await newRun();
-    const clients = stacks.map((stack) => createWsClient(stack.gateway.wsUrl));
+    const clients = (await Promise.all(stacks.map((stack) => connectedWsClients(stack.gateway.wsUrl, 1)))).flat();
     cleanup.push(() => Promise.all(clients.map((client) => client.dispose())));
+    const { thread, run } = await newRun();
     const subscriptions = Array.from({ length: 60 }, (_, index) => subscribeWs<RunEvent>(clients[index % 3]!, RUN_UPDATED, { t: thread.id, r: run.id }));
     await Promise.all(subscriptions.map((subscription) => subscription.done));
     for (const subscription of subscriptions) {
@@ -167,6 +168,7 @@ describe.skipIf(!redisAvailable)(`several gateway instances on one Redis${redisS
     await waitUntil(() => after.results.some((result) => result.data?.runUpdated.status === 'REQUIRES_ACTION'), 10_000);
     expect(after.results.every((result) => result.errors === undefined)).toBe(true);
     after.stop();
-    await sleep(50);
+    // Its end has reached the instance (no run is observed for anyone) before the stack closes.
+    await waitUntil(() => stack!.gateway.services.live.runs.size === 0);
   });
 });

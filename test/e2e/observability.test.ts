@@ -9,6 +9,14 @@ import { startStack, type Stack } from '../helpers/stack.js';
 import { waitUntil } from '../helpers/wait.js';
 import { createAssistant, createRun, createThread } from '../helpers/fixtures.js';
 
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+}
+
 const origin = (stack: Stack) => stack.gateway.url.replace(/\/graphql$/, '');
 
 describe('operations side', () => {
@@ -116,10 +124,16 @@ describe('operations side', () => {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    cleanup.push(() => child.exitCode === null && process.kill(-child.pid!, 'SIGKILL'));
+    cleanup.push(() => {
+      // The group may be gone already (exited, its exit not yet seen here).
+      if (child.exitCode === null) killGroup(child.pid!);
+    });
     let output = '';
+    let errors = '';
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await waitUntil(() => /WebSocket:\s+(\S+)/.test(output), 25_000);
+    child.stderr!.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+    await waitUntil(() => /WebSocket:\s+(\S+)/.test(output) || child.exitCode !== null, 25_000);
+    expect(output, errors).toMatch(/WebSocket:\s+(\S+)/);
     const wsUrl = /WebSocket:\s+(\S+)/.exec(output)![1]!;
     // The demo run waiting for tool outputs stays live: its subscription stays open until the shutdown.
     const socket = new WebSocket(wsUrl, 'graphql-transport-ws');

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, describe, expect, it } from 'vitest';
+import { waitUntil } from '../helpers/wait.js';
 
 /** `npm start` as a person runs it: embedded upstream with its demo data, nothing configured. */
 describe('npm start', () => {
@@ -25,10 +26,8 @@ describe('npm start', () => {
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
 
-    const deadline = Date.now() + 25_000;
-    while (!/GraphQL \(HTTP, SSE\):\s+(\S+)/.test(output) && Date.now() < deadline && child.exitCode === null) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    // Up (the banner), or gone (its output says why): the expectations below tell which.
+    await waitUntil(() => /GraphQL \(HTTP, SSE\):\s+(\S+)/.test(output) || child?.exitCode !== null, 25_000).catch(() => undefined);
     const graphqlUrl = /GraphQL \(HTTP, SSE\):\s+(\S+)/.exec(output)?.[1];
     expect(graphqlUrl, output).toMatch(/^http:\/\/localhost:\d+\/graphql$|^http:\/\/127\.0\.0\.1:\d+\/graphql$/);
     expect(output).toMatch(/WebSocket:\s+ws:\/\/\S+\/graphql/);

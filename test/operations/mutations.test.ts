@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type GraphQLResponse, type Stack } from '../helpers/stack.js';
 import { callsSince, createAssistant, globalId } from '../helpers/fixtures.js';
+import { waitUntil } from '../helpers/wait.js';
 
 /** Every mutation end to end against the embedded runs API over HTTP, counting what reached the upstream. */
 
@@ -65,13 +66,11 @@ describe('mutations', () => {
   }
 
   async function waitFor(threadId: string, runId: string, statuses: string[]): Promise<any> {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const run = ok(await stack.query<any>(RUN, { t: threadId, r: runId })).run;
-      if (statuses.includes(run.status)) return run;
-      if (Date.now() > deadline) throw new Error(`run ${runId} stuck in ${run.status}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    let run: any;
+    await waitUntil(async () => statuses.includes((run = ok(await stack.query<any>(RUN, { t: threadId, r: runId })).run).status)).catch(() => {
+      throw new Error(`run ${runId} stuck in ${run?.status}`);
+    });
+    return run;
   }
 
   describe('end to end', () => {

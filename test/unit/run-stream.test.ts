@@ -4,6 +4,7 @@ import { RunObservers } from '../../src/live/run-observers.js';
 import { runKey } from '../../src/live/run-status.js';
 import { followRunStream } from '../../src/live/run-stream.js';
 import { wireRun } from '../helpers/wire-fixtures.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const run = wireRun();
 const KEY = runKey(run.thread_id, run.id);
@@ -55,7 +56,8 @@ describe('followRunStream', () => {
     const followed = followRunStream({ body: stream.body, observers, pubsub, idleTimeoutMs: 1_000 });
     expect((await followed.created).id).toBe(run.id);
     expect((await followed.finished)?.status).toBe('completed');
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    // The subscribers' iterators take what was published once they are next scheduled.
+    await waitUntil(() => states.length === 3 && deltas.length === 3, 1_000);
     expect(states.map((s) => s.run.status)).toEqual(['queued', 'in_progress', 'completed']);
     expect(deltas).toEqual([{ messageId: 'msg_1', text: 'Hel', index: 0 }, { messageId: 'msg_1', text: 'lo', index: 0 }, { done: true }]);
     expect(fetched).toEqual([]);
@@ -80,7 +82,8 @@ describe('followRunStream', () => {
     expect(polls).toBe(0);
     expect((await followed.finished)?.status).toBe('queued');
     expect(aborted).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Polling takes over (every 20 ms) until the terminal state.
+    await waitUntil(() => observers!.peek(run.thread_id, run.id)?.run.status === 'completed', 2_000);
     expect(polls).toBeGreaterThan(0);
     expect(observers.peek(run.thread_id, run.id)?.run.status).toBe('completed');
   });

@@ -5,6 +5,7 @@ import { createMetrics } from '../../src/observability/metrics.js';
 import { createUpstreamClient, type UpstreamClientOptions } from '../../src/upstream/client.js';
 import { UpstreamError } from '../../src/upstream/errors.js';
 import { testUpstreamConfig } from '../helpers/upstream-config.js';
+import { nextTurn, waitUntil } from '../helpers/wait.js';
 
 const KEY = 'sk-test-abcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -240,7 +241,8 @@ describe('upstream client: in-flight dedupe', () => {
     });
     const { upstream } = client(fetch);
     const all = Promise.all(Array.from({ length: 100 }, () => upstream.getRun('thread_1', 'run_1')));
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await waitUntil(() => calls.length === 1, 1_000);
+    await nextTurn();
     expect(upstream.inFlight).toBe(1);
     release();
     const results = await all;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createUpstreamClient } from '../../src/upstream/client.js';
 import { testUpstreamConfig } from '../helpers/upstream-config.js';
+import { waitUntil } from '../helpers/wait.js';
 import { wireRun } from '../helpers/wire-fixtures.js';
 
 const config = testUpstreamConfig();
@@ -82,7 +83,7 @@ describe('upstream client: invalidation and in-flight sharing', () => {
     }) as typeof globalThis.fetch;
     const client = createUpstreamClient({ config, fetch });
     const before = client.getRun('t', 'r');
-    await new Promise((resolve) => setTimeout(resolve, 0)); // its fetch is under way
+    await waitUntil(() => calls === 1, 1_000); // its fetch is under way
     const joined = client.getRun('t', 'r');
     client.invalidate('/threads/t/runs/r');
     const after = client.getRun('t', 'r');

@@ -2,7 +2,7 @@ import { GraphQLError } from 'graphql';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryIdempotencyStore, idempotencyStoreKey, requestFingerprint, stableJson, type IdempotencyStore } from '../../src/writes/idempotency.js';
 import { outcomeUnknown, runWrite } from '../../src/writes/run-write.js';
-import { deferred } from '../helpers/wait.js';
+import { deferred, nextTurn, waitUntil } from '../helpers/wait.js';
 
 const TTL = 1_000;
 
@@ -73,7 +73,7 @@ describe('runWrite with the in-memory store', () => {
     const { calls, send } = upstream(() => gate.promise);
     const a = runWrite({ send, idempotency: keyed(store) });
     const b = runWrite({ send, idempotency: keyed(store) });
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await nextTurn();
     expect(calls.count).toBe(1);
     gate.resolve({ id: 'run_1' });
     const [ra, rb] = await Promise.all([a, b]);
@@ -242,7 +242,7 @@ describe('MemoryIdempotencyStore bounds', () => {
     const begun = await store.begin('k', 'fp', TTL);
     if (begun.kind === 'new') await store.complete('k', begun.token, { ok: true, value: 1 });
     clock.advance(TTL);
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await waitUntil(() => store.size === 0, 1_000);
     expect(store.size).toBe(0);
   });
 
