@@ -7,4 +7,5 @@ export * from './fault-gate.js';
 export * from './http.js';
 export * from './listen.js';
 export * from './routing.js';
+export * from './server.js';
 export * from './sse.js';
