@@ -9,3 +9,4 @@ export * from './listen.js';
 export * from './routing.js';
 export * from './server.js';
 export * from './sse.js';
+export * from './start.js';

@@ -28,14 +28,18 @@ export interface EmbeddedRequest {
 /** A JSON body (200) with extra headers, or 'written' when the hook wrote a 200 answer (a stream) itself. */
 export type EmbeddedAnswer = { json: unknown; headers?: Record<string, string> } | 'written';
 
-export interface EmbeddedHttpOptions<R extends RouteEntry> {
-  /** Names the server in logs and in unexpected-failure reports. */
-  label: string;
+/** What every embedded server is started with; each adds its own parts. */
+export interface EmbeddedServerParts<R extends RouteEntry> {
   routes: RouteTable<R>;
   faults: Faults;
   faultControl: boolean;
   apiKey: string | undefined;
   requestLog: RequestLogEntry[];
+}
+
+export interface EmbeddedHttpOptions<R extends RouteEntry> extends EmbeddedServerParts<R> {
+  /** Names the server in logs and in unexpected-failure reports. */
+  label: string;
   bodyLimitBytes: number;
   /** A server's own request checks, after the key and the route are known good and before the body is read. */
   checkRequest?: (req: IncomingMessage) => void;

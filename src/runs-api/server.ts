@@ -1,8 +1,6 @@
 import type { Server } from 'node:http';
-import type { Faults } from '../embedded/faults.js';
 import { headerValue } from '../embedded/http.js';
-import type { RouteTable } from '../embedded/routing.js';
-import { createEmbeddedHttpServer, type RequestLogEntry } from '../embedded/server.js';
+import { createEmbeddedHttpServer, type EmbeddedServerParts } from '../embedded/server.js';
 import { writeEventStream } from '../embedded/sse.js';
 import { missingBetaHeader } from './errors.js';
 import { EventStreamAnswer, type Operation } from './routes/index.js';
@@ -11,30 +9,21 @@ import type { Run } from './types.js';
 
 export type { RequestLogEntry } from '../embedded/server.js';
 
-export interface HttpOptions {
-  routes: RouteTable<Operation>;
-  faults: Faults;
-  faultControl: boolean;
-  apiKey: string | undefined;
+export interface HttpOptions extends EmbeddedServerParts<Operation> {
   requireBetaHeader: boolean;
   pollAfterMs: number;
-  requestLog: RequestLogEntry[];
 }
 
 const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
 
 /** The shared embedded HTTP layer with the runs API's own parts: the beta header, poll hints and event streams. */
-export function createHttpServer(options: HttpOptions): { server: Server; stop: () => void } {
+export function createHttpServer({ requireBetaHeader, pollAfterMs, ...parts }: HttpOptions): { server: Server; stop: () => void } {
   return createEmbeddedHttpServer({
+    ...parts,
     label: 'runs-api',
-    routes: options.routes,
-    faults: options.faults,
-    faultControl: options.faultControl,
-    apiKey: options.apiKey,
-    requestLog: options.requestLog,
     bodyLimitBytes: BODY_LIMIT_BYTES,
     checkRequest: (req) => {
-      if (options.requireBetaHeader && !/\bassistants=v2\b/.test(headerValue(req, 'openai-beta'))) throw missingBetaHeader();
+      if (requireBetaHeader && !/\bassistants=v2\b/.test(headerValue(req, 'openai-beta'))) throw missingBetaHeader();
     },
     respond: async (operation, { res, params, query, body, headers }) => {
       const result = await operation.handler({ params, query, body });
@@ -42,7 +31,7 @@ export function createHttpServer(options: HttpOptions): { server: Server; stop: 
         await writeEventStream(res, headers, result.events, { present: result.present, terminator: { event: 'done', data: '[DONE]' } });
         return 'written';
       }
-      return { json: result, headers: pollHeader(result, options.pollAfterMs) };
+      return { json: result, headers: pollHeader(result, pollAfterMs) };
     },
   });
 }
