@@ -5,6 +5,7 @@ export * from './event-channel.js';
 export * from './faults.js';
 export * from './fault-gate.js';
 export * from './http.js';
+export * from './list-query.js';
 export * from './listen.js';
 export * from './routing.js';
 export * from './server.js';

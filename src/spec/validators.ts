@@ -70,3 +70,13 @@ export function simplifyErrors(errors: ErrorObject[]): SchemaViolation[] {
   }
   return out;
 }
+
+/** A violation's JSON pointer as the wire's `param` names the field: `/tools/0/type` → `tools[0].type`. */
+export function dotted(pointer: string): string {
+  let out = '';
+  for (const raw of pointer.split('/').slice(1)) {
+    const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    out += /^\d+$/.test(segment) ? `[${segment}]` : out === '' ? segment : `.${segment}`;
+  }
+  return out;
+}
