@@ -1,20 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { responsesSpec } from '../../src/spec/responses.js';
 import { call, expectValid, expectValidEvents, parseEvents, startTestResponsesApi, waitForResponse, type ResponsesApi } from './helpers.js';
+import { responseSchemaName, specOperations as listSpecOperations } from '../helpers/wire-http.js';
 
-/** The schema the spec names for an operation's 200 answer, e.g. Response. */
-function responseSchema(method: string, route: string): string {
-  const operation = responsesSpec.paths[route]?.[method.toLowerCase()] as { responses: Record<string, { content?: Record<string, { schema: { $ref: string } }> }> } | undefined;
-  const ref = operation?.responses['200']?.content?.['application/json']?.schema.$ref;
-  if (!ref) throw new Error(`no 200 schema for ${method} ${route}`);
-  return ref.split('/').at(-1) ?? '';
-}
-
-const specOperations = Object.entries(responsesSpec.paths).flatMap(([route, operations]) =>
-  Object.keys(operations)
-    .filter((method) => ['get', 'post', 'delete'].includes(method))
-    .map((method) => `${method.toUpperCase()} ${route}`),
-);
+const responseSchema = (method: string, route: string): string => responseSchemaName(responsesSpec.paths, method, route);
+const specOperations = listSpecOperations(responsesSpec.paths);
 
 const ALL_TOOLS = [
   { type: 'code_interpreter', container: { type: 'auto' } },
