@@ -1,5 +1,6 @@
 import { compileFieldsValidator, responsesSpec, type SchemaViolation } from '../spec/responses.js';
 import { dotted } from '../spec/validators.js';
+import { describeType } from '../embedded/errors.js';
 import { badRequest, type ApiError } from './errors.js';
 import { parseListLimit, parseListOrder } from '../embedded/list-query.js';
 import type { Metadata, ResponseTool, ResponseToolChoice } from './types.js';
@@ -15,15 +16,6 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 type JsonObject = { [key: string]: Json };
 
 const isObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
-
-export function describeType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'number') return Number.isInteger(value) ? 'an integer' : 'a decimal';
-  if (typeof value === 'undefined') return 'nothing';
-  return /^[aeiou]/.test(typeof value) ? `an ${typeof value}` : `a ${typeof value}`;
-}
 
 export const missing = (param: string): ApiError => badRequest(`Missing required parameter: '${param}'.`, param, 'missing_required_parameter');
 export const wrongType = (param: string, expected: string, value: unknown): ApiError =>

@@ -1,5 +1,6 @@
 import { checkSchema, type SchemaName, type SchemaViolation } from '../spec/index.js';
 import { dotted } from '../spec/validators.js';
+import { article, describeType } from '../embedded/errors.js';
 import { ApiError, badRequest } from './errors.js';
 import { parseListLimit, parseListOrder } from '../embedded/list-query.js';
 import type { ListQuery } from './pagination.js';
@@ -212,19 +213,6 @@ function valueAt(root: unknown, pointer: string): unknown {
     current = (current as Record<string, unknown>)[raw.replace(/~1/g, '/').replace(/~0/g, '~')];
   }
   return current;
-}
-
-export function describeType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'number') return Number.isInteger(value) ? 'an integer' : 'a decimal';
-  if (typeof value === 'undefined') return 'nothing';
-  return article(typeof value);
-}
-
-function article(type: string): string {
-  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
 }
 
 function quote(value: unknown): string {

@@ -1,4 +1,5 @@
 /** Plain HTTP and spec look-ups that the embedded servers' suites (runs API, Responses API) share. */
+import { expect } from 'vitest';
 
 export interface RawResponse<T = any> {
   status: number;
@@ -19,6 +20,13 @@ export async function rawCall<T = any>(url: string, method: string, headers: Rec
     // event streams and empty bodies stay text
   }
   return { status: response.status, headers: response.headers, body: parsed as T, text };
+}
+
+/** A 200 JSON answer as both embedded servers give one: the content type and a request id. */
+export function expectJsonOk(response: RawResponse, what: string): void {
+  expect(response.status, `${what}: ${response.text}`).toBe(200);
+  expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+  expect(response.headers.get('x-request-id')).toMatch(/^req_[0-9a-f]{32}$/);
 }
 
 export interface SseEvent {

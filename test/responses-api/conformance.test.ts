@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { responsesSpec } from '../../src/spec/responses.js';
 import { call, expectValid, expectValidEvents, parseEvents, startTestResponsesApi, waitForResponse, type ResponsesApi } from './helpers.js';
-import { responseSchemaName, specOperations as listSpecOperations } from '../helpers/wire-http.js';
+import { expectJsonOk, responseSchemaName, specOperations as listSpecOperations } from '../helpers/wire-http.js';
 
 const responseSchema = (method: string, route: string): string => responseSchemaName(responsesSpec.paths, method, route);
 const specOperations = listSpecOperations(responsesSpec.paths);
@@ -22,9 +22,7 @@ describe('conformance with the normalised Responses spec', () => {
   /** Calls the API and checks a 200 body against the operation's response schema. */
   async function ok(method: string, route: string, path: string, body?: unknown): Promise<any> {
     const response = await call(api, method, path, body === undefined ? {} : { body });
-    expect(response.status, `${method} ${path}: ${response.text}`).toBe(200);
-    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(response.headers.get('x-request-id')).toMatch(/^req_[0-9a-f]{32}$/);
+    expectJsonOk(response, `${method} ${path}`);
     expectValid(responseSchema(method, route), response.body);
     return response.body;
   }
