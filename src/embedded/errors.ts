@@ -90,3 +90,18 @@ export function toApiError(error: unknown, label: string): ApiError {
   console.error(`${label}: handler failed`, error);
   return serverError(500);
 }
+
+/** A JSON value's type in the real API's 400 wording: `an integer`, `a decimal`, `an array`, `null`, `nothing` … */
+export function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'an integer' : 'a decimal';
+  if (typeof value === 'undefined') return 'nothing';
+  return article(typeof value);
+}
+
+/** `string` → `a string`, `object` → `an object`. */
+export function article(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}

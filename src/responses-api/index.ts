@@ -1,6 +1,6 @@
 import { realClock, type Clock } from '../embedded/clock.js';
-import { Faults, type FaultRule } from '../embedded/faults.js';
-import { listen } from '../embedded/listen.js';
+import type { FaultRule } from '../embedded/faults.js';
+import { initialFaults, listenEmbedded, type EmbeddedServerHandle } from '../embedded/start.js';
 import { RouteTable } from '../embedded/routing.js';
 import { Engine } from './engine.js';
 import { createRoutes } from './routes.js';
@@ -29,19 +29,12 @@ export interface ResponsesApiOptions {
   clock?: Clock;
 }
 
-export interface ResponsesApi {
-  /** Base URL including /v1, e.g. http://127.0.0.1:4020/v1. */
-  url: string;
-  port: number;
-  /** Every request, newest last (capped at 10 000 entries). */
-  requestLog: RequestLogEntry[];
+/** close() also stops every webhook delivery. */
+export interface ResponsesApi extends EmbeddedServerHandle {
   /** Every webhook event and what became of it (empty without a webhook). */
   webhookDeliveries: WebhookDelivery[];
-  faults: { set(rules: FaultRule[] | string): void; clear(): void; list(): FaultRule[] };
   /** How long compiling the request validators took at start-up (ms). */
   validatorCompileMs: number;
-  /** Closes the server, every socket (streams included), every timer and webhook delivery. */
-  close(): Promise<void>;
 }
 
 /** Starts the embedded Responses API: the spec's responses and conversations, with webhooks, over real HTTP. */
@@ -64,30 +57,20 @@ export async function startResponsesApi(options: ResponsesApiOptions & { port?: 
     onBackgroundEnd: (type, response) => webhooks?.announce(type, response.id),
   });
   const routes = new RouteTable(createRoutes({ store, engine, clock }));
-  const faults = new Faults(routes.routes());
-  // Parsed before listening: a bad RESPONSES_API_FAULTS fails start-up with the parser's message.
-  if (options.faults !== undefined && options.faults !== '') faults.set(options.faults);
+  const faults = initialFaults(routes, options.faults);
 
   const requestLog: RequestLogEntry[] = [];
   const http = createHttpServer({ routes, faults, faultControl: options.faultControl ?? false, apiKey: options.apiKey, requestLog });
-  const listening = await listen(http.server, options.port ?? 0, options.host ?? '127.0.0.1');
-
-  let closing: Promise<void> | undefined;
-  return {
-    url: `${listening.origin}/v1`,
-    port: listening.port,
+  const handle = await listenEmbedded({
+    http,
+    faults,
     requestLog,
-    webhookDeliveries: webhooks?.deliveries ?? [],
-    faults: { set: (rules) => faults.set(rules), clear: () => faults.clear(), list: () => faults.list() },
-    validatorCompileMs,
-    close() {
-      closing ??= (async () => {
-        engine.close();
-        webhooks?.close();
-        http.stop();
-        await listening.close();
-      })();
-      return closing;
+    port: options.port,
+    host: options.host,
+    beforeClose: () => {
+      engine.close();
+      webhooks?.close();
     },
-  };
+  });
+  return { ...handle, webhookDeliveries: webhooks?.deliveries ?? [], validatorCompileMs };
 }

@@ -122,10 +122,4 @@ export interface Conversation {
   metadata: Metadata;
 }
 
-export interface ListPage<T> {
-  object: 'list';
-  data: T[];
-  first_id: string | null;
-  last_id: string | null;
-  has_more: boolean;
-}
+export type { ListPage } from '../embedded/list-query.js';

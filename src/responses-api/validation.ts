@@ -1,5 +1,8 @@
 import { compileFieldsValidator, responsesSpec, type SchemaViolation } from '../spec/responses.js';
+import { dotted } from '../spec/validators.js';
+import { describeType } from '../embedded/errors.js';
 import { badRequest, type ApiError } from './errors.js';
+import { parseListLimit, parseListOrder } from '../embedded/list-query.js';
 import type { Metadata, ResponseTool, ResponseToolChoice } from './types.js';
 
 /**
@@ -13,15 +16,6 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 type JsonObject = { [key: string]: Json };
 
 const isObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
-
-export function describeType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'number') return Number.isInteger(value) ? 'an integer' : 'a decimal';
-  if (typeof value === 'undefined') return 'nothing';
-  return /^[aeiou]/.test(typeof value) ? `an ${typeof value}` : `a ${typeof value}`;
-}
 
 export const missing = (param: string): ApiError => badRequest(`Missing required parameter: '${param}'.`, param, 'missing_required_parameter');
 export const wrongType = (param: string, expected: string, value: unknown): ApiError =>
@@ -280,16 +274,6 @@ export function throwFirstViolation(violations: SchemaViolation[]): void {
   throw badRequest(`Invalid '${param || 'body'}': ${first.message}.`, param || null, 'invalid_value');
 }
 
-/** `/input/0/content` → `input[0].content`. */
-export function dotted(pointer: string): string {
-  let out = '';
-  for (const raw of pointer.split('/').slice(1)) {
-    const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    out += /^\d+$/.test(segment) ? `[${segment}]` : out === '' ? segment : `.${segment}`;
-  }
-  return out;
-}
-
 const INPUT_ITEM_TYPES = ['message', 'function_call', 'function_call_output', 'item_reference'] as const;
 const MESSAGE_ROLES = ['user', 'assistant', 'system', 'developer'];
 const INPUT_CONTENT_TYPES = ['input_text', 'input_image', 'input_file', 'output_text', 'refusal'];
@@ -369,19 +353,7 @@ export interface ListQuery {
 
 /** `limit` (1..100, default 20), `order` (default desc), `after`, `include[]`; the spec defines no `before`. */
 export function parseListQuery(query: URLSearchParams): ListQuery {
-  let limit = 20;
-  const rawLimit = query.get('limit');
-  if (rawLimit !== null) {
-    if (!/^-?\d+$/.test(rawLimit.trim())) {
-      throw badRequest(`Invalid type for 'limit': expected an integer, but got ${/^-?\d*\.\d+$/.test(rawLimit.trim()) ? 'a decimal' : 'a string'} instead.`, 'limit', 'invalid_type');
-    }
-    limit = Number(rawLimit);
-    if (limit > 100) throw badRequest(`Invalid 'limit': integer above maximum value. Expected a value <= 100, but got ${limit} instead.`, 'limit', 'integer_above_max_value');
-    if (limit < 1) throw badRequest(`Invalid 'limit': integer below minimum value. Expected a value >= 1, but got ${limit} instead.`, 'limit', 'integer_below_min_value');
-  }
-  const order = query.get('order') ?? 'desc';
-  if (order !== 'asc' && order !== 'desc') throw invalidValue('order', order, ['asc', 'desc']);
-  return { limit, order, after: query.get('after') ?? undefined, include: queryInclude(query) };
+  return { limit: parseListLimit(query), order: parseListOrder(query), after: query.get('after') ?? undefined, include: queryInclude(query) };
 }
 
 /** `include[]=…` as the SDKs send it (brackets), or repeated `include=…`. */

@@ -1,6 +1,6 @@
 import type { Clock } from '../embedded/clock.js';
-import { Faults, type FaultRule } from '../embedded/faults.js';
-import { listen } from '../embedded/listen.js';
+import type { FaultRule } from '../embedded/faults.js';
+import { initialFaults, listenEmbedded, type EmbeddedServerHandle } from '../embedded/start.js';
 import { RouteTable } from '../embedded/routing.js';
 import type { RunsEngine } from './engine.js';
 import { createSimulatedEngine, type SimulatedEngineOptions } from './engines/simulated/index.js';
@@ -37,16 +37,7 @@ export interface RunsApiOptions {
   clock?: Clock;
 }
 
-export interface RunsApi {
-  /** Base URL including /v1, e.g. http://127.0.0.1:4010/v1. */
-  url: string;
-  port: number;
-  /** Every request, newest last (capped at 10 000 entries). */
-  requestLog: RequestLogEntry[];
-  faults: { set(rules: FaultRule[] | string): void; clear(): void; list(): FaultRule[] };
-  /** Closes the server, every socket (streams included) and every timer. */
-  close(): Promise<void>;
-}
+export type RunsApi = EmbeddedServerHandle;
 
 /**
  * `openai-poll-after-ms` on responses with a moving run: half a phase, so a poller that follows it
@@ -67,9 +58,7 @@ export async function startRunsApi(options: RunsApiOptions & { port?: number; ho
     ...(options.clock ? { clock: options.clock } : {}),
   });
   const routes = new RouteTable(createOperations(engine));
-  const faults = new Faults(routes.routes());
-  // Parsed before listening: a bad RUNS_API_FAULTS fails start-up with the parser's message.
-  if (options.faults !== undefined && options.faults !== '') faults.set(options.faults);
+  const faults = initialFaults(routes, options.faults);
 
   const requestLog: RequestLogEntry[] = [];
   const http = createHttpServer({
@@ -81,27 +70,7 @@ export async function startRunsApi(options: RunsApiOptions & { port?: number; ho
     pollAfterMs: pollAfterMs(stepMs),
     requestLog,
   });
-  const listening = await listen(http.server, options.port ?? 0, options.host ?? '127.0.0.1');
-
-  let closing: Promise<void> | undefined;
-  return {
-    url: `${listening.origin}/v1`,
-    port: listening.port,
-    requestLog,
-    faults: {
-      set: (rules) => faults.set(rules),
-      clear: () => faults.clear(),
-      list: () => faults.list(),
-    },
-    close() {
-      closing ??= (async () => {
-        await engine.close();
-        http.stop();
-        await listening.close();
-      })();
-      return closing;
-    },
-  };
+  return listenEmbedded({ http, faults, requestLog, port: options.port, host: options.host, beforeClose: () => engine.close() });
 }
 
 /** The one place an engine is chosen: the wire above it is the same for every engine. */

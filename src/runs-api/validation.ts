@@ -1,5 +1,8 @@
 import { checkSchema, type SchemaName, type SchemaViolation } from '../spec/index.js';
+import { dotted } from '../spec/validators.js';
+import { article, describeType } from '../embedded/errors.js';
 import { ApiError, badRequest } from './errors.js';
+import { parseListLimit, parseListOrder } from '../embedded/list-query.js';
 import type { ListQuery } from './pagination.js';
 
 export type { ListQuery };
@@ -199,16 +202,6 @@ function integerField(schema: SchemaName, body: unknown, pointer: string): boole
   return checkSchema(schema, probe).some((v) => v.path === pointer && v.message.startsWith('must be integer'));
 }
 
-/** `/tools/0/type` → `tools[0].type`. */
-export function dotted(pointer: string): string {
-  let out = '';
-  for (const raw of pointer.split('/').slice(1)) {
-    const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    out += /^\d+$/.test(segment) ? `[${segment}]` : out === '' ? segment : `.${segment}`;
-  }
-  return out;
-}
-
 function joinParam(parent: string, child: string): string {
   return parent === '' ? child : `${parent}.${child}`;
 }
@@ -220,19 +213,6 @@ function valueAt(root: unknown, pointer: string): unknown {
     current = (current as Record<string, unknown>)[raw.replace(/~1/g, '/').replace(/~0/g, '~')];
   }
   return current;
-}
-
-export function describeType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'number') return Number.isInteger(value) ? 'an integer' : 'a decimal';
-  if (typeof value === 'undefined') return 'nothing';
-  return article(typeof value);
-}
-
-function article(type: string): string {
-  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
 }
 
 function quote(value: unknown): string {
@@ -250,25 +230,7 @@ function joinAnd(items: string[]): string {
 
 /** `limit`, `order`, `after`, `before` as the spec's list operations define them. */
 export function parseListQuery(query: URLSearchParams): ListQuery {
-  let limit = 20;
-  const rawLimit = query.get('limit');
-  if (rawLimit !== null) {
-    if (!/^-?\d+$/.test(rawLimit.trim())) {
-      throw badRequest(`Invalid type for 'limit': expected an integer, but got ${/^-?\d*\.\d+$/.test(rawLimit.trim()) ? 'a decimal' : 'a string'} instead.`, 'limit', 'invalid_type');
-    }
-    limit = Number(rawLimit);
-    if (limit > 100) {
-      throw badRequest(`Invalid 'limit': integer above maximum value. Expected a value <= 100, but got ${limit} instead.`, 'limit', 'integer_above_max_value');
-    }
-    if (limit < 1) {
-      throw badRequest(`Invalid 'limit': integer below minimum value. Expected a value >= 1, but got ${limit} instead.`, 'limit', 'integer_below_min_value');
-    }
-  }
-  const order = query.get('order') ?? 'desc';
-  if (order !== 'asc' && order !== 'desc') {
-    throw badRequest(`Invalid value: '${order}'. Supported values are: 'asc' and 'desc'.`, 'order', 'invalid_value');
-  }
-  return { limit, order, after: query.get('after') ?? undefined, before: query.get('before') ?? undefined };
+  return { limit: parseListLimit(query), order: parseListOrder(query), after: query.get('after') ?? undefined, before: query.get('before') ?? undefined };
 }
 
 export const FILE_SEARCH_CONTENT_INCLUDE = 'step_details.tool_calls[*].file_search.results[*].content';

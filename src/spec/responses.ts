@@ -1,9 +1,10 @@
 import { createRequire } from 'node:module';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+import type { ValidateFunction } from 'ajv/dist/2020.js';
 import type { components, paths, webhooks } from './responses-api.js';
+import { createSpecValidators, simplifyErrors, type SchemaViolation } from './validators.js';
 
 export type { components, paths, webhooks };
+export type { SchemaViolation } from './validators.js';
 /** Wire shapes of the Responses and Conversations API, generated from the normalised spec (src/spec/responses-api.d.ts). */
 export type ResponsesSchemas = components['schemas'];
 export type ResponsesSchemaName = keyof ResponsesSchemas;
@@ -16,25 +17,13 @@ export const responsesSpec = require('./responses-api.openapi.json') as {
   components: { schemas: Record<string, unknown> };
 };
 
-const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 const SPEC_ID = 'responses-api';
 
 /** One validator set per process, separate from the runs API's: the two documents share schema names. */
-const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: true });
-addFormats(ajv);
-ajv.addFormat('unixtime', { type: 'number', validate: (value: number) => Number.isInteger(value) });
-ajv.addSchema({ ...responsesSpec, $id: SPEC_ID });
-
-const compiled = new Map<string, ValidateFunction>();
+const validators = createSpecValidators(responsesSpec, SPEC_ID, 'the normalised Responses spec');
 
 export function responsesValidatorFor(name: ResponsesSchemaName | (string & {})): ValidateFunction {
-  let validate = compiled.get(name);
-  if (!validate) {
-    validate = ajv.getSchema(`${SPEC_ID}#/components/schemas/${name}`);
-    if (!validate) throw new Error(`the normalised Responses spec has no schema ${name}`);
-    compiled.set(name, validate);
-  }
-  return validate;
+  return validators.validatorFor(name);
 }
 
 /**
@@ -75,7 +64,7 @@ export function compileFieldsValidator(name: string, fields: readonly string[]):
     if (!pointer) throw new Error(`${name} has no property ${field}`);
     return [field, { $ref: pointer }];
   }));
-  const validate = ajv.compile({ type: 'object', properties });
+  const validate = validators.ajv.compile({ type: 'object', properties });
   return (value) => (validate(value) ? [] : simplifyErrors(validate.errors ?? []));
 }
 
@@ -90,17 +79,9 @@ export function eventSchemaNames(): Map<string, string> {
   return names;
 }
 
-export interface SchemaViolation {
-  /** JSON pointer of the offending value, e.g. /input/0/content, or '' for the root. */
-  path: string;
-  message: string;
-}
-
 /** Validates `value` against a component schema of the Responses spec; returns the violations (empty when valid). */
 export function checkResponsesSchema(name: ResponsesSchemaName | (string & {}), value: unknown): SchemaViolation[] {
-  const validate = responsesValidatorFor(name);
-  if (validate(value)) return [];
-  return simplifyErrors(validate.errors ?? []);
+  return validators.check(name, value);
 }
 
 /** The payload schema the spec names for a webhook (`response_completed` → WebhookResponseCompleted). */
@@ -108,26 +89,4 @@ export function webhookSchemaName(webhook: string): string {
   const ref = responsesSpec.webhooks[webhook]?.post.requestBody.content['application/json'].schema.$ref;
   if (!ref) throw new Error(`the normalised Responses spec has no webhook ${webhook}`);
   return ref.split('/').at(-1) ?? '';
-}
-
-/**
- * Ajv reports every failed branch of anyOf/oneOf; keep the most specific errors so that
- * a message names the field that is wrong, not "must match a schema in anyOf".
- */
-function simplifyErrors(errors: ErrorObject[]): SchemaViolation[] {
-  const specific = errors.filter((error) => !['anyOf', 'oneOf', 'if'].includes(error.keyword) && !(error.keyword === 'type' && error.params['type'] === 'null'));
-  const chosen = specific.length > 0 ? specific : errors;
-  const seen = new Set<string>();
-  const out: SchemaViolation[] = [];
-  for (const error of chosen) {
-    const aboutThisObject = ['additionalProperties', 'required', 'maxProperties'].includes(error.keyword);
-    if (!aboutThisObject && chosen.some((other) => other.instancePath.startsWith(`${error.instancePath}/`))) continue;
-    const extra = error.keyword === 'additionalProperties' ? ` (${String(error.params['additionalProperty'])})` : error.keyword === 'enum' ? ` (${(error.params['allowedValues'] as unknown[]).map(String).join(', ')})` : '';
-    const message = `${error.message ?? 'is invalid'}${extra}`;
-    const key = `${error.instancePath}|${message}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push({ path: error.instancePath, message });
-  }
-  return out;
 }

@@ -1,8 +1,10 @@
 import { startRunsApi, type RunsApi, type RunsApiOptions } from '../../src/runs-api/index.js';
 import type { RunsEngineName } from '../../src/runs-api/settings.js';
 import { waitUntil } from './wait.js';
+import { rawCall, type RawResponse } from './wire-http.js';
 
 export type { RunsApi };
+export { parseEvents, type RawResponse, type SseEvent } from './wire-http.js';
 
 export type TestRunsApiOptions = RunsApiOptions & { port?: number; host?: string };
 
@@ -27,54 +29,15 @@ export function callsTo(api: RunsApi, method: string, route: string): number {
   return api.requestLog.filter((entry) => entry.method === method.toUpperCase() && entry.route === route).length;
 }
 
-export interface RawResponse<T = any> {
-  status: number;
-  headers: Headers;
-  body: T;
-  text: string;
-}
-
 /** A plain HTTP call with the beta header, for tests that need to see exactly what the API sent. */
-export async function call<T = any>(
+export function call<T = any>(
   api: RunsApi,
   method: string,
   path: string,
   options: { body?: unknown; rawBody?: string; headers?: Record<string, string>; beta?: boolean } = {},
 ): Promise<RawResponse<T>> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', ...(options.beta === false ? {} : { 'openai-beta': 'assistants=v2' }), ...options.headers };
-  const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
-  const response = await fetch(`${api.url}${path}`, { method, headers, body });
-  const text = await response.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // event streams and empty bodies stay text
-  }
-  return { status: response.status, headers: response.headers, body: parsed as T, text };
-}
-
-export interface SseEvent {
-  event: string;
-  /** Parsed JSON, or the raw string for `[DONE]`. */
-  data: any;
-}
-
-/** Splits a finished `text/event-stream` body into its events. */
-export function parseEvents(text: string): SseEvent[] {
-  const events: SseEvent[] = [];
-  for (const block of text.split('\n\n')) {
-    if (block.trim() === '') continue;
-    let event = 'message';
-    const data: string[] = [];
-    for (const line of block.split('\n')) {
-      if (line.startsWith('event: ')) event = line.slice(7);
-      else if (line.startsWith('data: ')) data.push(line.slice(6));
-    }
-    const joined = data.join('\n');
-    events.push({ event, data: joined === '[DONE]' ? joined : JSON.parse(joined) });
-  }
-  return events;
+  const headers: Record<string, string> = { ...(options.beta === false ? {} : { 'openai-beta': 'assistants=v2' }), ...options.headers };
+  return rawCall<T>(`${api.url}${path}`, method, headers, options);
 }
 
 /** The statuses the SDK's poller stops at. */

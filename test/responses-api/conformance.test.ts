@@ -1,20 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { responsesSpec } from '../../src/spec/responses.js';
 import { call, expectValid, expectValidEvents, parseEvents, startTestResponsesApi, waitForResponse, type ResponsesApi } from './helpers.js';
+import { expectJsonOk, responseSchemaName, specOperations as listSpecOperations } from '../helpers/wire-http.js';
 
-/** The schema the spec names for an operation's 200 answer, e.g. Response. */
-function responseSchema(method: string, route: string): string {
-  const operation = responsesSpec.paths[route]?.[method.toLowerCase()] as { responses: Record<string, { content?: Record<string, { schema: { $ref: string } }> }> } | undefined;
-  const ref = operation?.responses['200']?.content?.['application/json']?.schema.$ref;
-  if (!ref) throw new Error(`no 200 schema for ${method} ${route}`);
-  return ref.split('/').at(-1) ?? '';
-}
-
-const specOperations = Object.entries(responsesSpec.paths).flatMap(([route, operations]) =>
-  Object.keys(operations)
-    .filter((method) => ['get', 'post', 'delete'].includes(method))
-    .map((method) => `${method.toUpperCase()} ${route}`),
-);
+const responseSchema = (method: string, route: string): string => responseSchemaName(responsesSpec.paths, method, route);
+const specOperations = listSpecOperations(responsesSpec.paths);
 
 const ALL_TOOLS = [
   { type: 'code_interpreter', container: { type: 'auto' } },
@@ -32,9 +22,7 @@ describe('conformance with the normalised Responses spec', () => {
   /** Calls the API and checks a 200 body against the operation's response schema. */
   async function ok(method: string, route: string, path: string, body?: unknown): Promise<any> {
     const response = await call(api, method, path, body === undefined ? {} : { body });
-    expect(response.status, `${method} ${path}: ${response.text}`).toBe(200);
-    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(response.headers.get('x-request-id')).toMatch(/^req_[0-9a-f]{32}$/);
+    expectJsonOk(response, `${method} ${path}`);
     expectValid(responseSchema(method, route), response.body);
     return response.body;
   }

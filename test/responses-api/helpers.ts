@@ -3,8 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'vitest';
 import { startResponsesApi, type ResponsesApi, type ResponsesApiOptions } from '../../src/responses-api/index.js';
 import { checkResponsesSchema, eventSchemaNames } from '../../src/spec/responses.js';
+import { rawCall, type RawResponse } from '../helpers/wire-http.js';
 
 export type { ResponsesApi };
+export { parseEvents, type RawResponse, type SseEvent } from '../helpers/wire-http.js';
 
 /** The embedded Responses API on port 0 with short steps. Close it in afterAll. */
 export function startTestResponsesApi(options: ResponsesApiOptions & { port?: number; host?: string } = {}): Promise<ResponsesApi> {
@@ -13,46 +15,9 @@ export function startTestResponsesApi(options: ResponsesApiOptions & { port?: nu
 
 export const SECRET = `whsec_${Buffer.from('responses-api-test-key-32-bytes!').toString('base64')}`;
 
-export interface RawResponse<T = any> {
-  status: number;
-  headers: Headers;
-  body: T;
-  text: string;
-}
-
 /** A plain HTTP call, for tests that need to see exactly what the API sent. */
-export async function call<T = any>(api: ResponsesApi, method: string, path: string, options: { body?: unknown; rawBody?: string; headers?: Record<string, string> } = {}): Promise<RawResponse<T>> {
-  const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
-  const response = await fetch(`${api.url}${path}`, { method, headers: { 'content-type': 'application/json', ...options.headers }, body });
-  const text = await response.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // event streams stay text
-  }
-  return { status: response.status, headers: response.headers, body: parsed as T, text };
-}
-
-export interface SseEvent {
-  event: string;
-  data: any;
-}
-
-/** Splits a finished `text/event-stream` body into its events. */
-export function parseEvents(text: string): SseEvent[] {
-  const events: SseEvent[] = [];
-  for (const block of text.split('\n\n')) {
-    if (block.trim() === '') continue;
-    let event = 'message';
-    const data: string[] = [];
-    for (const line of block.split('\n')) {
-      if (line.startsWith('event: ')) event = line.slice(7);
-      else if (line.startsWith('data: ')) data.push(line.slice(6));
-    }
-    events.push({ event, data: JSON.parse(data.join('\n')) });
-  }
-  return events;
+export function call<T = any>(api: ResponsesApi, method: string, path: string, options: { body?: unknown; rawBody?: string; headers?: Record<string, string> } = {}): Promise<RawResponse<T>> {
+  return rawCall<T>(`${api.url}${path}`, method, options.headers ?? {}, options);
 }
 
 const EVENT_SCHEMAS = eventSchemaNames();

@@ -2,20 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkSchema, spec } from '../../src/spec/index.js';
 import { DEMO_IDS } from '../../src/runs-api/index.js';
 import { call, parseEvents, ENGINES, waitForRun, type RunsApi } from '../helpers/runs-api.js';
+import { expectJsonOk, responseSchemaName, specOperations as listSpecOperations } from '../helpers/wire-http.js';
 
-/** The response schema the spec names for an operation's 200, e.g. RunObject. */
-function responseSchema(method: string, route: string): string {
-  const operation = spec.paths[route]?.[method.toLowerCase()] as { responses: Record<string, { content?: Record<string, { schema: { $ref: string } }> }> } | undefined;
-  const ref = operation?.responses['200']?.content?.['application/json']?.schema.$ref;
-  if (!ref) throw new Error(`no 200 schema for ${method} ${route}`);
-  return ref.split('/').at(-1) ?? '';
-}
-
-const specOperations = Object.entries(spec.paths).flatMap(([route, operations]) =>
-  Object.keys(operations)
-    .filter((method) => ['get', 'post', 'delete'].includes(method))
-    .map((method) => `${method.toUpperCase()} ${route}`),
-);
+const responseSchema = (method: string, route: string): string => responseSchemaName(spec.paths, method, route);
+const specOperations = listSpecOperations(spec.paths);
 
 describe.each(ENGINES)('conformance with the normalised spec ($name engine)', (engine) => {
   let api: RunsApi;
@@ -27,9 +17,7 @@ describe.each(ENGINES)('conformance with the normalised spec ($name engine)', (e
   /** Calls the API and checks a 200 body against the operation's response schema. */
   async function ok(method: string, route: string, path: string, body?: unknown): Promise<any> {
     const response = await call(api, method, path, body === undefined ? {} : { body });
-    expect(response.status, `${method} ${path}: ${response.text}`).toBe(200);
-    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(response.headers.get('x-request-id')).toMatch(/^req_[0-9a-f]{32}$/);
+    expectJsonOk(response, `${method} ${path}`);
     expect(checkSchema(responseSchema(method, route), response.body), `${method} ${route}`).toEqual([]);
     return response.body;
   }
