@@ -126,7 +126,8 @@ export const hungUpstream: Family = {
       const hung = samples.filter((s) => s.at >= stoppedAt && s.at < resumedAt);
       const maxInFlight = Math.max(...hung.map((s) => s.inFlight));
       const maxQueued = Math.max(...hung.map((s) => s.queued));
-      const readyHung = readiness.filter((r) => r.at >= stoppedAt + readinessTimeoutMs && r.at < resumedAt);
+      // Probes answered while it was hung: one that started before SIGCONT and was answered after it saw a live upstream.
+      const readyHung = readiness.filter((r) => r.at >= stoppedAt + readinessTimeoutMs && r.at + r.ms < resumedAt);
       const readyMax = Math.max(...readyHung.map((r) => r.ms));
       const answeredWithin = operationDeadlineMs + 1_000;
       const socketErrors = during.filter((s) => 'error' in s.answer).length;

@@ -52,12 +52,14 @@ export function createErrorMasker(options: ErrorMaskerOptions): ErrorMasker {
 }
 
 /**
- * graphql-js's own request errors (a variable of the wrong type or shape, an unknown operation name) come with no
- * code: nothing of the gateway made them, no path. They are the caller's input.
+ * graphql-js's own request errors (a variable of the wrong type or shape) come with no code: nothing of the gateway
+ * made them, no path. They are the caller's input. The code is added to the error itself: a new error would count as
+ * masked, and yoga logs every masked error as an error of the gateway.
  */
 function withInputCode(error: Error): Error {
   if (!(error instanceof GraphQLError) || error.extensions['code'] !== undefined || error.path) return error;
   // A scalar's own refusal of a variable arrives wrapped (its GraphQLError as the original); anything else is not ours to name.
   if (error.originalError && !(error.originalError instanceof GraphQLError)) return error;
-  return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions: { ...error.extensions, code: 'BAD_USER_INPUT' } });
+  (error.extensions as Record<string, unknown>)['code'] = 'BAD_USER_INPUT';
+  return error;
 }

@@ -16,7 +16,12 @@ export interface AdmissionOptions {
   maxQueue: number;
   /** Told of every shed request. */
   onShed?: (reason: ShedReason) => void;
+  /** The clock of the wait estimate. @default Date.now */
+  now?: () => number;
 }
+
+/** Weight of the newest task's duration in the running estimate of how long a task holds its slot. */
+const SERVICE_WEIGHT = 0.2;
 
 interface Waiting {
   start: () => void;
@@ -28,18 +33,37 @@ interface Waiting {
  * The bound on upstream requests in flight, with a bounded queue in front of it: a request that finds the queue
  * full, or that would start too late to finish before its deadline, fails at once with UPSTREAM_UNAVAILABLE
  * (`reason: overloaded`) instead of waiting without end behind a hung upstream. Nothing it sheds was sent.
+ *
+ * "Too late" is estimated on arrival, not only found out when the deadline passes: the wait is the batches ahead of
+ * it (its place over the concurrency) times how long a slot is held, which is the larger of the recent tasks'
+ * duration and the age of the youngest task running. A healthy upstream answering in milliseconds lets a long queue
+ * through (a burst of page loads); a hung one, whose slots are all held and ageing, turns newcomers away at once.
  */
 export class AdmissionGate {
   readonly #maxConcurrency: number;
   readonly #maxQueue: number;
   readonly #onShed: ((reason: ShedReason) => void) | undefined;
+  readonly #now: () => number;
   readonly #queue: Waiting[] = [];
+  /** When each running task started. */
+  readonly #running = new Set<{ startedAt: number }>();
   #active = 0;
+  #serviceMs = 0;
 
   constructor(options: AdmissionOptions) {
     this.#maxConcurrency = options.maxConcurrency;
     this.#maxQueue = options.maxQueue;
     this.#onShed = options.onShed;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** How long a request that joins the queue now is likely to wait for its slot. */
+  estimatedWaitMs(): number {
+    const now = this.#now();
+    let youngestAge = Number.POSITIVE_INFINITY;
+    for (const task of this.#running) youngestAge = Math.min(youngestAge, now - task.startedAt);
+    const holdMs = Math.max(this.#serviceMs, Number.isFinite(youngestAge) ? youngestAge : 0);
+    return Math.ceil((this.#queue.length + 1) / Math.max(1, this.#maxConcurrency)) * holdMs;
   }
 
   /** Tasks running now. */
@@ -59,7 +83,8 @@ export class AdmissionGate {
   run<T>(task: () => Promise<T>, startBy: number, signal?: AbortSignal): Promise<T> {
     if (this.#active < this.#maxConcurrency && this.#queue.length === 0) return this.#start(task);
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.#queue.length >= this.#maxQueue || startBy <= 0) return Promise.reject(this.#shed(startBy <= 0 ? 'deadline' : 'queue_full'));
+    if (this.#queue.length >= this.#maxQueue) return Promise.reject(this.#shed('queue_full'));
+    if (startBy <= 0 || this.estimatedWaitMs() > startBy) return Promise.reject(this.#shed('deadline'));
     return new Promise<T>((resolve, reject) => {
       const leave = () => {
         this.#remove(entry);
@@ -99,10 +124,15 @@ export class AdmissionGate {
 
   async #start<T>(task: () => Promise<T>): Promise<T> {
     this.#active += 1;
+    const running = { startedAt: this.#now() };
+    this.#running.add(running);
     try {
       return await task();
     } finally {
       this.#active -= 1;
+      this.#running.delete(running);
+      const heldMs = this.#now() - running.startedAt;
+      this.#serviceMs = this.#serviceMs === 0 ? heldMs : (1 - SERVICE_WEIGHT) * this.#serviceMs + SERVICE_WEIGHT * heldMs;
       const next = this.#queue.shift();
       if (next) {
         clearTimeout(next.timer);

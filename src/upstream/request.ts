@@ -137,7 +137,7 @@ export class RequestCore {
     this.#random = options.random;
     this.#now = options.now ?? Date.now;
     this.#minReadAttemptMs = Math.min(policy.timeoutMs, policy.operationDeadlineMs / 10);
-    this.#gate = new AdmissionGate({ maxConcurrency: policy.maxConcurrency, maxQueue: policy.maxQueue, onShed: (reason) => this.#onShed(reason) });
+    this.#gate = new AdmissionGate({ maxConcurrency: policy.maxConcurrency, maxQueue: policy.maxQueue, onShed: (reason) => this.#onShed(reason), now: this.#now });
     const metrics = this.#metrics;
     this.breaker =
       policy.breakerThreshold > 0

@@ -11,8 +11,9 @@ const RUN_QUERY = 'query($t: ID!, $r: ID!) { run(threadId: $t, runId: $r) { stat
 
 describe('malformed requests', () => {
   let stack: Stack;
+  const logLines: Array<Record<string, unknown>> = [];
   beforeAll(async () => {
-    stack = await startStack({ env: { MAX_REQUEST_BODY_BYTES: String(64 * 1024) } });
+    stack = await startStack({ logLines, env: { MAX_REQUEST_BODY_BYTES: String(64 * 1024), LOG_LEVEL: 'info' } });
   });
   afterAll(() => stack?.close());
 
@@ -149,6 +150,8 @@ describe('malformed requests', () => {
       expect(new Set(codes(answer.json)), JSON.stringify(bodies[i])).toEqual(new Set(['BAD_USER_INPUT']));
     });
     expect(calls).toBe(0);
+    // The caller's mistake, not the gateway's: nothing is logged as an error.
+    expect(logLines.filter((line) => Number(line['level']) >= 50)).toEqual([]);
     const unknownOperation = await postJson(stack, { query: 'query A { __typename }', operationName: 'B' });
     expect(unknownOperation.status).toBe(400);
     expect(codes(unknownOperation.json)).toEqual(['OPERATION_RESOLUTION_FAILURE']);

@@ -144,13 +144,21 @@ describe('a hung upstream: bounded queue, fast 503s, readiness on its own timeou
     const blockers = [0, 1].map((i) => postJson(stack, { query: `{ assistant(id: "asst_block_${i}") { name } }` }));
     const health = stack.gateway.services.upstream.health;
     await waitUntil(() => health.active === 2);
+    // Each filler waits in the queue or, when its estimated wait (slots held by the hung upstream, answers that took
+    // the whole deadline before) is past its deadline, is shed at once: either way none is sent.
+    let shedFillers = 0;
+    const fillers = [0, 1, 2].map((i) =>
+      postJson(stack, { query: `{ assistant(id: "asst_fill_${i}") { name } }` }).then((answer) => {
+        if (answer.status === 503) shedFillers += 1;
+        return answer;
+      }),
+    );
+    await waitUntil(() => health.queued + shedFillers === 3);
     // Every slot is held by the hung upstream: the readiness probe goes beside them (the upstream sees it) and fails on its own timeout.
     const probesBefore = hung.requests.filter((request) => request === 'GET /assistants').length;
     expect((await http(stack, { method: 'GET', path: '/readiness' })).status).toBe(503);
     expect(hung.requests.filter((request) => request === 'GET /assistants').length).toBe(probesBefore + 1);
     expect(health.active).toBe(2);
-    const fillers = [0, 1, 2].map((i) => postJson(stack, { query: `{ assistant(id: "asst_fill_${i}") { name } }` }));
-    await waitUntil(() => health.queued === 3);
     const before = hung.requests.length;
     const write = await postJson(stack, { query: 'mutation { createThread(input: {}) { thread { id } } }' });
     expect(write.status).toBe(503);

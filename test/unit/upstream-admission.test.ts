@@ -27,6 +27,33 @@ describe('admission gate: bounded queue in front of the concurrency limit', () =
     expect({ started, active: gate.active, queued: gate.queued, shed }).toEqual({ started: 2, active: 2, queued: 1, shed: ['queue_full'] });
   });
 
+  it('sheds at once, on arrival, what could not start in time behind slots held by a hung upstream', async () => {
+    let now = 0;
+    const shed: ShedReason[] = [];
+    const gate = new AdmissionGate({ maxConcurrency: 2, maxQueue: 1_000, onShed: (reason) => shed.push(reason), now: () => now });
+    void gate.run(never, 10_000);
+    void gate.run(never, 10_000);
+    now = 3_000;
+    // Both slots held for 3 s: the first two to queue wait one batch (≈ 3 s), the next two two batches (≈ 6 s)…
+    for (let i = 0; i < 6; i++) void gate.run(never, 10_000).catch(() => undefined);
+    expect(gate.queued).toBe(6);
+    // …and one that would wait four batches (≈ 12 s) is turned away now, not after its 10 s.
+    await expect(gate.run(never, 10_000)).rejects.toMatchObject({ details: { reason: 'overloaded' } });
+    expect(shed).toEqual(['deadline']);
+    expect(gate.queued).toBe(6);
+  });
+
+  it('lets a long queue through when the upstream answers quickly (a burst of page loads)', async () => {
+    let now = 0;
+    const gate = new AdmissionGate({ maxConcurrency: 2, maxQueue: 1_000, now: () => now });
+    const tick = async () => {
+      now += 5;
+    };
+    await Promise.all([gate.run(tick, 10_000), gate.run(tick, 10_000)]);
+    const answers = await Promise.all(Array.from({ length: 500 }, () => gate.run(tick, 10_000)));
+    expect(answers).toHaveLength(500);
+  });
+
   it('sheds a queued task that cannot start before its deadline, and hands a freed slot to the next one', async () => {
     const shed: ShedReason[] = [];
     const gate = new AdmissionGate({ maxConcurrency: 1, maxQueue: 10, onShed: (reason) => shed.push(reason) });
