@@ -45,9 +45,8 @@ export class AdmissionGate {
   readonly #onShed: ((reason: ShedReason) => void) | undefined;
   readonly #now: () => number;
   readonly #queue: Waiting[] = [];
-  /** When each running task started. */
+  /** When each running task started (its size is the count running). */
   readonly #running = new Set<{ startedAt: number }>();
-  #active = 0;
   #serviceMs = 0;
 
   constructor(options: AdmissionOptions) {
@@ -68,7 +67,7 @@ export class AdmissionGate {
 
   /** Tasks running now. */
   get active(): number {
-    return this.#active;
+    return this.#running.size;
   }
 
   /** Tasks waiting for a slot now. */
@@ -81,7 +80,7 @@ export class AdmissionGate {
    * `signal`: a caller that gives up while waiting leaves the queue with the signal's reason.
    */
   run<T>(task: () => Promise<T>, startBy: number, signal?: AbortSignal): Promise<T> {
-    if (this.#active < this.#maxConcurrency && this.#queue.length === 0) return this.#start(task);
+    if (this.#running.size < this.#maxConcurrency && this.#queue.length === 0) return this.#start(task);
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.#queue.length >= this.#maxQueue) return Promise.reject(this.#shed('queue_full'));
     if (startBy <= 0 || this.estimatedWaitMs() > startBy) return Promise.reject(this.#shed('deadline'));
@@ -123,13 +122,11 @@ export class AdmissionGate {
   }
 
   async #start<T>(task: () => Promise<T>): Promise<T> {
-    this.#active += 1;
     const running = { startedAt: this.#now() };
     this.#running.add(running);
     try {
       return await task();
     } finally {
-      this.#active -= 1;
       this.#running.delete(running);
       const heldMs = this.#now() - running.startedAt;
       this.#serviceMs = this.#serviceMs === 0 ? heldMs : (1 - SERVICE_WEIGHT) * this.#serviceMs + SERVICE_WEIGHT * heldMs;
