@@ -93,6 +93,10 @@ serve(
       const usage = process.memoryUsage();
       return { heapUsed: usage.heapUsed, rss: usage.rss, external: usage.external, arrayBuffers: usage.arrayBuffers };
     },
+    /** This process's CPU time so far (µs), for CPU per request over a counted number of requests. */
+    cpuUsage() {
+      return process.cpuUsage();
+    },
     statsStart() {
       cpuMark = process.cpuUsage();
       wallMark = now();

@@ -18,6 +18,7 @@ import { kib, ms, num, pct, ratio, table } from './lib/stats.js';
 import { directTarget, gatewayTarget, load, type LoadResult } from './overhead.js';
 import { PageBench, type PageFixtures, type Mode } from './pages.js';
 import { loadConfig } from '../src/config.js';
+import { gatewayEnv } from './lib/gateway-env.js';
 
 // ---------------------------------------------------------------- settings
 const env = process.env;
@@ -48,7 +49,6 @@ const DASHBOARD_RUNS = 20;
 const CLIENTS = 50;
 const profileDir = fileURLToPath(new URL('./.profiles/', import.meta.url));
 
-/** The gateway as deployed (production), with nothing that would cap a benchmark: rate limits and budgets off. */
 /** The pages whose calls exceed the distinct resources with the read cache off, or "= distinct everywhere". */
 function noCacheSummary(rows: PageRow[]): string {
   const over = rows.filter((r) => r.noCache > r.distinct).map((r) => `${r.page} @${r.latency}: ${r.noCache} for ${r.distinct}`);
@@ -57,31 +57,6 @@ function noCacheSummary(rows: PageRow[]): string {
 
 /** The gateway's read cache as the children run it (the default unless the environment sets it). */
 const readCacheMs = () => loadConfig({ ...process.env, ...gatewayEnv('http://127.0.0.1:1/v1') } as NodeJS.ProcessEnv).upstream.readCacheMs ?? 0;
-
-function gatewayEnv(upstream: string): Record<string, string> {
-  return {
-    NODE_ENV: 'production',
-    GATEWAY_AUTH: 'none',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    LOG_LEVEL: 'silent',
-    GRAPHIQL: 'false',
-    UPSTREAM_BASE_URL: upstream,
-    RATE_LIMIT_PER_SECOND: '0',
-    MAX_UPSTREAM_CALLS_PER_OPERATION: '1000000',
-    GRAPHQL_MAX_COST: '100000000',
-    GRAPHQL_MAX_TOKENS: '100000',
-    WS_MAX_CONNECTIONS_PER_CLIENT: '1000000',
-    // Every benchmark client connects from 127.0.0.1, up to 10,000 WebSockets at once.
-    HTTP_MAX_CONNECTIONS: '0',
-    HTTP_MAX_CONNECTIONS_PER_ADDRESS: '0',
-    // "loaders + dedupe off" sends 7,600 reads at once: its point is to count them, not to shed them
-    // (by the queue's bound or by their deadline, 7,600 reads through 16 slots on a busy machine).
-    UPSTREAM_MAX_QUEUE: '100000',
-    UPSTREAM_OPERATION_DEADLINE_MS: '600000',
-    REDIS_URL: '',
-  };
-}
 
 const log = (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 const started = Date.now();

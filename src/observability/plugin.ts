@@ -20,6 +20,8 @@ export function useOperationObservability(options: { logger: Logger; metrics: Me
    * hooks on the stream instead, which wrap it in iterators for every subscriber (and a failed stream is not seen).
    */
   subscriptionOf(args: object): SubscriptionObserver | undefined;
+  /** The line, sample and span of a query answered from the answer cache (src/server/answer-cache.ts), without yoga. */
+  answeredFromCache(operation: { type: 'query'; name: string | undefined }, durationMs: number): void;
 } {
   const { logger, metrics, tracer } = options;
   const names = new Set<string>();
@@ -122,6 +124,27 @@ export function useOperationObservability(options: { logger: Logger; metrics: Me
       // The same hooks for every subscription, and none on its stream: a stream hook costs every subscriber wrapping
       // iterators for as long as it runs (the stream's observer counts its events and end instead).
       return subscribeHooks;
+    },
+    answeredFromCache({ type, name }, durationMs) {
+      const span = tracer.startSpan(`graphql.${type}${name ? ` ${name}` : ''}`, {
+        attributes: { 'graphql.operation.type': type, ...(name ? { 'graphql.operation.name': name } : {}), 'gateway.answer': 'cache' },
+      });
+      metrics.operations.inc({ type, name: labelFor(name), outcome: 'ok' });
+      metrics.operationDuration.observe({ type }, durationMs / 1000);
+      logger.info(
+        {
+          requestId: currentRequestContext()?.requestId,
+          operationType: type,
+          operationName: name ?? null,
+          outcome: 'ok',
+          durationMs: Math.round(durationMs),
+          upstreamCalls: 0,
+          upstreamRequestIds: [],
+          answer: 'cache',
+        },
+        'graphql operation',
+      );
+      span.end();
     },
     subscriptionOf(args: object): SubscriptionLog | undefined {
       const log = logs.get(args);

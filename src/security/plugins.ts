@@ -20,6 +20,11 @@ export interface Security {
   persisted: PersistedDocuments | undefined;
   /** Identities of HTTP requests, set before yoga parses them. */
   identities: WeakMap<Request, Identity>;
+  /**
+   * Identities of node requests authenticated before yoga saw them (the answer cache authenticates every request it
+   * looks at): yoga's authentication takes them instead of asking the authenticator a second time.
+   */
+  authenticated: WeakMap<object, Identity>;
 }
 
 export interface SecurityOptions {
@@ -38,6 +43,7 @@ export function createSecurity(config: Config, options: SecurityOptions = {}): S
     rateLimits: rateLimit.perSecond > 0 ? (options.rateLimitStore ?? new MemoryTokenBuckets({ perSecond: rateLimit.perSecond, burst: rateLimit.burst, ...(options.now ? { now: options.now } : {}) })) : undefined,
     persisted: security.persistedDocuments ? PersistedDocuments.load(security.persistedDocuments) : undefined,
     identities: new WeakMap(),
+    authenticated: new WeakMap(),
   };
 }
 
@@ -60,9 +66,15 @@ function unauthenticatedResponse(message: string): Response {
  */
 function useAuthentication(security: Security, graphiql: boolean): Plugin {
   return {
-    async onRequest({ request, endResponse }) {
+    async onRequest({ request, serverContext, endResponse }) {
       if (request.method === 'OPTIONS') return;
       if (graphiql && request.method === 'GET' && (request.headers.get('accept') ?? '').includes('text/html')) return;
+      const nodeRequest = (serverContext as { req?: object } | undefined)?.req;
+      const known = nodeRequest ? security.authenticated.get(nodeRequest) : undefined;
+      if (known) {
+        security.identities.set(request, known);
+        return;
+      }
       try {
         security.identities.set(request, await security.authenticator.authenticate(request.headers.get('authorization')));
       } catch (error) {

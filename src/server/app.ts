@@ -17,10 +17,12 @@ import { createReadiness } from './readiness.js';
 import { useOverloadStatus } from './overload-status.js';
 import { useSharedSubscriptionEvents } from './subscription-events.js';
 import { useSharedQueryExecution } from './shared-execution.js';
+import { AnswerCache } from './answer-cache.js';
 import { attachGraphQLWs } from './graphql-ws.js';
 import { readBoundedBody } from '../security/http.js';
 import { createErrorMasker } from '../security/masking.js';
 import { createSecurity, identityOf, securityPlugins } from '../security/plugins.js';
+import { clientKey } from '../security/rate-limit.js';
 import { tenancyOn } from '../security/tenants.js';
 import { createWebSocketGuard } from '../security/websocket.js';
 
@@ -49,6 +51,8 @@ export interface Gateway {
   server: Server;
   services: GatewayServices;
   metrics: Metrics;
+  /** Answers of identical fresh queries, served before yoga (tests look at its size). */
+  answers: AnswerCache;
   /** http://host:port/graphql once listening. */
   readonly url: string;
   readonly wsUrl: string;
@@ -78,6 +82,17 @@ export function createGateway(options: GatewayOptions): Gateway {
     // As yoga logs an error its masking changed.
     ...(yogaLogging ? { onMasked: (error: unknown) => yogaLogging.error(error) } : {}),
   });
+  const sharingOn = () => (services.sharedExecution ?? true) && config.upstream.readCacheMs > 0;
+  // Identical queries whose shared result is fresh are answered before yoga (authenticated, rate-limited, logged).
+  const answers = new AnswerCache({
+    enabled: sharingOn,
+    generation: () => services.upstream.generation,
+    ...(options.now ? { now: options.now } : {}),
+    authenticate: (authorization) => security.authenticator.authenticate(authorization),
+    authenticated: security.authenticated,
+    admit: async (identity, req) => !security.rateLimits || (await security.rateLimits.take(clientKey({ identity, req }), 1)).ok,
+    served: (operation, durationMs) => observability.answeredFromCache(operation, durationMs),
+  });
   const yoga: YogaServerInstance<Record<string, unknown>, GatewayContext> = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
@@ -101,6 +116,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         maxAgeMs: () => config.upstream.readCacheMs,
         generation: () => services.upstream.generation,
         ...(options.now ? { now: options.now } : {}),
+        onReusable: (context, operation, meta) => answers.offer(context?.req as IncomingMessage | undefined, { type: 'query', name: operation.name?.value }, meta),
       }),
       // Each subscription event runs with fresh loaders (a loader of the subscribing request would serve stale runs),
       // once per event for all subscribers with the same operation and identity.
@@ -176,6 +192,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
     if (consoleRoute?.(req, res, path ?? '/')) return;
     if (!(await readBoundedBody(req, res, config.security.maxRequestBodyBytes))) return;
+    if (path === GRAPHQL_PATH && (await answers.answer(req, res))) return;
     await yoga.requestListener(req, res);
   }
 
@@ -190,6 +207,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     server,
     services,
     metrics,
+    answers,
     get url() {
       return `${baseUrl}${GRAPHQL_PATH}`;
     },

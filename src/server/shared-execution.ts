@@ -10,8 +10,8 @@ interface Running {
   interest: ClientInterest | undefined;
 }
 
-interface Finished {
-  result: ExecutionResult;
+interface Finished<T = ExecutionResult> {
+  result: T;
   /** Its JSON size, counted against the bounds. */
   bytes: number;
   client: string;
@@ -22,7 +22,7 @@ interface Finished {
 }
 
 /** What the plugin reads from an operation's context (GatewayContext has it). */
-interface SharingContext {
+export interface SharingContext {
   identity?: Identity;
   request?: Request;
   interest?: ClientInterest;
@@ -43,6 +43,11 @@ export interface SharedExecutionOptions {
   /** Injected by tests. */
   now?: () => number;
   bounds?: Partial<FinishedBounds>;
+  /**
+   * Told when the result an execution returns may be reused until `validUntil` (a new one kept, or a kept one
+   * reused): the answer cache keeps the response of that request for as long (src/server/answer-cache.ts).
+   */
+  onReusable?: (context: SharingContext | undefined, operation: OperationDefinitionNode, meta: { validUntil: number; generation: number }) => void;
 }
 
 /**
@@ -100,12 +105,12 @@ export function useSharedQueryExecution(options: SharedExecutionOptions = {}): P
     return `${id}\u0000${key}`;
   };
 
-  function reusable(document: DocumentNode, key: string): ExecutionResult | undefined {
+  function reusable(document: DocumentNode, key: string): Finished | undefined {
     const fullKey = finishedKey(document, key);
     finished.sweep();
     const entry = finished.get(fullKey);
     if (!entry) return undefined;
-    if (entry.validUntil > now() && entry.generation === options.generation?.()) return entry.result;
+    if (entry.validUntil > now() && entry.generation === options.generation?.()) return entry;
     finished.delete(fullKey);
     return undefined;
   }
@@ -122,7 +127,10 @@ export function useSharedQueryExecution(options: SharedExecutionOptions = {}): P
         const maxAgeMs = options.maxAgeMs?.() ?? 0;
         if (maxAgeMs > 0) {
           const done = reusable(executeArgs.document, key);
-          if (done) return { ...done };
+          if (done) {
+            options.onReusable?.(executeArgs.contextValue as SharingContext | undefined, operation, done);
+            return { ...done.result };
+          }
         }
         let byKey = running.get(executeArgs.document);
         if (!byKey) running.set(executeArgs.document, (byKey = new Map()));
@@ -153,7 +161,9 @@ export function useSharedQueryExecution(options: SharedExecutionOptions = {}): P
           const single = result as ExecutionResult;
           if (single.errors?.length || generation !== options.generation?.()) return;
           const validUntil = Math.min(freshness.oldestAnswerAt, startedAt) + maxAgeMs;
-          if (validUntil > now()) finished.add(finishedKey(executeArgs.document, key), single, { validUntil, generation: generation ?? 0, client: clientOf(context) });
+          if (validUntil <= now()) return;
+          finished.add(finishedKey(executeArgs.document, key), single, { validUntil, generation: generation ?? 0, client: clientOf(context) });
+          options.onReusable?.(context, operation, { validUntil, generation: generation ?? 0 });
         }, forget);
         entries.set(key, own);
         return own.result as Promise<ExecutionResult>;
@@ -162,9 +172,12 @@ export function useSharedQueryExecution(options: SharedExecutionOptions = {}): P
   };
 }
 
-/** The finished results kept for reuse, within FINISHED_BOUNDS. Insertion order is age order (a re-add moves to the end). */
-export class FinishedResults {
-  private readonly entries = new Map<string, Finished>();
+/**
+ * The finished results kept for reuse, within FINISHED_BOUNDS. Insertion order is age order (a re-add moves to the end).
+ * `measure` is a kept value's size against the bounds (its JSON length for results; the answer cache's, its bytes).
+ */
+export class FinishedResults<T = ExecutionResult> {
+  private readonly entries = new Map<string, Finished<T>>();
   private readonly clientBytes = new Map<string, number>();
   private totalBytes = 0;
   private lastSweep: number;
@@ -172,6 +185,7 @@ export class FinishedResults {
   constructor(
     private readonly bounds: Readonly<FinishedBounds>,
     private readonly now: () => number,
+    private readonly measure: (value: T) => number = (value) => JSON.stringify(value).length,
   ) {
     this.lastSweep = now();
   }
@@ -186,13 +200,13 @@ export class FinishedResults {
     return this.clientBytes.get(client) ?? 0;
   }
 
-  get(key: string): Finished | undefined {
+  get(key: string): Finished<T> | undefined {
     return this.entries.get(key);
   }
 
-  add(key: string, result: ExecutionResult, meta: { validUntil: number; generation: number; client: string }): void {
+  add(key: string, result: T, meta: { validUntil: number; generation: number; client: string }): void {
     // Measured once per kept result; only results that may be reused are.
-    const bytes = key.length + JSON.stringify(result).length;
+    const bytes = key.length + this.measure(result);
     this.delete(key);
     this.sweep();
     if (bytes > this.bounds.entryBytes || bytes > this.bounds.clientBytes) return;

@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call } from '../helpers/runs-api.js';
+import { createAssistant, settledRun } from '../helpers/fixtures.js';
+import { adjustableClock } from '../helpers/wait.js';
+import type { Stack } from '../helpers/stack.js';
+import { KEYS, bearer, codes, postJson, startSecureStack, upstreamCalls, type HttpAnswer } from '../security/helpers.js';
+
+/**
+ * The answer cache (src/server/answer-cache.ts): identical HTTP queries whose shared result is fresh are answered
+ * from the bytes of the first response, before yoga, still authenticated, rate-limited, logged and counted.
+ * Over real HTTP: the cache sits in front of yoga's request listener, so yoga.fetch would not reach it.
+ */
+const MAX_AGE_MS = 400;
+const RUN = 'query Run($t: ID!, $r: ID!) { run(threadId: $t, runId: $r) { runId status metadata } }';
+const CREATE_THREAD = 'mutation($m: JSONObject) { createThread(input: { metadata: $m }) { thread { threadId } } }';
+const MODIFY = 'mutation Modify($input: ModifyRunInput!) { modifyRun(input: $input) { run { metadata } } }';
+
+/** The headers a client sees, without those that are the connection's or the request's own. */
+const replayed = (answer: HttpAnswer) => {
+  const headers = Object.fromEntries(answer.headers.entries());
+  for (const own of ['date', 'x-request-id', 'connection', 'keep-alive']) delete headers[own];
+  return headers;
+};
+
+describe('answer cache', () => {
+  let stack: Stack;
+  let threadId: string;
+  let runId: string;
+  const clock = adjustableClock();
+  const logLines: Array<Record<string, unknown>> = [];
+  const expire = () => clock.advance(MAX_AGE_MS + 50);
+  const alice = (body: unknown, headers: Record<string, string> = {}) => postJson(stack, body, { ...bearer(KEYS.alice), ...headers });
+  const hits = () => stack.gateway.services.metrics.registry.getSingleMetric('gateway_operations_total');
+
+  beforeAll(async () => {
+    stack = await startSecureStack(
+      { UPSTREAM_READ_CACHE_MS: String(MAX_AGE_MS), RATE_LIMIT_PER_SECOND: '1', RATE_LIMIT_BURST: '40', LOG_LEVEL: 'info' },
+      { runsApi: { stepMs: 5 }, now: clock.now, logLines },
+    );
+    const assistant = await createAssistant(stack.api, { name: 'Cached' });
+    const created = await stack.query(CREATE_THREAD, { m: { topic: 'alice' } }, bearer(KEYS.alice));
+    threadId = created.data!.createThread.thread.threadId;
+    runId = (await settledRun(stack.api, threadId, { assistant_id: assistant.id })).id;
+  });
+  afterAll(() => stack?.close());
+
+  it('answers a repeated query from the first answer, byte for byte, without an upstream call', async () => {
+    expire();
+    const first = await upstreamCalls(stack, () => alice({ query: RUN, variables: { t: threadId, r: runId } }));
+    expect(first.result.status).toBe(200);
+    expect(first.calls).toBeGreaterThan(0);
+    const kept = stack.gateway.answers.size;
+    expect(kept).toBeGreaterThan(0);
+    const again = await upstreamCalls(stack, () => alice({ query: RUN, variables: { t: threadId, r: runId } }, { 'user-agent': 'another tab' }));
+    expect(again.calls).toBe(0);
+    expect(again.result.text).toBe(first.result.text);
+    expect(replayed(again.result)).toEqual(replayed(first.result));
+    // Each answer carries its own request id.
+    expect(again.result.headers.get('x-request-id')).not.toBe(first.result.headers.get('x-request-id'));
+  });
+
+  it('serves an answer no longer than its upstream answers may be reused, then reads again', async () => {
+    expire();
+    await alice({ query: RUN, variables: { t: threadId, r: runId } });
+    await call(stack.api, 'POST', `/threads/${threadId}/runs/${runId}`, { body: { metadata: { changed: 'elsewhere' } } });
+    clock.advance(MAX_AGE_MS / 2);
+    const young = await upstreamCalls(stack, () => alice({ query: RUN, variables: { t: threadId, r: runId } }));
+    expect(young.calls).toBe(0);
+    expect(young.result.json!.data!.run.metadata).toEqual({});
+    clock.advance(MAX_AGE_MS / 2 + 10);
+    const old = await upstreamCalls(stack, () => alice({ query: RUN, variables: { t: threadId, r: runId } }));
+    expect(old.calls).toBe(1);
+    expect(old.result.json!.data!.run.metadata).toEqual({ changed: 'elsewhere' });
+  });
+
+  it('never serves one caller the answer kept for another', async () => {
+    expire();
+    const mine = await alice({ query: RUN, variables: { t: threadId, r: runId } });
+    expect(mine.json!.data!.run.runId).toBe(runId);
+    // Bob may not see alice's thread: he gets what an unknown id gets, not alice's kept answer.
+    const bob = await postJson(stack, { query: RUN, variables: { t: threadId, r: runId } }, bearer(KEYS.bob));
+    expect(bob.status).toBe(200);
+    expect(bob.json).toEqual({ data: { run: null } });
+    // And bob's own answer, kept now, is not served to alice either.
+    const again = await alice({ query: RUN, variables: { t: threadId, r: runId } });
+    expect(again.json!.data!.run.runId).toBe(runId);
+  });
+
+  it('a write through the gateway ends every kept answer at once', async () => {
+    expire();
+    await alice({ query: RUN, variables: { t: threadId, r: runId } });
+    await alice({ query: RUN, variables: { t: threadId, r: runId } });
+    const modified = await stack.query(MODIFY, { input: { threadId, runId, metadata: { step: 'written' } } }, bearer(KEYS.alice));
+    expect(modified.errors).toBeUndefined();
+    const read = await upstreamCalls(stack, () => alice({ query: RUN, variables: { t: threadId, r: runId } }));
+    expect(read.calls).toBe(1);
+    expect(read.result.json!.data!.run.metadata).toEqual({ step: 'written' });
+  });
+
+  it('refuses a caller without a valid key even when an answer is kept for the same query', async () => {
+    expire();
+    await alice({ query: RUN, variables: { t: threadId, r: runId } });
+    for (const headers of [{}, bearer('not-a-key-0123456789abcdef')]) {
+      const refused = await postJson(stack, { query: RUN, variables: { t: threadId, r: runId } }, headers);
+      expect(refused.status).toBe(401);
+      expect(codes(refused.json)).toEqual(['UNAUTHENTICATED']);
+      expect(refused.text).not.toContain(runId);
+    }
+  });
+
+  it('logs and counts every answer it serves, as yoga would', async () => {
+    expire();
+    await alice({ query: RUN, variables: { t: threadId, r: runId } });
+    const counted = async () => (await hits()!.get()).values.find((value) => value.labels['name'] === 'Run' && value.labels['outcome'] === 'ok')?.value ?? 0;
+    const before = await counted();
+    const lines = logLines.length;
+    const answer = await alice({ query: RUN, variables: { t: threadId, r: runId } }, { 'x-request-id': 'cached-answer-1' });
+    expect(answer.status).toBe(200);
+    expect(await counted()).toBe(before + 1);
+    const line = logLines.slice(lines).find((entry) => entry['msg'] === 'graphql operation');
+    expect(line).toMatchObject({ requestId: 'cached-answer-1', operationType: 'query', operationName: 'Run', outcome: 'ok', upstreamCalls: 0, answer: 'cache' });
+  });
+
+  it('rate-limits answers it keeps like any other operation, and never serves a refused caller', async () => {
+    expire();
+    await postJson(stack, { query: RUN, variables: { t: threadId, r: runId } }, bearer(KEYS.root));
+    const statuses: number[] = [];
+    // A burst of 40 tokens at 1 per second, the clock standing still: the 41st operation is refused.
+    for (let i = 0; i < 45; i++) statuses.push((await postJson(stack, { query: RUN, variables: { t: threadId, r: runId } }, bearer(KEYS.root))).status);
+    const refused = statuses.indexOf(429);
+    expect(refused).toBe(39);
+    expect(statuses.slice(refused).every((status) => status === 429)).toBe(true);
+    const answer = await postJson(stack, { query: RUN, variables: { t: threadId, r: runId } }, bearer(KEYS.root));
+    expect(answer.status).toBe(429);
+    expect(codes(answer.json)).toEqual(['RATE_LIMITED']);
+    expect(answer.text).not.toContain(runId);
+  });
+});
