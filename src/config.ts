@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { responsesApiSettings } from './responses-api/settings.js';
 import { runsApiSettings } from './runs-api/settings.js';
+import { ENTRA_TOKEN_URL, UPSTREAM_CAPABILITIES, UPSTREAM_PROFILES, type CapabilityChange, type UpstreamCapability } from './upstream/profiles.js';
+import { resolveUpstream, type ResolvedUpstreamConfig } from './upstream/resolve.js';
 import {
   ConfigError,
   apiKeys,
@@ -52,11 +54,43 @@ const serverSettings = {
   },
 };
 
+/** `-cancel_run,+list_threads`: capabilities taken from or added to the profile's. */
+const capabilityChanges = z.string().transform((value, ctx): CapabilityChange[] => {
+  const changes: CapabilityChange[] = [];
+  for (const item of value.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '')) {
+    const present = !item.startsWith('-');
+    const name = item.replace(/^[+-]/, '');
+    if (!(UPSTREAM_CAPABILITIES as readonly string[]).includes(name)) {
+      ctx.addIssue({ code: 'custom', message: `unknown capability "${name}"; known: ${UPSTREAM_CAPABILITIES.join(', ')}` });
+      return z.NEVER;
+    }
+    changes.push({ capability: name as UpstreamCapability, present });
+  }
+  return changes;
+});
+
+const upstreamProfile = z.enum(UPSTREAM_PROFILES, {
+  error: (issue) => `unknown profile ${JSON.stringify(issue.input)}; accepted: ${UPSTREAM_PROFILES.join(', ')}`,
+});
+
 const upstreamSettings = {
+  profile: setting('UPSTREAM_PROFILE', upstreamProfile.default('openai'), `which kind of server the upstream is (${UPSTREAM_PROFILES.map((name) => `\`${name}\``).join(', ')}): the settings shown "by profile" take its values unless set (see [Upstream profiles](#upstream-profiles))`),
   baseUrl: setting('UPSTREAM_BASE_URL', url.optional(), 'base URL of a server that speaks the API, with any path prefix (e.g. `https://host/openai/v1`); unset starts the embedded runs API and uses it'),
   apiKey: setting('UPSTREAM_API_KEY', optionalText, 'key sent upstream; never sent to clients or logged', { secret: true }),
   authHeader: setting('UPSTREAM_AUTH_HEADER', z.string().min(1).transform((name) => name.toLowerCase()).default('authorization'), 'header carrying the key: `authorization` sends `Bearer <key>`, any other name (e.g. Azure\'s `api-key`) sends the key as is'),
-  betaHeader: setting('UPSTREAM_BETA_HEADER', z.string().default('assistants=v2'), 'value of `OpenAI-Beta` (empty: not sent)'),
+  betaHeader: setting('UPSTREAM_BETA_HEADER', optionalText, 'value of `OpenAI-Beta`; `none`: not sent', { shown: 'by profile' }),
+  apiVersion: setting('UPSTREAM_API_VERSION', optionalText, '`api-version` query parameter of every request (Foundry: `v1`, `2025-05-01`, `2025-05-15-preview`); `none`: not sent. An `api-version` in `UPSTREAM_QUERY_PARAMS` wins', { shown: 'by profile' }),
+  auth: setting('UPSTREAM_AUTH', z.enum(['key', 'client-credentials']).optional(), '`key`: `UPSTREAM_API_KEY` as it is; `client-credentials`: an OAuth 2.0 bearer token from `UPSTREAM_TOKEN_URL`, cached, refreshed before it expires and once after a 401 on a read', { shown: 'by profile' }),
+  token: {
+    url: setting('UPSTREAM_TOKEN_URL', url.optional(), 'token endpoint of `client-credentials` (`{tenant}` is replaced by `UPSTREAM_TENANT_ID`); Foundry: `' + ENTRA_TOKEN_URL + '`', { shown: 'by profile' }),
+    tenantId: setting('UPSTREAM_TENANT_ID', optionalText, 'the Entra tenant (directory) id put into the token URL'),
+    clientId: setting('UPSTREAM_CLIENT_ID', optionalText, 'client (application) id of `client-credentials`'),
+    clientSecret: setting('UPSTREAM_CLIENT_SECRET', optionalText, 'client secret of `client-credentials`; never sent to clients or logged, like the tokens it buys', { secret: true }),
+    scope: setting('UPSTREAM_TOKEN_SCOPE', optionalText, 'scope asked for; Foundry: `https://ai.azure.com/.default`', { shown: 'by profile' }),
+    timeoutMs: setting('UPSTREAM_TOKEN_TIMEOUT_MS', positiveInt.default(5_000), 'how long a token request may take; past it the requests waiting for it fail with `UPSTREAM_UNAVAILABLE` (`reason: token_timeout`)'),
+    refreshMarginMs: setting('UPSTREAM_TOKEN_REFRESH_MARGIN_MS', positiveInt.default(300_000), 'a token is replaced this long before it expires (at most half its lifetime before), by one request however many wait'),
+  },
+  capabilities: setting('UPSTREAM_CAPABILITIES', capabilityChanges.default([]), `operations taken from or added to the profile's (\`-cancel_run,+list_threads\`; known: ${UPSTREAM_CAPABILITIES.map((name) => `\`${name}\``).join(', ')}): one the upstream lacks is refused before sending with \`UPSTREAM_UNSUPPORTED\``, { shown: 'by profile' }),
   headers: setting('UPSTREAM_HEADERS', stringMap.default({}), 'extra headers for every upstream request: `k=v,k2=v2` or a JSON object'),
   queryParams: setting('UPSTREAM_QUERY_PARAMS', stringMap.default({}), 'extra query parameters for every upstream request (e.g. `api-version=2024-05-01-preview`)'),
   timeoutMs: setting('UPSTREAM_TIMEOUT_MS', positiveInt.default(30_000), 'per-attempt timeout of an upstream request'),
@@ -180,7 +214,10 @@ export const ALL_SETTINGS = settingsIn(declarations);
 
 type Settings = SettingsOf<typeof declarations>;
 
-export type UpstreamConfig = Settings['upstream'];
+/** The upstream's settings as declared, before the profile fills them in. */
+export type UpstreamSettings = Settings['upstream'];
+/** The upstream's settings with the profile applied: what the client is made from. */
+export type UpstreamConfig = ResolvedUpstreamConfig;
 export type RunsApiConfig = Settings['runsApi'];
 export type IdempotencyConfig = Settings['idempotency'];
 export type LiveConfig = Settings['live'];
@@ -263,7 +300,7 @@ export function loadConfig(env: Env = process.env): Config {
     embeddedRunsApi,
     redis: s.redis.url === undefined ? undefined : { url: s.redis.url, keyPrefix: s.redis.keyPrefix },
     // The embedded API's key, when it has one, is the key the gateway sends it.
-    upstream: { ...upstream, apiKey: upstream.apiKey ?? (embeddedRunsApi ? s.runsApi.apiKey : undefined) },
+    upstream: resolveUpstream({ ...upstream, apiKey: upstream.apiKey ?? (embeddedRunsApi ? s.runsApi.apiKey : undefined) }),
     runsApi: s.runsApi,
     tracing: server.tracing,
     shutdownTimeoutMs: server.shutdownTimeoutMs,

@@ -85,7 +85,8 @@ export function followRunStream(options: FollowRunStreamOptions): FollowedRunStr
   })();
 
   function handleEvent(message: EventSourceMessage, currentRunKey: string | undefined): RunWire | 'done' | undefined {
-    if (message.event === 'done') return 'done';
+    // Look-alikes end with a data-only `[DONE]`, some JSON-quoted (`"[DONE]"`), or with no terminator at all (the body just ends).
+    if (message.event === 'done' || message.data === '[DONE]' || message.data === '"[DONE]"') return 'done';
     if (message.event === 'error') throw new Error('the upstream stream reported an error');
     if (message.event?.startsWith('thread.run.') && !message.event.startsWith('thread.run.step.')) {
       return JSON.parse(message.data) as RunWire;

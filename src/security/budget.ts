@@ -2,6 +2,7 @@ import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { AnswerObserver, UpstreamClient, UpstreamReads, UpstreamRequest } from '../upstream/client.js';
 import type { ClientSignal } from '../upstream/interest.js';
+import type { UpstreamCapability } from '../upstream/profiles.js';
 
 /**
  * The upstream-call budget of one operation (MAX_UPSTREAM_CALLS_PER_OPERATION). The upstream client is shared, so
@@ -60,6 +61,7 @@ const COUNTED_READS = [
   'listMessages',
   'getRunStep',
   'listRunSteps',
+  'listThreads',
 ] as const satisfies ReadonlyArray<keyof UpstreamReads>;
 
 // The reads are put on the prototype below, one counted wrapper each.
@@ -104,6 +106,9 @@ class Budgeted implements BudgetedClient {
   }
   get health() {
     return this.client.health;
+  }
+  supports(capability: UpstreamCapability): boolean {
+    return this.client.supports(capability);
   }
   get calls() {
     return this.counter.calls;

@@ -1,11 +1,14 @@
 import type { UpstreamConfig } from '../config.js';
 import type { Metrics } from '../observability/metrics.js';
 import { Endpoint } from './endpoint.js';
+import { unsupportedOperation } from './http-errors.js';
+import { CAPABILITY_OPERATION, capabilityOf } from './profiles.js';
 import { abortSignalOf } from './interest.js';
 import { ReadCache } from './read-cache.js';
 import { RequestCore, type AttemptObserver } from './request.js';
 import { SharedGets } from './shared-gets.js';
 import { openEventStream } from './stream.js';
+import { ClientCredentialsTokenProvider, type TokenSource } from './token-provider.js';
 import { fetchTransport, httpTransport, type Transport } from './transport.js';
 import type { AnswerObserver, UpstreamClient, UpstreamRequest, UpstreamResponse } from './types.js';
 import { RunsView, type ClientParts, type Send } from './views.js';
@@ -37,6 +40,8 @@ export interface UpstreamClientOptions {
   now?: () => number;
   /** Told of every attempt (logs, traces, per-operation counts); returns what to call when it ends. */
   observe?: UpstreamObserver;
+  /** Where tokens come from under `client-credentials`; default: the token endpoint of the config, over `fetch`. */
+  tokens?: TokenSource;
 }
 
 export type UpstreamObserver = AttemptObserver;
@@ -51,13 +56,20 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   // Event streams need a web ReadableStream body: they go through fetch; every other call through the transport.
   const doFetch = options.fetch ?? globalThis.fetch;
   const transport = options.transport ?? (options.fetch ? fetchTransport(options.fetch) : httpTransport({ maxSockets: config.maxConcurrency + READINESS_SOCKETS }));
-  const core = new RequestCore({ policy: config, endpoint, transport, metrics: options.metrics, observe: options.observe, sleep: options.sleep, random: options.random, now: options.now });
+  const tokens = options.tokens ?? tokenSourceOf(config, doFetch);
+  const core = new RequestCore({ policy: config, endpoint, transport, metrics: options.metrics, observe: options.observe, sleep: options.sleep, random: options.random, now: options.now, tokens });
+  /** An operation the profile lacks is refused here, unsent: the same typed error every time, never a 404 to interpret. */
+  const checkSupported = (request: UpstreamRequest): void => {
+    const capability = capabilityOf(request.method, request.route);
+    if (capability !== undefined && !config.capabilities.has(capability)) throw unsupportedOperation(CAPABILITY_OPERATION[capability], capability, config.profile);
+  };
   const shared = options.dedupe === false ? undefined : new SharedGets<UpstreamResponse<unknown>>();
   // A parsed answer weighs a few times its text; twice the text's length in bytes is a floor, not an exact count.
   const cache = new ReadCache<UpstreamResponse<unknown>>({ sizeOf: (response) => 2 * (response.bodyLength ?? 0), ...(options.now ? { now: options.now } : {}) });
 
   /** Sends with the URL already built (the cached view has built it for its key). */
   const sendAt = <T>(request: UpstreamRequest, url: string): Promise<UpstreamResponse<T>> => {
+    checkSupported(request);
     // A probe shares nothing: it must not wait for a GET queued behind a hung upstream.
     if (!shared || request.method !== 'GET' || request.signal || request.probe) {
       // A write is never cut short because its client left: its outcome would be unknown.
@@ -69,7 +81,10 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   const send: Send = (request) => sendAt(request, endpoint.url(request));
 
   const parts: ClientParts = {
-    stream: (request) => openEventStream(core, doFetch, request),
+    stream: async (request) => {
+      checkSupported(request);
+      return openEventStream(core, doFetch, request);
+    },
     cached: (maxAgeMs, observer) => async <T>(request: UpstreamRequest) => {
       if (request.method !== 'GET' || request.signal) return send<T>(request);
       const url = endpoint.url(request);
@@ -97,6 +112,13 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       return cache.generation;
     },
     health: core.health,
+    capabilities: config.capabilities,
   };
   return new RunsView(parts, send);
+}
+
+function tokenSourceOf(config: UpstreamConfig, doFetch: typeof fetch): TokenSource | undefined {
+  const { auth } = config;
+  if (auth.mode !== 'client-credentials') return undefined;
+  return new ClientCredentialsTokenProvider({ ...auth, fetch: doFetch });
 }

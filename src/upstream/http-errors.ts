@@ -14,13 +14,23 @@ export type UpstreamErrorCode =
   | 'BAD_USER_INPUT'
   | 'CONFLICT'
   | 'UPSTREAM_UNAVAILABLE'
+  | 'UPSTREAM_UNSUPPORTED'
   | 'UPSTREAM_ERROR';
 
 /** Which state conflict the upstream reported (CONFLICT errors only). */
 export type ConflictKind = 'thread_has_active_run' | 'thread_locked_by_run' | 'run_not_accepting_tool_outputs' | 'run_not_cancellable' | 'conflict';
 
-/** Why an UPSTREAM_UNAVAILABLE came without an upstream answer. */
-export type UnavailableReason = 'timeout' | 'network' | 'invalid_response' | 'circuit_open' | 'overloaded';
+/** Why an UPSTREAM_UNAVAILABLE came without an upstream answer (the `token_…` ones: the token endpoint's, token-provider.ts). */
+export type UnavailableReason =
+  | 'timeout'
+  | 'network'
+  | 'invalid_response'
+  | 'circuit_open'
+  | 'overloaded'
+  | 'token_timeout'
+  | 'token_network'
+  | 'token_endpoint'
+  | 'token_invalid_response';
 
 export class UpstreamHttpError extends Error {
   /** The upstream HTTP status; undefined when no response arrived (or nothing was sent). */
@@ -192,4 +202,15 @@ export function circuitOpen(retryAfterMs: number): UpstreamHttpError {
 /** Shed before it was sent: too many requests wait for the upstream already, or this one waited past its deadline. */
 export function overloaded(retryAfterMs: number): UpstreamHttpError {
   return new UpstreamHttpError('The gateway is overloaded: too many requests are waiting for the upstream API. Retry shortly.', 'UPSTREAM_UNAVAILABLE', undefined, { reason: 'overloaded', retryAfterMs }, { neverSent: true });
+}
+
+/** An operation the upstream's profile says it lacks: refused before sending, never after a 404. */
+export function unsupportedOperation(operation: string, capability: string, profile: string): UpstreamHttpError {
+  return new UpstreamHttpError(
+    `The upstream (profile ${profile}) does not support ${operation}.`,
+    'UPSTREAM_UNSUPPORTED',
+    undefined,
+    { capability, profile },
+    { neverSent: true },
+  );
 }

@@ -4,6 +4,7 @@ import { CircuitBreaker, isUpstreamFailure, type BreakerChange, type BreakerStat
 import type { Endpoint, EndpointRequest, HttpMethod } from './endpoint.js';
 import { UpstreamHttpError, circuitOpen, failureFromNetwork, failureFromResponse, refusedInput } from './http-errors.js';
 import { parseRetryAfterMs, retryDelayMs, shouldRetry } from './retry.js';
+import type { TokenSource } from './token-provider.js';
 import type { HeaderReader, Transport } from './transport.js';
 
 /**
@@ -95,6 +96,8 @@ export interface RequestCoreOptions {
   random?: (() => number) | undefined;
   /** The clock of the breaker and of deadlines. @default Date.now */
   now?: (() => number) | undefined;
+  /** Bearer tokens that expire (client credentials); without it the endpoint's static key is sent. */
+  tokens?: TokenSource | undefined;
 }
 
 /** A shedding episode ends when nothing has been shed for this long (so it is logged once, not per request). */
@@ -118,6 +121,7 @@ export class RequestCore {
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #random: (() => number) | undefined;
   readonly #now: () => number;
+  readonly #tokens: TokenSource | undefined;
   readonly #gate: AdmissionGate;
   /** Reads get at least this much of their deadline for an attempt; one that would get less is shed unsent. */
   readonly #minReadAttemptMs: number;
@@ -136,6 +140,7 @@ export class RequestCore {
     this.#sleep = options.sleep ?? defaultSleep;
     this.#random = options.random;
     this.#now = options.now ?? Date.now;
+    this.#tokens = options.tokens;
     this.#minReadAttemptMs = Math.min(policy.timeoutMs, policy.operationDeadlineMs / 10);
     this.#gate = new AdmissionGate({ maxConcurrency: policy.maxConcurrency, maxQueue: policy.maxQueue, onShed: (reason) => this.#onShed(reason), now: this.#now });
     const metrics = this.#metrics;
@@ -179,16 +184,20 @@ export class RequestCore {
     const body = request.body === undefined ? undefined : serialiseBody(request.body);
     const deadlineAt = this.#now() + this.#policy.operationDeadlineMs;
     const read = request.method === 'GET';
+    let tokenRenewed = false;
     for (let attempt = 1; ; attempt++) {
       this.admit();
       let outcome: Attempt;
+      let bearer: string | undefined;
       try {
-        if (request.probe) outcome = await this.#attemptOnce(request, url, body, request.probe.timeoutMs);
+        // A token endpoint failure is thrown as it is: nothing reached the upstream.
+        bearer = await this.#tokens?.token();
+        if (request.probe) outcome = await this.#attemptOnce(request, url, body, request.probe.timeoutMs, bearer);
         else {
           const startBy = deadlineAt - this.#now() - (read ? this.#minReadAttemptMs : 0);
           // Timed when the attempt starts, after its wait in the queue.
           const attemptTimeoutMs = () => (read ? Math.min(this.#policy.timeoutMs, deadlineAt - this.#now()) : this.#policy.timeoutMs);
-          outcome = await this.#gate.run(() => this.#attemptOnce(request, url, body, attemptTimeoutMs()), startBy, request.signal);
+          outcome = await this.#gate.run(() => this.#attemptOnce(request, url, body, attemptTimeoutMs(), bearer), startBy, request.signal);
         }
       } catch (error) {
         this.breaker?.neutral();
@@ -196,6 +205,15 @@ export class RequestCore {
       }
       this.record(outcome.ok ? outcome.response.status : outcome.status, outcome.ok);
       if (outcome.ok) return outcome.response as CoreResponse<T>;
+      if (outcome.status === 401 && bearer !== undefined) {
+        // Revoked or expired early: the next request buys a new token, and a read tries once more with it now.
+        this.tokenRejected(bearer);
+        if (read && !tokenRenewed) {
+          tokenRenewed = true;
+          attempt -= 1;
+          continue;
+        }
+      }
       const retryable =
         outcome.error.details['reason'] !== 'invalid_response' &&
         shouldRetry({ method: request.method, retry: request.retry, attempt, maxRetries: this.#policy.maxRetries, status: outcome.status, headers: outcome.headers });
@@ -267,7 +285,17 @@ export class RequestCore {
     this.#emit({ kind: 'shedding', state: 'started', shed: 1, at: this.#now() });
   }
 
-  async #attemptOnce(request: CoreRequest, url: string, body: string | undefined, timeoutMs: number): Promise<Attempt> {
+  /** The upstream refused this token (401): the next request buys another. */
+  tokenRejected(bearer: string): void {
+    this.#tokens?.rejected(bearer);
+  }
+
+  /** The bearer token of a request made now, when the upstream takes expiring tokens. */
+  bearer(): Promise<string | undefined> {
+    return this.#tokens ? this.#tokens.token() : Promise.resolve(undefined);
+  }
+
+  async #attemptOnce(request: CoreRequest, url: string, body: string | undefined, timeoutMs: number, bearer: string | undefined): Promise<Attempt> {
     const end = this.startAttempt({ method: request.method, route: request.route });
     const timeout = AbortSignal.timeout(Math.max(1, timeoutMs));
     const signal = request.signal ? AbortSignal.any([timeout, request.signal]) : timeout;
@@ -276,7 +304,7 @@ export class RequestCore {
     try {
       const response = await this.#transport(url, {
         method: request.method,
-        headers: body !== undefined ? this.endpoint.headersWithBody : this.endpoint.headersWithoutBody,
+        headers: withBearer(body !== undefined ? this.endpoint.headersWithBody : this.endpoint.headersWithoutBody, bearer),
         ...(body !== undefined ? { body } : {}),
         signal,
       });
@@ -315,4 +343,9 @@ export function serialiseBody(body: unknown): string {
   } catch {
     throw refusedInput('The request cannot be sent: its input is nested too deeply or holds values that JSON cannot carry.');
   }
+}
+
+/** The endpoint's headers with a token, when there is one (static keys are in the endpoint's headers already). */
+export function withBearer(headers: Readonly<Record<string, string>>, bearer: string | undefined): Readonly<Record<string, string>> {
+  return bearer === undefined ? headers : { ...headers, authorization: `Bearer ${bearer}` };
 }

@@ -1,5 +1,5 @@
 import { UpstreamHttpError, failureFromNetwork, failureFromResponse } from './http-errors.js';
-import { serialiseBody, type CoreRequest, type RequestCore } from './request.js';
+import { serialiseBody, withBearer, type CoreRequest, type RequestCore } from './request.js';
 import { parseRetryAfterMs } from './retry.js';
 
 /** An upstream `stream: true` answer: an open event stream. */
@@ -19,6 +19,8 @@ export async function openEventStream(core: RequestCore, doFetch: typeof fetch, 
   const url = core.endpoint.url(request);
   const body = serialiseBody(request.body);
   core.admit();
+  // Bought before the slot is taken; a token endpoint failure is the caller's error as it is, nothing was sent.
+  const bearer = await core.bearer();
   const controller = new AbortController();
   // Only the wait for the response head is bounded; the stream itself has the caller's idle timeout.
   let headTimeout: ReturnType<typeof setTimeout> | undefined;
@@ -30,13 +32,14 @@ export async function openEventStream(core: RequestCore, doFetch: typeof fetch, 
     const response = await core.inSlot(() => {
       end = core.startAttempt({ method: request.method, route: request.route }, false);
       headTimeout = setTimeout(() => controller.abort(), core.timeoutMs);
-      return doFetch(url, { method: request.method, headers: core.endpoint.headersForEventStream, body, signal: controller.signal, redirect: 'error' });
+      return doFetch(url, { method: request.method, headers: withBearer(core.endpoint.headersForEventStream, bearer), body, signal: controller.signal, redirect: 'error' });
     });
     status = String(response.status);
     requestId = response.headers.get('x-request-id') ?? undefined;
     if (!response.ok || !response.body || !(response.headers.get('content-type') ?? '').includes('text/event-stream')) {
       const text = await response.text().catch(() => '');
       if (response.ok) throw failureFromNetwork('invalid_response', requestId);
+      if (response.status === 401 && bearer !== undefined) core.tokenRejected(bearer);
       throw failureFromResponse({ status: response.status, body: text, requestId, retryAfterMs: parseRetryAfterMs(response.headers), secrets: core.endpoint.secrets });
     }
     core.record(response.status, true);

@@ -2,6 +2,7 @@ import type { Schemas, paths } from '../spec/index.js';
 import type { CoreRequest, CoreResponse, UpstreamHealth } from './request.js';
 import type { ClientSignal } from './interest.js';
 import type { EventStream } from './stream.js';
+import type { UpstreamCapability } from './profiles.js';
 
 /**
  * The client's types, apart from its making (client.ts) so that the typed reads (views.ts) and the client that
@@ -25,6 +26,22 @@ export interface UpstreamRequest extends CoreRequest {
 }
 
 export type UpstreamResponse<T> = CoreResponse<T>;
+
+/** `GET /threads` (Foundry classic): no `object`, and `first_id` may be missing, as in every list of that server. */
+export interface ListThreadsResponse {
+  object?: 'list';
+  data: Array<Schemas['ThreadObject']>;
+  first_id?: string | null;
+  last_id?: string | null;
+  has_more: boolean;
+}
+
+export interface ListThreadsParams {
+  limit?: number;
+  order?: 'asc' | 'desc';
+  after?: string;
+  before?: string;
+}
 /** An upstream `stream: true` answer: the open event stream of a run. */
 export type UpstreamStream = EventStream;
 
@@ -45,6 +62,8 @@ export interface UpstreamReads {
     params?: ListParams<'/threads/{thread_id}/runs/{run_id}/steps'>,
     include?: readonly StepInclude[],
   ): Promise<Schemas['ListRunStepsResponse']>;
+  /** Only where the upstream has the list (`supports('list_threads')`); elsewhere UPSTREAM_UNSUPPORTED, unsent. */
+  listThreads(params?: ListThreadsParams): Promise<ListThreadsResponse>;
 }
 
 type Query<R extends Route> = paths[R] extends { get: { parameters: { query?: infer Q } } } ? NonNullable<Q> : never;
@@ -75,6 +94,8 @@ export interface UpstreamClient extends UpstreamReads {
   readonly generation: number;
   /** Breaker state, load and shedding, with `onChange` to hear of outages and recovery (see request.ts `UpstreamHealth`). */
   readonly health: UpstreamHealth;
+  /** Whether the upstream's profile has an operation (decided once, from the config): callers may hide what it lacks. */
+  supports(capability: UpstreamCapability): boolean;
 }
 
 /** Told when each answer a cached view serves began (ms since the epoch). An object, not a callback: one is made per operation. */

@@ -1,5 +1,6 @@
 import type { Schemas } from '../spec/index.js';
-import type { AnswerObserver, ListParams, QueryValue, Route, StepInclude, UpstreamClient, UpstreamRequest, UpstreamResponse, UpstreamStream } from './types.js';
+import type { UpstreamCapability } from './profiles.js';
+import type { AnswerObserver, ListParams, ListThreadsParams, ListThreadsResponse, QueryValue, Route, StepInclude, UpstreamClient, UpstreamRequest, UpstreamResponse, UpstreamStream } from './types.js';
 import { rethrowAsGraphQL } from './errors.js';
 import type { ClientSignal } from './interest.js';
 import type { UpstreamHealth } from './request.js';
@@ -16,6 +17,7 @@ export interface ClientParts {
   readonly inFlight: number;
   readonly generation: number;
   readonly health: UpstreamHealth;
+  readonly capabilities: ReadonlySet<UpstreamCapability>;
 }
 
 const withInclude = (include: readonly StepInclude[] | undefined) => (include && include.length > 0 ? { 'include[]': include } : {});
@@ -68,6 +70,12 @@ export class RunsView implements UpstreamClient {
   }
   listRunSteps(threadId: string, runId: string, params?: ListParams<'/threads/{thread_id}/runs/{run_id}/steps'>, include?: readonly StepInclude[]) {
     return this.get<Schemas['ListRunStepsResponse']>('/threads/{thread_id}/runs/{run_id}/steps', { thread_id: threadId, run_id: runId }, { ...params, ...withInclude(include) });
+  }
+  listThreads(params?: ListThreadsParams) {
+    return this.get<ListThreadsResponse>('/threads', {}, { ...params });
+  }
+  supports(capability: UpstreamCapability): boolean {
+    return this.parts.capabilities.has(capability);
   }
   stream(request: UpstreamRequest): Promise<UpstreamStream> {
     return this.parts.stream(request).catch(rethrowAsGraphQL);

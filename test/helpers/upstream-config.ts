@@ -1,8 +1,12 @@
 import type { UpstreamConfig } from '../../src/config.js';
+import { PROFILES } from '../../src/upstream/profiles.js';
 
 /** An upstream client config for unit tests with an injected fetch (the host is never contacted). */
 export function testUpstreamConfig(overrides: Partial<UpstreamConfig> = {}): UpstreamConfig {
   return {
+    profile: 'openai',
+    auth: { mode: 'key' },
+    capabilities: PROFILES.openai.capabilities,
     baseUrl: 'http://upstream.test/v1',
     apiKey: 'sk-test-key',
     authHeader: 'authorization',

@@ -1,0 +1,72 @@
+import type { UpstreamSettings } from '../config.js';
+import { ConfigError } from '../settings.js';
+import { PROFILES, applyCapabilityChanges, type UpstreamCapability, type UpstreamProfileName } from './profiles.js';
+
+/** How the gateway proves itself to the upstream. */
+export type UpstreamAuth =
+  | { mode: 'key' }
+  | {
+      mode: 'client-credentials';
+      tokenUrl: string;
+      clientId: string;
+      clientSecret: string;
+      scope: string;
+      timeoutMs: number;
+      refreshMarginMs: number;
+    };
+
+/** The upstream settings with the profile's values filled in where a setting was left unset. */
+export type ResolvedUpstreamConfig = Omit<UpstreamSettings, 'betaHeader' | 'apiVersion' | 'auth' | 'token' | 'capabilities'> & {
+  profile: UpstreamProfileName;
+  /** `OpenAI-Beta`; empty: not sent. */
+  betaHeader: string;
+  auth: UpstreamAuth;
+  capabilities: ReadonlySet<UpstreamCapability>;
+};
+
+/** `none` turns a setting with a profile default off (an empty variable counts as unset). */
+const OFF = 'none';
+
+export function resolveUpstream(settings: UpstreamSettings): ResolvedUpstreamConfig {
+  const { betaHeader, apiVersion, auth, token, capabilities, ...rest } = settings;
+  const profile = PROFILES[settings.profile];
+  const refuse = (message: string) => new ConfigError(`Invalid configuration:\n  ${message}`);
+
+  const beta = betaHeader ?? profile.betaHeader;
+  const version = apiVersion ?? profile.apiVersion;
+  const queryParams = { ...(version && version !== OFF ? { 'api-version': version } : {}), ...settings.queryParams };
+
+  const mode = auth ?? profile.auth;
+  let resolvedAuth: UpstreamAuth = { mode: 'key' };
+  if (mode === 'client-credentials') {
+    const template = token.url ?? profile.tokenUrl;
+    const scope = token.scope ?? profile.tokenScope;
+    const missing = [
+      ...(template === undefined ? ['UPSTREAM_TOKEN_URL'] : []),
+      ...(template?.includes('{tenant}') && token.tenantId === undefined ? ['UPSTREAM_TENANT_ID'] : []),
+      ...(token.clientId === undefined ? ['UPSTREAM_CLIENT_ID'] : []),
+      ...(token.clientSecret === undefined ? ['UPSTREAM_CLIENT_SECRET'] : []),
+      ...(scope === undefined ? ['UPSTREAM_TOKEN_SCOPE'] : []),
+    ];
+    if (missing.length > 0 || template === undefined || token.clientId === undefined || token.clientSecret === undefined || scope === undefined) {
+      throw refuse(`UPSTREAM_AUTH=client-credentials (profile ${settings.profile}) needs ${missing.join(', ')}.`);
+    }
+    if (settings.apiKey !== undefined) throw refuse('UPSTREAM_API_KEY is set but UPSTREAM_AUTH=client-credentials sends tokens: set one of them.');
+    resolvedAuth = {
+      mode,
+      tokenUrl: template.replace('{tenant}', encodeURIComponent(token.tenantId ?? '')),
+      clientId: token.clientId,
+      clientSecret: token.clientSecret,
+      scope,
+      timeoutMs: token.timeoutMs,
+      refreshMarginMs: token.refreshMarginMs,
+    };
+  }
+  return {
+    ...rest,
+    queryParams,
+    betaHeader: beta === OFF ? '' : beta,
+    auth: resolvedAuth,
+    capabilities: applyCapabilityChanges(profile.capabilities, capabilities),
+  };
+}
