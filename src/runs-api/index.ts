@@ -11,6 +11,9 @@ import type { EngineStore } from './engines/responses/store/contract.js';
 import { startResponsesApi, type ResponsesApi } from '../responses-api/index.js';
 import { createOperations } from './routes/index.js';
 import { createHttpServer, type RequestLogEntry } from './server.js';
+import type { RunsApiConfig } from '../config.js';
+import { responsesApiSettings } from '../responses-api/settings.js';
+import { readSettings, type Env } from '../settings.js';
 import type { RunsEngineName } from './settings.js';
 
 export type { FaultRule } from '../embedded/faults.js';
@@ -64,6 +67,18 @@ export interface RunsApi extends EmbeddedServerHandle {
  */
 export function pollAfterMs(stepMs: number): number {
   return Math.max(50, Math.round(stepMs / 2));
+}
+
+/**
+ * The options `npm run runs-api` and `npm start` take from the settings: the runs API's own, and for the
+ * `responses` engine its upstream (RESPONSES_BASE_URL with RESPONSES_API_KEY, else the embedded Responses API on
+ * RESPONSES_API_PORT, which then requires that same key: one process, one key).
+ */
+export function runsApiOptionsFrom(config: { host: string; runsApi: RunsApiConfig }, env: Env = process.env): RunsApiOptions & { port: number; host: string } {
+  const { responsesBaseUrl, webhookSecret: _webhookSecret, dataDir: _dataDir, databaseUrl: _databaseUrl, ...runsApi } = config.runsApi;
+  // Checked with every other setting when the config was loaded.
+  const responsesApi = readSettings(responsesApiSettings, env);
+  return { ...runsApi, host: config.host, responses: { baseUrl: responsesBaseUrl, apiKey: responsesApi.apiKey, port: responsesApi.port } };
 }
 
 /** Starts the embedded runs API: the spec's assistants/threads/messages/runs/steps over real HTTP. */
