@@ -3,9 +3,17 @@ import type { FaultRule } from '../embedded/faults.js';
 import { initialFaults, listenEmbedded, type EmbeddedServerHandle } from '../embedded/start.js';
 import { RouteTable } from '../embedded/routing.js';
 import type { RunsEngine } from './engine.js';
-import { createSimulatedEngine, type SimulatedEngineOptions } from './engines/simulated/index.js';
+import { createSimulatedEngine } from './engines/simulated/index.js';
+import { createResponsesClient } from './engines/responses/client.js';
+import { createResponsesEngine } from './engines/responses/index.js';
+import { createMemoryStore } from './engines/responses/store/memory.js';
+import type { EngineStore } from './engines/responses/store/contract.js';
+import { startResponsesApi, type ResponsesApi } from '../responses-api/index.js';
 import { createOperations } from './routes/index.js';
 import { createHttpServer, type RequestLogEntry } from './server.js';
+import type { RunsApiConfig } from '../config.js';
+import { responsesApiSettings } from '../responses-api/settings.js';
+import { readSettings, type Env } from '../settings.js';
 import type { RunsEngineName } from './settings.js';
 
 export type { FaultRule } from '../embedded/faults.js';
@@ -13,6 +21,7 @@ export { FaultRuleError, parseFaultRules } from '../embedded/faults.js';
 export { DEMO_IDS } from './engines/simulated/index.js';
 export { createSimulatedEngine } from './engines/simulated/index.js';
 export type { RunsEngine, RunStart } from './engine.js';
+export type { EngineStore } from './engines/responses/store/contract.js';
 export type { Clock } from '../embedded/clock.js';
 export type { RequestLogEntry } from './server.js';
 
@@ -35,9 +44,21 @@ export interface RunsApiOptions {
   requiresActionTimeoutMs?: number;
   /** Time and timers of the engine; tests pass a manual clock to advance runs without sleeping. @default the real clock */
   clock?: Clock;
+  /**
+   * The Responses upstream of the `responses` engine (RESPONSES_BASE_URL + RESPONSES_API_KEY). Without `baseUrl`,
+   * the embedded Responses API starts in this process (on `port`, 0 for a free one; same step and clock).
+   */
+  responses?: { baseUrl?: string | undefined; apiKey?: string | undefined; port?: number | undefined };
+  /** The `responses` engine's records. @default in memory (a durable store: see openEngineStore) */
+  store?: EngineStore;
 }
 
-export type RunsApi = EmbeddedServerHandle;
+export interface RunsApi extends EmbeddedServerHandle {
+  /** The embedded Responses API the `responses` engine runs on, when this process started it. */
+  responsesApi?: ResponsesApi;
+  /** Upstream calls of the `responses` engine, by kind (empty for the simulated engine). */
+  upstreamCalls: Readonly<Record<string, number>>;
+}
 
 /**
  * `openai-poll-after-ms` on responses with a moving run: half a phase, so a poller that follows it
@@ -48,15 +69,22 @@ export function pollAfterMs(stepMs: number): number {
   return Math.max(50, Math.round(stepMs / 2));
 }
 
+/**
+ * The options `npm run runs-api` and `npm start` take from the settings: the runs API's own, and for the
+ * `responses` engine its upstream (RESPONSES_BASE_URL with RESPONSES_API_KEY, else the embedded Responses API on
+ * RESPONSES_API_PORT, which then requires that same key: one process, one key).
+ */
+export function runsApiOptionsFrom(config: { host: string; runsApi: RunsApiConfig }, env: Env = process.env): RunsApiOptions & { port: number; host: string } {
+  const { responsesBaseUrl, webhookSecret: _webhookSecret, dataDir: _dataDir, databaseUrl: _databaseUrl, ...runsApi } = config.runsApi;
+  // Checked with every other setting when the config was loaded.
+  const responsesApi = readSettings(responsesApiSettings, env);
+  return { ...runsApi, host: config.host, responses: { baseUrl: responsesBaseUrl, apiKey: responsesApi.apiKey, port: responsesApi.port } };
+}
+
 /** Starts the embedded runs API: the spec's assistants/threads/messages/runs/steps over real HTTP. */
 export async function startRunsApi(options: RunsApiOptions & { port?: number; host?: string } = {}): Promise<RunsApi> {
   const stepMs = options.stepMs ?? 400;
-  const engine = createEngine(options.engine ?? 'simulated', {
-    stepMs,
-    requiresActionTimeoutMs: options.requiresActionTimeoutMs ?? 600_000,
-    demoData: options.demoData ?? false,
-    ...(options.clock ? { clock: options.clock } : {}),
-  });
+  const { engine, responsesApi, upstreamCalls } = await createEngine(options.engine ?? 'simulated', { ...options, stepMs });
   const routes = new RouteTable(createOperations(engine));
   const faults = initialFaults(routes, options.faults);
 
@@ -70,13 +98,53 @@ export async function startRunsApi(options: RunsApiOptions & { port?: number; ho
     pollAfterMs: pollAfterMs(stepMs),
     requestLog,
   });
-  return listenEmbedded({ http, faults, requestLog, port: options.port, host: options.host, beforeClose: () => engine.close() });
+  const handle = await listenEmbedded({
+    http,
+    faults,
+    requestLog,
+    port: options.port,
+    host: options.host,
+    beforeClose: async () => {
+      await engine.close();
+      await responsesApi?.close();
+    },
+  });
+  return { ...handle, ...(responsesApi ? { responsesApi } : {}), upstreamCalls };
+}
+
+interface ChosenEngine {
+  engine: RunsEngine;
+  responsesApi?: ResponsesApi;
+  upstreamCalls: Readonly<Record<string, number>>;
 }
 
 /** The one place an engine is chosen: the wire above it is the same for every engine. */
-function createEngine(name: RunsEngineName, options: SimulatedEngineOptions): RunsEngine {
+async function createEngine(name: RunsEngineName, options: RunsApiOptions & { stepMs: number }): Promise<ChosenEngine> {
+  const requiresActionTimeoutMs = options.requiresActionTimeoutMs ?? 600_000;
   switch (name) {
     case 'simulated':
-      return createSimulatedEngine(options);
+      return {
+        engine: createSimulatedEngine({ stepMs: options.stepMs, requiresActionTimeoutMs, demoData: options.demoData ?? false, ...(options.clock ? { clock: options.clock } : {}) }),
+        upstreamCalls: {},
+      };
+    case 'responses': {
+      const embedded = options.responses?.baseUrl
+        ? undefined
+        : await startResponsesApi({
+            stepMs: options.stepMs,
+            port: options.responses?.port ?? 0,
+            ...(options.responses?.apiKey ? { apiKey: options.responses.apiKey } : {}),
+            ...(options.clock ? { clock: options.clock } : {}),
+          });
+      const client = createResponsesClient({ baseUrl: options.responses?.baseUrl ?? embedded!.url, apiKey: options.responses?.apiKey });
+      const engine = createResponsesEngine({
+        client,
+        store: options.store ?? createMemoryStore(),
+        requiresActionTimeoutMs,
+        pollIntervalMs: pollAfterMs(options.stepMs),
+        ...(options.clock ? { clock: options.clock } : {}),
+      });
+      return { engine, upstreamCalls: engine.upstreamCalls, ...(embedded ? { responsesApi: embedded } : {}) };
+    }
   }
 }

@@ -1,6 +1,6 @@
 import { loadConfigOrExit } from '../config.js';
 import { onShutdown } from '../shutdown.js';
-import { DEMO_IDS, FaultRuleError, startRunsApi } from './index.js';
+import { DEMO_IDS, FaultRuleError, runsApiOptionsFrom, startRunsApi } from './index.js';
 
 /** `npm run runs-api`: the embedded runs API on its own, for frontend work and manual testing. */
 async function main(): Promise<void> {
@@ -8,7 +8,7 @@ async function main(): Promise<void> {
   const settings = config.runsApi;
   let api;
   try {
-    api = await startRunsApi({ ...settings, host: config.host });
+    api = await startRunsApi(runsApiOptionsFrom(config));
   } catch (error) {
     if (error instanceof FaultRuleError) {
       console.error(`Invalid configuration:\n  RUNS_API_FAULTS: ${error.message}`);
@@ -24,7 +24,9 @@ async function main(): Promise<void> {
     `Runs API (embedded) listening on ${api.url}`,
     `  engine: ${settings.engine}, step: ${settings.stepMs} ms, API key: ${settings.apiKey ? 'required' : 'not required'}, beta header: ${settings.requireBetaHeader ? 'required' : 'optional'}`,
   ];
-  if (settings.demoData) lines.push(`  demo thread: ${DEMO_IDS.thread} (idle: ${DEMO_IDS.idleThread}), assistants: ${Object.values(DEMO_IDS.assistants).join(', ')}`);
+  if (api.responsesApi) lines.push(`  Responses API (embedded, the engine's upstream): ${api.responsesApi.url}`);
+  else if (settings.engine === 'responses') lines.push(`  Responses upstream: ${settings.responsesBaseUrl ?? ''} (RESPONSES_BASE_URL)`);
+  if (settings.demoData && settings.engine === 'simulated') lines.push(`  demo thread: ${DEMO_IDS.thread} (idle: ${DEMO_IDS.idleThread}), assistants: ${Object.values(DEMO_IDS.assistants).join(', ')}`);
   if (api.faults.list().length > 0) lines.push(`  fault rules: ${JSON.stringify(api.faults.list())}`);
   if (settings.faultControl) lines.push(`  fault control: ${api.url.replace(/\/v1$/, '')}/__control/faults`);
   console.log(lines.join('\n'));

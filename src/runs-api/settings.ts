@@ -1,19 +1,33 @@
 import { z } from 'zod';
-import { bool, port, positiveInt, setting } from '../settings.js';
+import { webhookSecret } from '../responses-api/settings.js';
+import { bool, port, positiveInt, setting, url } from '../settings.js';
 
-/** The engines behind the runs wire. The engine on the Responses API (issue 17) is not here yet. */
-export const RUNS_ENGINES = ['simulated'] as const;
+/** The engines behind the runs wire: the simulator, and the runs on a Responses upstream (issue 17). */
+export const RUNS_ENGINES = ['simulated', 'responses'] as const;
 export type RunsEngineName = (typeof RUNS_ENGINES)[number];
 
 const runsEngine = z.enum(RUNS_ENGINES, {
-  error: (issue) => `unknown engine ${JSON.stringify(issue.input)}; accepted: ${RUNS_ENGINES.map((name) => `"${name}"`).join(', ')} (the "responses" engine is not available yet)`,
+  error: (issue) => `unknown engine ${JSON.stringify(issue.input)}; accepted: ${RUNS_ENGINES.map((name) => `"${name}"`).join(', ')}`,
 });
+
+const postgresUrl = z
+  .string()
+  .url()
+  .refine((value) => /^postgres(ql)?:\/\//.test(value), 'must be a postgres:// or postgresql:// URL');
 
 /** The embedded runs API's settings (`npm run runs-api`, and `npm start` without UPSTREAM_BASE_URL). */
 export const runsApiSettings = {
   port: setting('RUNS_API_PORT', port.default(4010), 'port of the embedded runs API'),
   apiKey: setting('RUNS_API_KEY', z.string().min(1).optional(), 'when set, the embedded API requires `Authorization: Bearer <key>` (and the gateway sends it)', { secret: true }),
-  engine: setting('RUNS_ENGINE', runsEngine.default('simulated'), 'what serves the runs API: `simulated` (in-memory objects, runs simulated in time by the simulated model)'),
+  engine: setting(
+    'RUNS_ENGINE',
+    runsEngine.default('simulated'),
+    'what serves the runs API: `simulated` (in-memory objects, runs simulated in time by the simulated model) or `responses` (every run a chain of background responses on a Responses upstream: `RESPONSES_BASE_URL`, else the embedded Responses API in the same process)',
+  ),
+  responsesBaseUrl: setting('RESPONSES_BASE_URL', url.optional(), 'the Responses upstream of `RUNS_ENGINE=responses` (with `/v1`, e.g. `https://api.openai.com/v1`), called with `RESPONSES_API_KEY`; unset: the embedded Responses API starts in the same process (port `RESPONSES_API_PORT`)'),
+  webhookSecret: setting('RESPONSES_WEBHOOK_SECRET', webhookSecret.optional(), 'with `RUNS_ENGINE=responses`: the secret (`whsec_…`) of the Responses webhooks that `POST /webhooks/responses` accepts (Standard Webhooks, 5-minute tolerance); a verified event ends polling for its run', { secret: true }),
+  dataDir: setting('RUNS_DATA_DIR', z.string().min(1).default('./data/runs'), 'with `RUNS_ENGINE=responses`: the directory of the embedded store (assistants, thread ↔ conversation, message fields, run chains and indexes); survives a restart'),
+  databaseUrl: setting('RUNS_DATABASE_URL', postgresUrl.optional(), 'with `RUNS_ENGINE=responses`: `postgres://…` of a PostgreSQL database the engine keeps its records in instead of `RUNS_DATA_DIR` (several instances share it)', { secret: true }),
   stepMs: setting('RUNS_API_STEP_MS', positiveInt.default(400), 'length of one simulated step of a run (a run without tools takes about 3 steps)'),
   demoData: setting('RUNS_API_DEMO_DATA', bool.default(true), 'load the demo assistants, threads and runs at start'),
   requireBetaHeader: setting('RUNS_API_REQUIRE_BETA_HEADER', bool.default(true), 'answer 400 without `OpenAI-Beta: assistants=v2`, as the real API did'),

@@ -22,7 +22,11 @@ export interface EngineUnderTest {
 }
 
 /** Every engine behind the runs wire; each suite that uses this runs once per entry. */
-export const ENGINES: readonly EngineUnderTest[] = [{ name: 'simulated', start: (options = {}) => startTestRunsApi({ ...options, engine: 'simulated' }) }];
+export const ENGINES: readonly EngineUnderTest[] = [
+  { name: 'simulated', start: (options = {}) => startTestRunsApi({ ...options, engine: 'simulated' }) },
+  // The runs API on an embedded Responses API of its own (port 0, the same step and clock), records in memory.
+  { name: 'responses', start: (options = {}) => startTestRunsApi({ ...options, engine: 'responses' }) },
+];
 
 /** How many requests reached `method route` (templated, e.g. `/threads/{thread_id}/runs`). */
 export function callsTo(api: RunsApi, method: string, route: string): number {

@@ -157,10 +157,13 @@ describe.each(ENGINES)('conformance with the normalised spec ($name engine)', (e
     expect(deltas.every((e) => e.data.delta.content.every((part: any) => Number.isInteger(part.index)))).toBe(true);
 
     const thread = run.thread_id;
+    // Engine-specific: on Responses an expiring response fails (that wire has no expiry); the responses engine's
+    // expired runs come from late tool outputs, which end no stream (lifecycle.test.ts covers them).
+    const expiring = engine.name === 'responses' ? 'thread.run.failed' : 'thread.run.expired';
     for (const simulate of ['fail', 'incomplete', 'expire', 'refusal']) {
       const events = await stream(`/threads/${thread}/runs`, { assistant_id: plain.id, stream: true, metadata: { simulate } });
       const final = events.at(-2);
-      expect(final?.event).toBe({ fail: 'thread.run.failed', incomplete: 'thread.run.incomplete', expire: 'thread.run.expired', refusal: 'thread.run.completed' }[simulate]);
+      expect(final?.event).toBe({ fail: 'thread.run.failed', incomplete: 'thread.run.incomplete', expire: expiring, refusal: 'thread.run.completed' }[simulate]);
     }
 
     const { body: queued } = await call(api, 'POST', `/threads/${thread}/runs`, { body: { assistant_id: plain.id } });
@@ -173,7 +176,7 @@ describe.each(ENGINES)('conformance with the normalised spec ($name engine)', (e
       'thread.run.incomplete', 'thread.run.failed', 'thread.run.expired', 'thread.run.step.created', 'thread.run.step.in_progress', 'thread.run.step.delta',
       'thread.run.step.completed', 'thread.run.step.failed', 'thread.run.step.expired', 'thread.message.created', 'thread.message.in_progress',
       'thread.message.delta', 'thread.message.completed', 'thread.message.incomplete', 'done',
-    ]) {
+    ].filter((name) => engine.name !== 'responses' || !name.endsWith('.expired'))) {
       expect(seen, name).toContain(name);
     }
   });
@@ -195,7 +198,8 @@ describe.each(ENGINES)('conformance with the normalised spec ($name engine)', (e
     expect(events.at(-2)?.event).toBe('thread.run.cancelled');
   });
 
-  it('demo data validates and uses the well-known ids', async () => {
+  // Engine-specific: demo data has fixed ids and past timestamps, which cannot be made on a Responses upstream.
+  it.skipIf(engine.name === 'responses')('demo data validates and uses the well-known ids', async () => {
     const demo = await engine.start({ demoData: true });
     try {
       const { body: runs } = await call(demo, 'GET', `/threads/${DEMO_IDS.thread}/runs?limit=100`);

@@ -113,6 +113,18 @@ describe.each(ENGINES)('run lifecycle ($name engine)', (engine) => {
 
   it('overrides, additional_instructions and additional_messages shape the run', async () => {
     const thread = await newThread();
+    // Engine-specific: a response sees its whole conversation, so `last_messages` cannot map on Responses: a 400
+    // that names it (never dropped silently), and the same run without it.
+    const lastMessages = { type: 'last_messages', last_messages: 3 };
+    if (engine.name === 'responses') {
+      const refused = await call(api, 'POST', `/threads/${thread}/runs`, { body: { assistant_id: plain, truncation_strategy: lastMessages } });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error).toMatchObject({ param: 'truncation_strategy', type: 'invalid_request_error' });
+      const noBudget = await call(api, 'POST', `/threads/${thread}/runs`, { body: { assistant_id: plain, max_prompt_tokens: 500 } });
+      expect(noBudget.body.error).toMatchObject({ param: 'max_prompt_tokens' });
+      expect((await call(api, 'GET', `/threads/${thread}/runs`)).body.data).toEqual([]);
+    }
+    const truncation = engine.name === 'responses' ? { type: 'auto', last_messages: null } : lastMessages;
     const { body: run } = await call(api, 'POST', `/threads/${thread}/runs`, {
       body: {
         assistant_id: plain,
@@ -123,11 +135,11 @@ describe.each(ENGINES)('run lifecycle ($name engine)', (engine) => {
         max_completion_tokens: 300,
         tool_choice: 'none',
         parallel_tool_calls: false,
-        truncation_strategy: { type: 'last_messages', last_messages: 3 },
+        truncation_strategy: truncation,
         metadata: { ticket: '42' },
       },
     });
-    expect(run).toMatchObject({ model: 'gpt-4o-mini', instructions: 'Be brief.\n\nUse French.', temperature: 0.2, max_completion_tokens: 300, tool_choice: 'none', parallel_tool_calls: false, truncation_strategy: { type: 'last_messages', last_messages: 3 }, metadata: { ticket: '42' } });
+    expect(run).toMatchObject({ model: 'gpt-4o-mini', instructions: 'Be brief.\n\nUse French.', temperature: 0.2, max_completion_tokens: 300, tool_choice: 'none', parallel_tool_calls: false, truncation_strategy: truncation, metadata: { ticket: '42' } });
     await waitForRun(api, thread, run.id, ['completed']);
     const { body: messages } = await call(api, 'GET', `/threads/${thread}/messages?order=asc`);
     expect(messages.data.map((m: any) => m.content[0].text.value)).toEqual(['hello', 'Bonjour', 'You said: Bonjour']);
@@ -188,10 +200,13 @@ describe.each(ENGINES)('run lifecycle ($name engine)', (engine) => {
     }
   });
 
-  it.each([
+  // Engine-specific: on Responses an expiring response fails (that wire has no expiry), so the run, its step and
+  // its message end as for `fail`; the engine's own expiry is late tool outputs (the requires_action test above).
+  const expiring: [string, string, string, string] = engine.name === 'responses' ? ['expire', 'failed', 'failed', 'run_failed'] : ['expire', 'expired', 'expired', 'run_expired'];
+  it.each<[string, string, string, string]>([
     ['fail', 'failed', 'failed', 'run_failed'],
     ['incomplete', 'incomplete', 'completed', 'max_tokens'],
-    ['expire', 'expired', 'expired', 'run_expired'],
+    expiring,
   ])('metadata.simulate=%s: run %s, step %s, message incomplete (%s)', async (simulate, runStatus, stepStatus, reason) => {
     const thread = await newThread('a fairly long question for the model');
     const { body: run } = await call(api, 'POST', `/threads/${thread}/runs`, { body: { assistant_id: plain, metadata: { simulate } } });
@@ -200,7 +215,7 @@ describe.each(ENGINES)('run lifecycle ($name engine)', (engine) => {
     expect(done.status).toBe(runStatus);
     if (runStatus === 'failed') {
       expect(done.failed_at).toBeGreaterThanOrEqual(done.started_at);
-      expect(done.last_error).toEqual({ code: 'server_error', message: 'Sorry, something went wrong.' });
+      expect(done.last_error).toEqual({ code: 'server_error', message: simulate === 'expire' ? 'The response expired before it finished.' : 'Sorry, something went wrong.' });
       expect(done.expires_at).toBeNull();
     }
     if (runStatus === 'incomplete') {
@@ -279,6 +294,13 @@ describe.each(ENGINES)('run lifecycle ($name engine)', (engine) => {
     for (const simulate of ['fail', 'incomplete', 'expire']) {
       const { body: c } = await call(api, 'POST', `/threads/${thread1}/runs`, { body: { assistant_id: plain, metadata: { simulate } } });
       seen.add((await waitForRun(api, thread1, c.id)).status);
+    }
+    if (engine.name === 'responses') {
+      // Engine-specific: here `expired` is only tool outputs that come too late (the wire has no expiry of its own).
+      const { body: late } = await call(api, 'POST', `/threads/${thread1}/runs`, { body: { assistant_id: weather } });
+      await waitForRun(api, thread1, late.id, ['requires_action']);
+      clock.advance(600_000);
+      seen.add((await waitForRun(api, thread1, late.id, ['expired'])).status);
     }
     expect([...seen].sort()).toEqual(['cancelled', 'cancelling', 'completed', 'expired', 'failed', 'in_progress', 'incomplete', 'queued', 'requires_action']);
   });
