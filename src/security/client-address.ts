@@ -78,6 +78,9 @@ function headerChain(headers: IncomingHttpHeaders, header: ForwardedHeader): str
   return text.split(',').map((part) => part.trim()).filter((part) => part !== '');
 }
 
+/** The longest IPv6 text with a zone is under this. */
+const MAX_ADDRESS_LENGTH = 64;
+
 export interface ClientAddressOptions {
   trustProxy: TrustProxy;
   header: ForwardedHeader;
@@ -116,7 +119,8 @@ export function createClientAddressResolver(options: ClientAddressOptions): (req
     const chain = headerChain(request.headers, header).map(plainAddress);
     let client = peer;
     for (let hop = 0; trusted(client, hop) && chain.length > 0; hop += 1) client = chain.pop()!;
-    return client;
+    // Whatever a trusted proxy passed on is a key and a log field: bounded, like an address.
+    return client.length <= MAX_ADDRESS_LENGTH ? client : client.slice(0, MAX_ADDRESS_LENGTH);
   };
 }
 

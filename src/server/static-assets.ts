@@ -94,7 +94,8 @@ export function negotiateEncoding(acceptEncoding: string | undefined): ContentEn
   if (!acceptEncoding) return undefined;
   const weights = new Map<string, number>();
   for (const part of acceptEncoding.split(',')) {
-    const [name, ...params] = part.trim().toLowerCase().split(';');
+    const [rawName, ...params] = part.toLowerCase().split(';');
+    const name = rawName?.trim();
     if (!name) continue;
     const q = params.map((param) => param.trim()).find((param) => param.startsWith('q='));
     const weight = q === undefined ? 1 : Number(q.slice(2));
