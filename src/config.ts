@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { responsesApiSettings } from './responses-api/settings.js';
+import { trustProxySchema, type TrustProxy } from './security/client-address.js';
 import { runsApiSettings } from './runs-api/settings.js';
 import { ENTRA_TOKEN_URL, UPSTREAM_CAPABILITIES, UPSTREAM_PROFILES, type CapabilityChange, type UpstreamCapability } from './upstream/profiles.js';
 import { resolveUpstream, type ResolvedUpstreamConfig } from './upstream/resolve.js';
@@ -46,6 +47,11 @@ const serverSettings = {
     maxConnections: setting('HTTP_MAX_CONNECTIONS', nonNegativeInt.default(10_000), 'connections at once (HTTP and WebSocket); past it new ones are closed on arrival. Keep it below the process\'s file limit (`ulimit -n`) with room for upstream and Redis connections; `0`: no cap'),
     maxConnectionsPerAddress: setting('HTTP_MAX_CONNECTIONS_PER_ADDRESS', nonNegativeInt.default(1_000), 'connections at once from one remote address; past it that address\'s new ones are closed on arrival, so one client cannot take every file descriptor. Behind a reverse proxy every client has the proxy\'s address: raise it to what the proxy may open, or `0` (no cap) and bound clients at the proxy'),
   },
+  compression: {
+    enabled: setting('COMPRESSION', z.enum(['on', 'off']).default('on'), 'compress GraphQL answers over HTTP (brotli, else gzip, as `Accept-Encoding` allows); Server-Sent Events and multipart answers never are. GraphiQL\'s and the console\'s files are always served compressed (done once, `npm run assets:build`)'),
+    minBytes: setting('COMPRESSION_MIN_BYTES', nonNegativeInt.default(1024), 'answers smaller than this are sent as they are (compressing them saves less than it costs)'),
+  },
+  metricsLegacyNames: setting('METRICS_LEGACY_NAMES', bool.optional(), 'also serve the process metrics under their old doubled names (`gateway_process_process_cpu_user_seconds_total`, `gateway_process_nodejs_…`) beside the new ones (`gateway_process_cpu_user_seconds_total`, `gateway_nodejs_…`); deprecated: off by default from the next release, then removed', { shown: 'on (this release)' }),
   readinessCacheMs: setting('READINESS_CACHE_MS', nonNegativeInt.default(2_000), 'how long a `/readiness` answer is reused'),
   readinessTimeoutMs: setting('READINESS_TIMEOUT_MS', positiveInt.default(1_500), 'how long `/readiness` waits for the upstream before answering 503; its probe never waits behind other upstream requests'),
   tracing: {
@@ -176,6 +182,13 @@ const securitySettings = {
     maxDepth: setting('GRAPHQL_MAX_INPUT_DEPTH', positiveInt.default(64), "deepest nesting of objects and lists in an operation's variables (JSON inputs such as tool parameters included); deeper is `BAD_USER_INPUT` before any work"),
     maxListItems: setting('GRAPHQL_MAX_INPUT_LIST_ITEMS', positiveInt.default(1_000), 'most items in any one list of the variables; `nodes(ids:)` takes at most 100 ids'),
   },
+  trustProxy: setting(
+    'TRUST_PROXY',
+    trustProxySchema.optional().transform((trust): TrustProxy => trust ?? { kind: 'none' }),
+    'which peers may say who the client is: a hop count (`1`: the nearest proxy), or a comma list of addresses and CIDRs, IPv4 or IPv6, and `loopback`, `private`, `linklocal`. The client address from their `TRUST_PROXY_HEADER` then keys rate limits, WebSocket caps and log lines; a header from any other peer is ignored',
+    { shown: 'none trusted' },
+  ),
+  forwardedHeader: setting('TRUST_PROXY_HEADER', z.enum(['x-forwarded-for', 'forwarded']).default('x-forwarded-for'), 'the header trusted proxies write: `x-forwarded-for` or `forwarded` (RFC 7239). Only the one your proxy sets: a client could send the other through it'),
   persistedDocuments: setting('PERSISTED_DOCUMENTS', optionalText, 'path of a JSON map `{hash: document}`: only those operations are accepted'),
   rateLimit: {
     perSecond: setting('RATE_LIMIT_PER_SECOND', z.coerce.number().min(0).default(10), 'token bucket per client (`RATE_LIMITED` with `retryAfterMs`): tokens added per second; `0` turns it off'),
@@ -269,6 +282,9 @@ export interface Config {
   readinessCacheMs: number;
   readinessTimeoutMs: number;
   security: SecurityConfig;
+  compression: { enabled: boolean; minBytes: number };
+  /** Process metrics also under their doubled wave-1 names (deprecated). */
+  metricsLegacyNames: boolean;
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -308,6 +324,8 @@ export function loadConfig(env: Env = process.env): Config {
     http: server.http,
     readinessCacheMs: server.readinessCacheMs,
     readinessTimeoutMs: server.readinessTimeoutMs,
+    compression: { enabled: server.compression.enabled === 'on', minBytes: server.compression.minBytes },
+    metricsLegacyNames: server.metricsLegacyNames ?? true,
     live: s.live,
     ws: s.ws,
     idempotency: s.idempotency,

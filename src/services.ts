@@ -62,7 +62,7 @@ export interface ServicesOptions {
  * this process.
  */
 export function createServices(config: Config, options: ServicesOptions = {}): GatewayServices {
-  const metrics = createMetrics();
+  const metrics = createMetrics({ legacyNames: config.metricsLegacyNames });
   const logger = options.logger ?? createLogger(config);
   const tracing: Tracing = createTracing({ endpoint: config.tracing.otlpEndpoint, serviceName: config.tracing.serviceName });
   const baseUrl = options.upstreamUrl ?? config.upstream.baseUrl;

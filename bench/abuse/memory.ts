@@ -8,7 +8,7 @@ import { gql, metric } from './clients.js';
 import { forceGc, startGateway } from './processes.js';
 import { mb, tally, type Family } from './probe.js';
 
-const HEAP_METRIC = 'gateway_process_nodejs_heap_size_used_bytes';
+const HEAP_METRIC = 'gateway_nodejs_heap_size_used_bytes';
 const PAD_BYTES = 1_900_000;
 /** Finished results reused by identical queries: 32 MiB in total (README, "Bounds"). */
 const RESULTS_BOUND_BYTES = 32 * 1024 * 1024;

@@ -10,7 +10,7 @@ import { forceGc, startGateway } from './processes.js';
 import { defaults, mb, ms, tally, type Family } from './probe.js';
 
 const CYCLES = 1_200;
-const HEAP_METRIC = 'gateway_process_nodejs_heap_size_used_bytes';
+const HEAP_METRIC = 'gateway_nodejs_heap_size_used_bytes';
 const finished = 'subscription { runUpdated(threadId: "thread_demo", runId: "run_demo_completed") { status } }';
 const waiting = 'subscription { runUpdated(threadId: "thread_demo", runId: "run_demo_requires_action") { status } }';
 

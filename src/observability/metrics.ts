@@ -1,9 +1,20 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** prom-client's process and Node.js metrics are named `process_…` and `nodejs_…`: this prefix makes them `gateway_process_…`, `gateway_nodejs_…`. */
+export const DEFAULT_METRICS_PREFIX = 'gateway_';
+/** Wave 1's prefix, which doubled `process_` (`gateway_process_process_cpu_user_seconds_total`). Deprecated. */
+export const LEGACY_DEFAULT_METRICS_PREFIX = 'gateway_process_';
+
+export interface MetricsOptions {
+  /** Also the process metrics under wave 1's names (METRICS_LEGACY_NAMES). @default false */
+  legacyNames?: boolean;
+}
+
 /** One registry per gateway instance, so tests with several gateways do not share counters. */
-export function createMetrics() {
+export function createMetrics(options: MetricsOptions = {}) {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'gateway_process_' });
+  collectDefaultMetrics({ register: registry, prefix: DEFAULT_METRICS_PREFIX });
+  if (options.legacyNames) collectDefaultMetrics({ register: registry, prefix: LEGACY_DEFAULT_METRICS_PREFIX });
   const upstreamRequests = new Counter({
     name: 'gateway_upstream_requests_total',
     help: 'Requests sent to the upstream runs API, by method, templated route and status ("error" when no response arrived).',

@@ -100,6 +100,7 @@ export function useOperationObservability(options: { logger: Logger; metrics: Me
           logger.info(
             {
               requestId: request?.requestId,
+              ...(request?.clientAddress !== undefined ? { clientAddress: request.clientAddress } : {}),
               operationType: type,
               operationName: name ?? null,
               outcome,
@@ -118,8 +119,9 @@ export function useOperationObservability(options: { logger: Logger; metrics: Me
     onSubscribe({ args }) {
       const { name } = describe(args.document, args.operationName);
       metrics.activeSubscriptions.inc();
-      const log = new SubscriptionLog(name, currentRequestContext()?.requestId);
-      logger.info({ requestId: log.requestId, operationType: 'subscription', operationName: name ?? null }, 'subscription started');
+      const request = currentRequestContext();
+      const log = new SubscriptionLog(name, request?.requestId);
+      logger.info({ requestId: log.requestId, ...(request?.clientAddress !== undefined ? { clientAddress: request.clientAddress } : {}), operationType: 'subscription', operationName: name ?? null }, 'subscription started');
       logs.set(args, log);
       // The same hooks for every subscription, and none on its stream: a stream hook costs every subscriber wrapping
       // iterators for as long as it runs (the stream's observer counts its events and end instead).

@@ -9,6 +9,8 @@ export interface RequestContext {
   upstreamRequestIds: string[];
   /** Upstream requests this operation sent. */
   upstreamCalls: number;
+  /** The client's address (the TCP peer, or what a trusted proxy forwarded: TRUST_PROXY). */
+  clientAddress?: string;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

@@ -78,9 +78,10 @@ export function queryLimitError(limit: QueryLimit): GraphQLError {
 /**
  * graphql-armor with the configured limits. Validation limits report an error (so `validate` returns it like any
  * validation error, also on the WebSocket path, which answers that one operation instead of closing the socket);
- * the token limit aborts parsing. Field suggestions are hidden.
+ * the token limit aborts parsing. Field suggestions ("Did you mean …?") are shown only when `suggestions` is on
+ * (development); elsewhere they would tell a stranger the schema's names with introspection off.
  */
-export function useQueryLimits(limits: SecurityConfig['limits']): Plugin[] {
+export function useQueryLimits(limits: SecurityConfig['limits'], options: { suggestions: boolean } = { suggestions: false }): Plugin[] {
   const report = (limit: QueryLimit) => ({
     exposeLimits: false,
     propagateOnRejection: false,
@@ -102,7 +103,7 @@ export function useQueryLimits(limits: SecurityConfig['limits']): Plugin[] {
         },
       ],
     },
-    blockFieldSuggestion: { enabled: true },
+    blockFieldSuggestion: { enabled: !options.suggestions },
   }) as Plugin;
   return [armor, { onValidate: ({ addValidationRule }) => addValidationRule(introspectionNestingRule) }];
 }

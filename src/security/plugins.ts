@@ -88,7 +88,7 @@ function useAuthentication(security: Security, graphiql: boolean): Plugin {
 export function securityPlugins(config: Config, security: Security): Array<Plugin<GatewayContext>> {
   const plugins: Plugin[] = [useAuthentication(security, config.graphiql), useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'authorization'] })];
   if (security.persisted) plugins.push(usePersistedDocuments(security.persisted));
-  plugins.push(...useQueryLimits(config.security.limits), useInputBounds(config.security.inputBounds), useBudgetErrorsOnce());
+  plugins.push(...useQueryLimits(config.security.limits, { suggestions: config.nodeEnv === 'development' }), useInputBounds(config.security.inputBounds), useBudgetErrorsOnce());
   if (security.rateLimits) plugins.push(useRateLimit(config.security.rateLimit, security.rateLimits) as Plugin);
   if (!config.security.introspection) plugins.push(useDisableIntrospection());
   return plugins as Array<Plugin<GatewayContext>>;

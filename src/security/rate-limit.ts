@@ -2,6 +2,7 @@ import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode } f
 import type { Plugin } from 'graphql-yoga';
 import type { SecurityConfig } from '../config.js';
 import type { GatewayContext } from '../context.js';
+import { clientAddressOf, type PeerRequest } from './client-address.js';
 
 export type TakeResult = { ok: true } | { ok: false; retryAfterMs: number };
 
@@ -80,11 +81,14 @@ export function rateLimited(retryAfterMs: number): GraphQLError {
   return new GraphQLError(`Too many requests; retry after ${retryAfterMs} ms.`, { extensions: { code: 'RATE_LIMITED', retryAfterMs } });
 }
 
-/** The client a bucket belongs to: the subject when authenticated, else the peer address. */
-export function clientKey(context: { identity?: GatewayContext['identity']; req?: { socket?: { remoteAddress?: string | undefined } } }): string {
+/**
+ * The client a bucket belongs to: the subject when authenticated, else the client's address (the TCP peer, or what a
+ * trusted proxy forwarded: TRUST_PROXY).
+ */
+export function clientKey(context: { identity?: GatewayContext['identity']; req?: PeerRequest | undefined }): string {
   const identity = context.identity;
   if (identity && identity.method !== 'none') return `subject:${identity.subject}`;
-  return `address:${context.req?.socket?.remoteAddress ?? 'unknown'}`;
+  return `address:${clientAddressOf(context.req)}`;
 }
 
 /**
@@ -94,7 +98,7 @@ export function clientKey(context: { identity?: GatewayContext['identity']; req?
  */
 export function useRateLimit(config: SecurityConfig['rateLimit'], store: RateLimitStore): Plugin<GatewayContext> {
   const check = async (args: { document: DocumentNode; operationName?: string | null | undefined; contextValue: unknown }) => {
-    const context = args.contextValue as GatewayContext & { req?: { socket?: { remoteAddress?: string } }; request?: Request };
+    const context = args.contextValue as GatewayContext & { req?: PeerRequest; request?: Request };
     const taken = await store.take(clientKey(context), operationCost(args.document, args.operationName, config.runCost));
     if (taken.ok) return undefined;
     const error = rateLimited(taken.retryAfterMs);

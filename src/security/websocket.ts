@@ -3,6 +3,7 @@ import { WebSocket } from 'ws';
 import type { Config } from '../config.js';
 import { ANONYMOUS, NOBODY, type Identity } from './auth.js';
 import type { Security } from './plugins.js';
+import { clientAddressOf, rememberClientAddress, type PeerRequest } from './client-address.js';
 import { clientKey } from './rate-limit.js';
 
 /** graphql-ws's close code for a refused connection_init (also used when the credential expires mid-connection). */
@@ -29,7 +30,7 @@ interface ConnectContext {
  * The WebSocket side of the security: the Origin allowlist at upgrade, authentication at connection_init (4403 on
  * failure, before any operation), a cap on connections per client, and a close when the token expires.
  */
-export function createWebSocketGuard(config: Config, security: Security) {
+export function createWebSocketGuard(config: Config, security: Security, clientAddress: (request: PeerRequest) => string = (request) => clientAddressOf(request)) {
   const identities = new WeakMap<WebSocket, Identity>();
   const connections = new Map<string, number>();
   /** Sockets counted against their client's cap, until their close starts. */
@@ -70,6 +71,9 @@ export function createWebSocketGuard(config: Config, security: Security) {
       } catch {
         return false;
       }
+      // The upgrade request's client (TRUST_PROXY), also for the rate limit of every operation on this connection.
+      const address = clientAddress(request);
+      rememberClientAddress(request, address);
       const key = clientKey({ identity, req: request });
       const open = connections.get(key) ?? 0;
       if (open >= config.security.wsMaxConnectionsPerClient) {
@@ -81,6 +85,7 @@ export function createWebSocketGuard(config: Config, security: Security) {
       // Operations on this connection read only the upgrade request's headers and peer (its socket, which lives on in
       // the WebSocket): holding the whole request for as long as the connection lasts would cost about a kilobyte each.
       ctx.extra.request = { method: request.method, url: request.url, headers: request.headers, socket: request.socket } as IncomingMessage;
+      rememberClientAddress(ctx.extra.request, address);
       let expiry: NodeJS.Timeout | undefined;
       if (identity.expiresAt !== undefined) {
         expiry = setTimeout(() => socket.close(FORBIDDEN_CLOSE_CODE, 'Forbidden'), Math.min(MAX_TIMER_MS, Math.max(0, identity.expiresAt - Date.now())));

@@ -12,7 +12,8 @@ import { schema } from '../schema/index.js';
 import { closeServices, createServices, type GatewayServices } from '../services.js';
 import { createConsoleRoute } from './console/index.js';
 import { httpServerOptions, trackConnections } from './connections.js';
-import { createGraphiQLRenderer } from './graphiql.js';
+import { createGraphiQLRoute } from './graphiql.js';
+import { useResponseCompression } from './compression.js';
 import { createReadiness } from './readiness.js';
 import { useOverloadStatus } from './overload-status.js';
 import { useSharedSubscriptionEvents } from './subscription-events.js';
@@ -20,6 +21,7 @@ import { useSharedQueryExecution } from './shared-execution.js';
 import { AnswerCache } from './answer-cache.js';
 import { attachGraphQLWs } from './graphql-ws.js';
 import { readBoundedBody } from '../security/http.js';
+import { createClientAddressResolver, rememberClientAddress } from '../security/client-address.js';
 import { createErrorMasker } from '../security/masking.js';
 import { createSecurity, identityOf, securityPlugins } from '../security/plugins.js';
 import { clientKey } from '../security/rate-limit.js';
@@ -72,7 +74,9 @@ export function createGateway(options: GatewayOptions): Gateway {
   const { metrics, logger } = services;
   const readiness = createReadiness(services);
   const security = createSecurity(config, options.now ? { now: options.now } : {});
-  const wsGuard = createWebSocketGuard(config, security);
+  // The client's address (TRUST_PROXY): keys rate limits, WebSocket caps and log lines.
+  const clientAddress = createClientAddressResolver({ trustProxy: config.security.trustProxy, header: config.security.forwardedHeader });
+  const wsGuard = createWebSocketGuard(config, security, clientAddress);
 
   const observability = useOperationObservability({ logger, metrics, tracer: services.tracing.tracer });
   const yogaLogging = config.logLevel === 'silent' ? false : yogaLogger(logger);
@@ -98,8 +102,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     graphqlEndpoint: GRAPHQL_PATH,
     // Over HTTP and SSE the request's signal aborts when the client leaves; WebSocket operations have none here.
     context: (initial) => createContext(services, identityOf(security, initial), (initial as { request?: Request }).request?.signal),
-    graphiql: config.graphiql ? { title: 'Runs gateway' } : false,
-    ...(config.graphiql ? { renderGraphiQL: createGraphiQLRenderer({}) } : {}),
+    // GraphiQL is served before yoga (createGraphiQLRoute): a small page and cached, compressed assets.
+    graphiql: false,
     landingPage: false,
     maskedErrors: { isDev: masker.isDev, errorMessage: masker.errorMessage, maskError: masker.rules },
     cors: security.origins.cors(),
@@ -107,6 +111,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     maxRequestBodySize: false,
     logging: yogaLogging,
     plugins: [
+      // First, so that its onResponse sees the final answer (yoga runs onResponse hooks in order).
+      useResponseCompression(config.compression),
       observability,
       useOverloadStatus(),
       ...securityPlugins(config, security),
@@ -135,6 +141,7 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   /** The live run console at /console, a browser tool like GraphiQL (and off with it). */
   const consoleRoute = config.graphiql ? createConsoleRoute() : undefined;
+  const graphiqlRoute = config.graphiql ? createGraphiQLRoute(GRAPHQL_PATH) : undefined;
   /** Responses not finished yet: the shutdown waits for them, and marks them `Connection: close`. */
   const inflight = new Set<ServerResponse>();
   let onSettled: (() => void) | undefined;
@@ -150,6 +157,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (stopping) res.setHeader('connection', 'close');
     // Every log line and upstream call of this request carries its id (the client's x-request-id when sane).
     const request = newRequestContext(req.headers['x-request-id'] as string | undefined);
+    request.clientAddress = clientAddress(req);
+    rememberClientAddress(req, request.clientAddress);
     res.setHeader('x-request-id', request.requestId);
     void withRequestContext(request, () => route(req, res)).catch((error: unknown) => {
       logger.error({ err: error, requestId: request.requestId }, 'request handling failed');
@@ -190,7 +199,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       res.end(JSON.stringify({ status: ready ? 'ready' : 'not ready', ...state?.checks, ...(stopping ? { shuttingDown: true } : {}) }));
       return;
     }
-    if (consoleRoute?.(req, res, path ?? '/')) return;
+    if (consoleRoute && (await consoleRoute(req, res, path ?? '/'))) return;
+    if (graphiqlRoute && (await graphiqlRoute(req, res, path ?? '/'))) return;
     if (!(await readBoundedBody(req, res, config.security.maxRequestBodyBytes))) return;
     if (path === GRAPHQL_PATH && (await answers.answer(req, res))) return;
     await yoga.requestListener(req, res);

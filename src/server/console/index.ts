@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { StaticAssets, type StaticAsset } from '../static-assets.js';
 
 export const CONSOLE_PATH = '/console';
 
@@ -30,18 +31,12 @@ function graphqlWsAssets(): Map<string, Asset> {
 }
 
 /**
- * The live run console: a static page, its script and graphql-ws's browser build, read once at start-up.
- * Returns a handler that answers GET and HEAD under /console and says whether it did.
+ * The live run console: a static page, its script and stylesheet (named by content hash, immutable) and graphql-ws's
+ * browser build (revalidated), read and compressed once per process. Returns a handler that answers GET and HEAD
+ * under /console and says whether it did.
  */
-export function createConsoleRoute(): (req: IncomingMessage, res: ServerResponse, path: string) => boolean {
-  const own = (name: string, type: string): Asset => ({ type, body: readFileSync(new URL(name, import.meta.url)) });
-  const assets = new Map<string, Asset>([
-    [`${CONSOLE_PATH}/`, own('./index.html', TYPES.html)],
-    [`${CONSOLE_PATH}/console.js`, own('./console.js', TYPES.js)],
-    [`${CONSOLE_PATH}/console.css`, own('./console.css', TYPES.css)],
-    ...[...graphqlWsAssets()].map(([name, asset]) => [`${CONSOLE_PATH}/graphql-ws/${name}`, asset] as const),
-  ]);
-
+export function createConsoleRoute(): (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean> | boolean {
+  const assets = consoleAssets();
   return (req, res, path) => {
     if (path !== CONSOLE_PATH && !path.startsWith(`${CONSOLE_PATH}/`)) return false;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -53,18 +48,25 @@ export function createConsoleRoute(): (req: IncomingMessage, res: ServerResponse
       res.writeHead(302, { location: 'console/' }).end();
       return true;
     }
-    const asset = assets.get(path);
-    if (!asset) {
-      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found');
-      return true;
-    }
-    res.writeHead(200, {
-      'content-type': asset.type,
-      'content-length': asset.body.length,
-      'cache-control': 'no-cache',
-      'x-content-type-options': 'nosniff',
-    });
-    res.end(req.method === 'HEAD' ? undefined : asset.body);
+    const served = assets.serve(req, res, path);
+    if (served) return served;
+    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found');
     return true;
   };
+}
+
+let memo: StaticAssets | undefined;
+/** The console's files, once per process. */
+export function consoleAssets(): StaticAssets {
+  if (memo) return memo;
+  const assets = new StaticAssets();
+  const own = (name: string) => readFileSync(new URL(name, import.meta.url));
+  const script = assets.add(`${CONSOLE_PATH}/console.[hash].js`, TYPES.js, own('./console.js'));
+  const stylesheet = assets.add(`${CONSOLE_PATH}/console.[hash].css`, TYPES.css, own('./console.css'));
+  const name = (asset: StaticAsset) => asset.path.slice(CONSOLE_PATH.length + 1);
+  const page = own('./index.html').toString('utf8').replace('href="console.css"', `href="${name(stylesheet)}"`).replace('src="console.js"', `src="${name(script)}"`);
+  assets.add(`${CONSOLE_PATH}/`, TYPES.html, page);
+  for (const [file, asset] of graphqlWsAssets()) assets.add(`${CONSOLE_PATH}/graphql-ws/${file}`, asset.type, asset.body);
+  memo = assets;
+  return assets;
 }

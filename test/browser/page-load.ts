@@ -1,0 +1,64 @@
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Page } from 'playwright-core';
+
+export interface PageLoad {
+  /** Bytes the gateway wrote to the browser's connections (headers and encoded bodies; pages and workers alike). */
+  transferredBytes: number;
+  /** Requests the gateway answered. */
+  requests: number;
+  /** Navigation start until GraphiQL's editors are on screen and its ▶ can be pressed. */
+  interactiveMs: number;
+}
+
+/**
+ * Counts at the server what crossed the network: the bytes written on every connection opened after this call
+ * (socket.bytesWritten), so that nothing a page or a worker fetched is missed. Start it before the browser connects.
+ */
+export function countTraffic(server: Server): Traffic {
+  const sockets = new Set<Socket>();
+  const base = new Map<Socket, number>();
+  let requests = 0;
+  const onConnection = (socket: Socket) => {
+    sockets.add(socket);
+    base.set(socket, 0);
+  };
+
+  const onRequest = () => void (requests += 1);
+  server.on('connection', onConnection);
+  server.on('request', onRequest);
+  return {
+    reset() {
+      requests = 0;
+      for (const socket of sockets) base.set(socket, socket.bytesWritten);
+    },
+    bytes: () => [...sockets].reduce((sum, socket) => sum + socket.bytesWritten - (base.get(socket) ?? 0), 0),
+    requests: () => requests,
+    stop() {
+      server.off('connection', onConnection);
+      server.off('request', onRequest);
+    },
+  };
+}
+
+export interface Traffic {
+  /** Counts from zero again. */
+  reset(): void;
+  bytes(): number;
+  requests(): number;
+  stop(): void;
+}
+
+/** Loads GraphiQL (a first visit or a reload) and measures the bytes sent and the time until it can be used. */
+export async function measureGraphiQLLoad(page: Page, traffic: Traffic, url: string, how: 'first' | 'reload'): Promise<PageLoad> {
+  traffic.reset();
+  const started = Date.now();
+  if (how === 'first') await page.goto(url);
+  else await page.reload();
+  await page.locator('.graphiql-execute-button').waitFor({ timeout: 60_000 });
+  await page.locator('.graphiql-query-editor .view-lines').first().waitFor({ timeout: 60_000 });
+  const interactiveMs = Date.now() - started;
+  // The workers and fonts asked for after the editors showed are part of the load too.
+  await page.waitForLoadState('networkidle');
+  return { transferredBytes: traffic.bytes(), requests: traffic.requests(), interactiveMs };
+}
