@@ -148,6 +148,15 @@ const redisSettings = {
   keyPrefix: setting('REDIS_KEY_PREFIX', z.string().min(1).default('runs-gateway:'), 'prefix of every key and channel, so deployments can share a Redis'),
 };
 
+const threadsSettings = {
+  dataDir: setting(
+    'GATEWAY_DATA_DIR',
+    z.string().min(1).optional(),
+    "where the gateway keeps its own index of the threads created through it (`viewer.threads`), as `threads.jsonl` (relative paths from the working directory); `memory`: in memory only, lost on restart; not used with `REDIS_URL`, where the index is in Redis",
+    { shown: '`.gateway-data` (`memory` with `NODE_ENV=test`)' },
+  ),
+};
+
 const securitySettings = {
   authMode: setting('GATEWAY_AUTH', z.enum(['none', 'api-key', 'jwt']).optional(), '`none`, `api-key` or `jwt` (`Authorization: Bearer …`; WebSocket: in `connection_init`); required in production', { shown: '`none`' }),
   apiKeys: setting('GATEWAY_API_KEYS', apiKeys.default([]), '`subject:key,…` (keys of 16+ characters; held hashed, compared in constant time)', { secret: true, shown: 'none' }),
@@ -206,6 +215,7 @@ const declarations = {
   ws: wsSettings,
   idempotency: idempotencySettings,
   redis: redisSettings,
+  threads: threadsSettings,
   security: securitySettings,
   runsApi: runsApiSettings,
   responsesApi: responsesApiSettings,
@@ -216,7 +226,7 @@ export const SETTINGS_TABLES: readonly SettingsTable[] = [
   { title: 'Server', groups: [serverSettings] },
   { title: 'Upstream', groups: [upstreamSettings] },
   { title: 'Live updates and WebSocket', groups: [liveSettings, wsSettings] },
-  { title: 'Mutations and scale-out', groups: [idempotencySettings, redisSettings] },
+  { title: 'Mutations and scale-out', groups: [idempotencySettings, redisSettings, threadsSettings] },
   { title: 'Security', groups: [securitySettings] },
   { title: 'Embedded runs API', groups: [runsApiSettings] },
   { title: 'Embedded Responses API', groups: [responsesApiSettings] },
@@ -238,6 +248,8 @@ export type WebSocketConfig = Settings['ws'];
 /** Node's HTTP server bounds on what one connection may hold (slow or idle clients). */
 export type HttpServerConfig = Settings['server']['http'];
 export type RedisConfig = { url: string; keyPrefix: string };
+/** The thread index (viewer.threads) without Redis: its directory, or undefined to keep it in memory. */
+export type ThreadsConfig = { dataDir: string | undefined };
 
 export type AuthConfig =
   | { mode: 'none' }
@@ -273,6 +285,7 @@ export interface Config {
   /** Set when REDIS_URL is: instances share live runs, leases and idempotency keys through it. */
   redis: RedisConfig | undefined;
   idempotency: IdempotencyConfig;
+  threads: ThreadsConfig;
   live: LiveConfig;
   ws: WebSocketConfig;
   tracing: Settings['server']['tracing'];
@@ -329,7 +342,14 @@ export function loadConfig(env: Env = process.env): Config {
     live: s.live,
     ws: s.ws,
     idempotency: s.idempotency,
+    threads: { dataDir: threadsDataDir(s.threads.dataDir, server.nodeEnv) },
   };
+}
+
+/** Tests run many gateways at once: unless told otherwise, their thread index stays in memory. */
+function threadsDataDir(setting: string | undefined, nodeEnv: Config['nodeEnv']): string | undefined {
+  if (setting === 'memory') return undefined;
+  return setting ?? (nodeEnv === 'test' ? undefined : '.gateway-data');
 }
 
 function authConfig(security: SecuritySettings): AuthConfig {

@@ -7,6 +7,10 @@ import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createTracing, type Tracing } from './observability/tracing.js';
 import { logUpstreamHealth, upstreamObserver } from './observability/upstream.js';
 import { OwnerCache } from './security/tenants.js';
+import { ThreadActivity } from './threads/activity.js';
+import type { ThreadDirectory } from './threads/directory.js';
+import { EmbeddedThreadDirectory } from './threads/embedded.js';
+import { RedisThreadDirectory } from './threads/redis.js';
 import { createUpstreamClient, type UpstreamClient } from './upstream/client.js';
 import type { Transport } from './upstream/transport.js';
 import { MemoryIdempotencyStore, type IdempotencyStore } from './writes/idempotency.js';
@@ -26,6 +30,11 @@ export interface GatewayServices {
   cluster?: Cluster;
   /** Thread id → owner, for the tenancy checks (GATEWAY_AUTH ≠ none). */
   owners: OwnerCache;
+  /**
+   * The gateway's index of the threads created through it (viewer.threads) and what keeps it current: embedded
+   * (GATEWAY_DATA_DIR), or in Redis when instances share it.
+   */
+  threads: ThreadActivity;
   /**
    * Per-request DataLoaders (caching, priming from lists). false makes every field call the client directly;
    * only for measuring what the loaders save.
@@ -77,10 +86,13 @@ export function createServices(config: Config, options: ServicesOptions = {}): G
   });
   logUpstreamHealth(upstream.health, logger);
   const cluster: Cluster | undefined = config.redis ? createCluster(config.redis, { logger: logger.child({ component: 'redis' }) }) : undefined;
+  // Bound below, once the pubsub it publishes on exists: the run observers report the runs they see to it.
+  let threads: ThreadActivity | undefined;
   const live = createLiveServices({
     upstream,
     config: config.live,
     metrics,
+    onRunChanged: (run) => threads?.runChanged(run),
     ...(cluster
       ? {
           eventTarget: cluster.eventTarget,
@@ -98,7 +110,9 @@ export function createServices(config: Config, options: ServicesOptions = {}): G
     if (event.kind === 'breaker' && event.state !== 'open') live.upstreamRecovered();
   });
   live.onClose(stopRecoveryNews);
-  const services: GatewayServices = { upstream, config, metrics, logger, tracing, live, idempotency, owners: new OwnerCache(), ...(cluster ? { cluster } : {}) };
+  const directory: ThreadDirectory = cluster ? new RedisThreadDirectory(cluster.connections.command) : new EmbeddedThreadDirectory({ dataDir: config.threads.dataDir });
+  threads = new ThreadActivity(directory, live.pubsub, logger.child({ component: 'thread-directory' }));
+  const services: GatewayServices = { upstream, config, metrics, logger, tracing, live, idempotency, owners: new OwnerCache(), threads, ...(cluster ? { cluster } : {}) };
   if (cluster) {
     // A write through another instance drops this one's cached answers too (its read cache and shared results).
     const stop = live.pubsub.listen('upstreamInvalidated', 'all', (pathPrefix) => services.upstream.invalidate(pathPrefix));
@@ -116,6 +130,7 @@ export function invalidateEverywhere(services: GatewayServices, pathPrefix: stri
 /** Stops what the services run: pollers (releasing their leases) and streams first, then the Redis connections. */
 export async function closeServices(services: GatewayServices): Promise<void> {
   await services.live.close();
+  await services.threads.directory.close();
   await services.cluster?.close();
   await services.tracing.shutdown();
 }

@@ -3,7 +3,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { Schemas } from '../spec/index.js';
 import type { UpstreamClient, UpstreamStream } from '../upstream/client.js';
 import { isNotFound } from '../upstream/errors.js';
-import { createLivePubSub, type LivePubSub, type LiveTopics, type MessageDeltaEvent } from './pubsub.js';
+import { createLivePubSub, type LivePubSub, type LiveTopics, type MessageDeltaEvent, type RunSnapshot, type RunWire } from './pubsub.js';
 import { localCoordination, type Coordination } from './coordination.js';
 import { RunObservers } from './run-observers.js';
 import { followRunStream, type FollowedRunStream } from './run-stream.js';
@@ -15,6 +15,7 @@ import { isTerminalRunStatus, runKey } from './run-status.js';
 export { isTerminalRunStatus, runKey };
 export { isStale, staleView } from './stale.js';
 export type { LivePubSub, MessageDeltaEvent, RunSnapshot, RunWire } from './pubsub.js';
+export { publishViewerThreadEvent, viewerThreadsTopic, type ViewerThreadEvent } from './viewer-threads.js';
 
 /** The live machinery of one gateway instance: pubsub, one observer per run and per thread, stream readers. */
 export interface LiveServices {
@@ -71,6 +72,8 @@ export interface LiveServicesOptions {
   /** Who polls what; local when not given (leases in Redis when instances share runs). */
   coordination?: Coordination;
   health?: LiveHealth;
+  /** Every new run state this instance records (from a poll, a stream or a write): the thread directory's activity. */
+  onRunChanged?: (run: RunWire) => void;
 }
 
 export function createLiveServices(options: LiveServicesOptions): LiveServices {
@@ -91,6 +94,9 @@ export function createLiveServices(options: LiveServicesOptions): LiveServices {
     maxBackoffMs: config.maxBackoffMs,
     outageRetryMs: config.outageRetryMs,
     onRecovered: upstreamRecovered,
+    onChanged: (snapshot: RunSnapshot) => {
+      if (!snapshot.gone) options.onRunChanged?.(snapshot.run);
+    },
     source: {
       async fetchRun(threadId, runId) {
         try {

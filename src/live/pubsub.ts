@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { createPubSub, type PubSub, type PubSubEventTarget } from 'graphql-yoga';
 import type { Schemas } from '../spec/index.js';
+import type { ViewerThreadEvent } from './viewer-threads.js';
 
 export type RunWire = Schemas['RunObject'];
 
@@ -32,6 +33,8 @@ export type LiveTopics = {
   runMessageDelta: [runKey: string, delta: MessageDeltaEvent | { done: true }];
   /** A write went through some instance: every instance drops its cached upstream answers under this path. */
   upstreamInvalidated: [scope: 'all', pathPrefix: string];
+  /** A thread of the gateway's thread directory was created, saw activity or was deleted (`viewerThreadsUpdated`). */
+  viewerThreadUpdated: [topic: string, event: ViewerThreadEvent];
 };
 
 export interface LivePubSub extends PubSub<LiveTopics> {

@@ -33,6 +33,8 @@ export interface RunObserversOptions {
    * may try at once (`upstreamRecovered`).
    */
   onRecovered?: () => void;
+  /** A new state of a run was recorded and published (not a stale re-send): the thread directory's activity. */
+  onChanged?: (snapshot: RunSnapshot) => void;
 }
 
 interface Observed {
@@ -65,7 +67,7 @@ interface Observed {
  * so that a late subscriber gets it without a call.
  */
 export class RunObservers {
-  readonly #options: Required<Omit<RunObserversOptions, 'onPoll' | 'onError' | 'onRecovered'>> & Pick<RunObserversOptions, 'onPoll' | 'onError' | 'onRecovered'>;
+  readonly #options: Required<Omit<RunObserversOptions, 'onPoll' | 'onError' | 'onRecovered' | 'onChanged'>> & Pick<RunObserversOptions, 'onPoll' | 'onError' | 'onRecovered' | 'onChanged'>;
   readonly #observed = new Map<string, Observed>();
   #closed = false;
 
@@ -253,6 +255,7 @@ export class RunObservers {
         if (changed || forcePublish) {
           this.#options.pubsub.publish('runUpdated', entry.key, snapshot);
           this.#options.pubsub.publish('threadRunUpdated', entry.threadId, snapshot);
+          if (changed) this.#options.onChanged?.(snapshot);
         }
       } catch (error) {
         this.#options.onError?.(error);

@@ -7,6 +7,7 @@ import './run-step.js';
 import './thread.js';
 import './message.js';
 import './assistant.js';
+import './viewer.js';
 import './subscriptions.js';
 
 export const schema = builder.toSchema();

@@ -9,6 +9,8 @@ import { runKeyArgs, threadIdArg } from './ids.js';
 import { RunRef } from './refs.js';
 import { assertThreadAccess } from '../security/tenants.js';
 import { isNotFound } from '../upstream/errors.js';
+import { viewerThreadsTopic, type ViewerThreadEvent } from '../live/viewer-threads.js';
+import { ViewerThreadEventRef, ViewerThreadScope, directoryOwner } from './viewer.js';
 
 const notFound = (what: string) => new GraphQLError(`${what} was not found.`, { extensions: { code: 'NOT_FOUND' } });
 
@@ -81,6 +83,35 @@ builder.subscriptionField('threadRunsUpdated', (t) =>
     resolve: (run) => run,
   }),
 );
+
+builder.subscriptionField('viewerThreadsUpdated', (t) =>
+  t.field({
+    type: ViewerThreadEventRef,
+    description:
+      'The caller\'s thread list, live: an event when one of their threads is created through the gateway, sees activity (a message, a run, a run changing status) or is deleted, ' +
+      'across instances when they share Redis. Sends nothing at the start (read `viewer.threads` first) and never completes by itself. ' +
+      'When the server stops, it ends with a SHUTTING_DOWN error (graphql-ws: the socket closes with 1001): subscribe again, and read the list again.',
+    args: { scope: t.arg({ type: ViewerThreadScope, defaultValue: 'own', description: 'OWN (default) or, for admins, ALL.' }) },
+    subscribe: (_root, args, ctx) => viewerThreadEvents(ctx, directoryOwner(ctx, args.scope)),
+    resolve: (event) => event,
+  }),
+);
+
+function viewerThreadEvents(ctx: GatewayContext, owner: string | undefined): AsyncIterableIterator<ViewerThreadEvent> {
+  const queue = new EventQueue<ViewerThreadEvent>();
+  return cancellable(queue, viewerThreadEventsFrom(ctx, owner, queue));
+}
+
+async function* viewerThreadEventsFrom(ctx: GatewayContext, owner: string | undefined, queue: EventQueue<ViewerThreadEvent>): AsyncGenerator<ViewerThreadEvent> {
+  queue.listen((listener) => ctx.services.live.pubsub.listen('viewerThreadUpdated', viewerThreadsTopic(owner), listener), (event: ViewerThreadEvent) => event);
+  const unwatch = watchTransport(ctx, queue as EventQueue<unknown>);
+  try {
+    for (let event = await queue.next(); event; event = await queue.next()) yield event;
+  } finally {
+    unwatch();
+    queue.close();
+  }
+}
 
 interface TextDelta {
   messageId: string;

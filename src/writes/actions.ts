@@ -93,7 +93,10 @@ export async function createRun(ctx: GatewayContext, input: CreateRunInput): Pro
   await assertThreadAccess(ctx, threadId);
   const request = { method: 'POST', route: '/threads/{thread_id}/runs', params: { thread_id: threadId }, ...(include?.length ? { query: { 'include[]': include } } : {}), body, stream: true } as const;
   const result = await write<Run>(ctx, 'createRun', input, request);
-  if (!result.replayed) ranRun(ctx, result.value);
+  if (!result.replayed) {
+    ranRun(ctx, result.value);
+    await ctx.services.threads.active(threadId);
+  }
   return result;
 }
 
@@ -104,7 +107,10 @@ export async function createThreadAndRun(ctx: GatewayContext, input: CreateThrea
   if (owner !== undefined) body.thread = { ...body.thread, metadata: withOwner(body.thread?.metadata, owner) as Record<string, string> };
   const result = await write<Run>(ctx, 'createThreadAndRun', input, { method: 'POST', route: '/threads/runs', params: {}, body, stream: true });
   rememberOwner(ctx, result.value.thread_id, owner);
-  if (!result.replayed) ranRun(ctx, result.value);
+  if (!result.replayed) {
+    ranRun(ctx, result.value);
+    await ctx.services.threads.created(result.value.thread_id, owner ?? '');
+  }
   return result;
 }
 
@@ -141,7 +147,10 @@ export async function submitToolOutputs(ctx: GatewayContext, input: SubmitToolOu
     ctx.loaders.run.clear(key).prime(key, fresh.data);
     assertToolOutputsMatch(fresh.data, body.tool_outputs, { requestId: fresh.requestId });
   });
-  if (!result.replayed) ranRun(ctx, result.value);
+  if (!result.replayed) {
+    ranRun(ctx, result.value);
+    await ctx.services.threads.active(key.threadId);
+  }
   return result;
 }
 
@@ -155,7 +164,10 @@ export async function createThread(ctx: GatewayContext, input: CreateThreadInput
   if (owner !== undefined) body.metadata = withOwner(body.metadata, owner) as Record<string, string>;
   const result = await write<Thread>(ctx, 'createThread', input, { method: 'POST', route: '/threads', params: {}, body });
   rememberOwner(ctx, result.value.id, owner);
-  if (!result.replayed) ctx.loaders.thread.clear(result.value.id).prime(result.value.id, result.value);
+  if (!result.replayed) {
+    ctx.loaders.thread.clear(result.value.id).prime(result.value.id, result.value);
+    await ctx.services.threads.created(result.value.id, owner ?? '');
+  }
   return result;
 }
 
@@ -181,6 +193,7 @@ export async function deleteThread(ctx: GatewayContext, input: DeleteThreadInput
   await assertThreadAccess(ctx, threadId);
   const result = await write<Deleted>(ctx, 'deleteThread', input, { method: 'DELETE', route: '/threads/{thread_id}', params: { thread_id: threadId } });
   forgetThread(ctx, threadId);
+  await ctx.services.threads.deleted(threadId);
   ctx.loaders.thread.clear(threadId).prime(threadId, null);
   ctx.loaders.runsPage.clearAll();
   ctx.loaders.messagesPage.clearAll();
@@ -197,7 +210,10 @@ export async function createMessage(ctx: GatewayContext, input: CreateMessageInp
   check(input, 'CreateMessageRequest', body);
   await assertThreadAccess(ctx, threadId);
   const result = await write<Message>(ctx, 'createMessage', input, { method: 'POST', route: '/threads/{thread_id}/messages', params: { thread_id: threadId }, body });
-  if (!result.replayed) wroteMessage(ctx, result.value);
+  if (!result.replayed) {
+    wroteMessage(ctx, result.value);
+    await ctx.services.threads.active(threadId);
+  }
   return result;
 }
 
