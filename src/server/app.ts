@@ -12,7 +12,6 @@ import { schema } from '../schema/index.js';
 import { closeServices, createServices, type GatewayServices } from '../services.js';
 import { createConsoleRoute } from './console/index.js';
 import { httpServerOptions, trackConnections } from './connections.js';
-import { createGraphiQLRenderer } from './graphiql.js';
 import { createReadiness } from './readiness.js';
 import { useOverloadStatus } from './overload-status.js';
 import { useSharedSubscriptionEvents } from './subscription-events.js';
@@ -56,6 +55,22 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+/**
+ * GraphiQL's page (about 9 MB, and some 30 MB of heap for the module that renders it) is loaded and rendered on
+ * its first request, once: a gateway with GraphiQL off (production) never loads it.
+ */
+function lazyGraphiQL(): () => Promise<string> {
+  let page: Promise<string> | undefined;
+  return () =>
+    (page ??= import('./graphiql.js').then(
+      ({ createGraphiQLRenderer }) => createGraphiQLRenderer({})(),
+      (error: unknown) => {
+        page = undefined;
+        throw error;
+      },
+    ));
+}
+
 export function createGateway(options: GatewayOptions): Gateway {
   const { config } = options;
   const services = createServices(config, {
@@ -84,7 +99,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     // Over HTTP and SSE the request's signal aborts when the client leaves; WebSocket operations have none here.
     context: (initial) => createContext(services, identityOf(security, initial), (initial as { request?: Request }).request?.signal),
     graphiql: config.graphiql ? { title: 'Runs gateway' } : false,
-    ...(config.graphiql ? { renderGraphiQL: createGraphiQLRenderer({}) } : {}),
+    ...(config.graphiql ? { renderGraphiQL: lazyGraphiQL() } : {}),
     landingPage: false,
     maskedErrors: { isDev: masker.isDev, errorMessage: masker.errorMessage, maskError: masker.rules },
     cors: security.origins.cors(),
