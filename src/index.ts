@@ -1,13 +1,15 @@
 import { loadConfigOrExit } from './config.js';
-import { DEMO_IDS, runsApiOptionsFrom, startRunsApi, type RunsApi } from './runs-api/index.js';
+import type { RunsApi } from './runs-api/index.js';
 import { createGateway } from './server/app.js';
 import { onShutdown } from './shutdown.js';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
 
-  // Without UPSTREAM_BASE_URL the embedded runs API is the upstream: its address is known once it listens.
-  const runsApi: RunsApi | undefined = config.embeddedRunsApi ? await startRunsApi(runsApiOptionsFrom(config)) : undefined;
+  // Without UPSTREAM_BASE_URL the embedded runs API is the upstream: its address is known once it listens. With an
+  // upstream elsewhere its code (engine, routes, validators) is never loaded.
+  const embedded = config.embeddedRunsApi ? await import('./runs-api/index.js') : undefined;
+  const runsApi: RunsApi | undefined = embedded ? await embedded.startRunsApi(embedded.runsApiOptionsFrom(config)) : undefined;
   const gateway = createGateway({ config, ...(runsApi ? { upstreamUrl: runsApi.url } : {}) });
   await gateway.listen();
 
@@ -23,7 +25,7 @@ async function main(): Promise<void> {
       `  Metrics:              ${origin}/metrics`,
       `  Health:               ${origin}/health`,
       `  Upstream:             ${upstream}`,
-      ...(runsApi && config.runsApi.demoData && config.runsApi.engine === 'simulated' ? [`  Demo data:            thread ${DEMO_IDS.thread} (runs in every ending), ${DEMO_IDS.idleThread} (free for new runs)`] : []),
+      ...(embedded && config.runsApi.demoData && config.runsApi.engine === 'simulated' ? [`  Demo data:            thread ${embedded.DEMO_IDS.thread} (runs in every ending), ${embedded.DEMO_IDS.idleThread} (free for new runs)`] : []),
     ].join('\n'),
   );
 

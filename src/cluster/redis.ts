@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { Redis, type RedisOptions } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis, RedisOptions } from 'ioredis';
 import type { RedisConfig } from '../config.js';
 
 /**
@@ -101,6 +102,9 @@ export function createRedisConnections(config: RedisConfig, options: RedisConnec
   }
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new RedisConfigError('REDIS_URL must start with redis:// or rediss://');
 
+  // ioredis is loaded with the first connections: a gateway without REDIS_URL never loads it. It is CommonJS, and
+  // `import` of it resolves to the same module, so `require` can load it here, synchronously.
+  const { Redis } = createRequire(import.meta.url)('ioredis') as typeof import('ioredis');
   const command = new Redis(config.url, { ...redisOptions('command', options), keyPrefix: config.keyPrefix });
   const publisher = new Redis(config.url, redisOptions('publisher', options));
   const subscriber = new Redis(config.url, redisOptions('subscriber', options));

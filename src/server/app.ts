@@ -12,7 +12,6 @@ import { schema } from '../schema/index.js';
 import { closeServices, createServices, type GatewayServices } from '../services.js';
 import { createConsoleRoute } from './console/index.js';
 import { httpServerOptions, trackConnections } from './connections.js';
-import { createGraphiQLRoute } from './graphiql.js';
 import { useResponseCompression } from './compression.js';
 import { createReadiness } from './readiness.js';
 import { useOverloadStatus } from './overload-status.js';
@@ -60,6 +59,20 @@ export interface Gateway {
   readonly wsUrl: string;
   listen(port?: number, host?: string): Promise<void>;
   close(): Promise<void>;
+}
+
+type Route = (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean> | boolean;
+
+/** A route whose module is imported on its first request, once (a failed import is tried again next time). */
+function lazyRoute(load: () => Promise<Route>): Route {
+  let route: Promise<Route> | undefined;
+  return async (req, res, path) => {
+    route ??= load().catch((error: unknown) => {
+      route = undefined;
+      throw error;
+    });
+    return (await route)(req, res, path);
+  };
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
@@ -141,7 +154,9 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   /** The live run console at /console, a browser tool like GraphiQL (and off with it). */
   const consoleRoute = config.graphiql ? createConsoleRoute() : undefined;
-  const graphiqlRoute = config.graphiql ? createGraphiQLRoute(GRAPHQL_PATH) : undefined;
+  // GraphiQL's assets (some 9 MB of source, compressed at build time) load with its first request: a gateway with
+  // GraphiQL off (production) never holds them.
+  const graphiqlRoute = config.graphiql ? lazyRoute(() => import('./graphiql.js').then(({ createGraphiQLRoute }) => createGraphiQLRoute(GRAPHQL_PATH))) : undefined;
   /** Responses not finished yet: the shutdown waits for them, and marks them `Connection: close`. */
   const inflight = new Set<ServerResponse>();
   let onSettled: (() => void) | undefined;

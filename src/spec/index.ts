@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type { ValidateFunction } from 'ajv/dist/2020.js';
 import type { components, paths } from './runs-api.js';
-import { createSpecValidators, type SchemaViolation } from './validators.js';
+import { createSpecValidators, type SchemaViolation, type SpecValidators } from './validators.js';
 
 export type { components, paths };
 export type { SchemaViolation } from './validators.js';
@@ -16,14 +16,18 @@ export const spec = require('./runs-api.openapi.json') as {
   components: { schemas: Record<string, unknown> };
 };
 
-/** One compiled validator set per process: compiling is start-up work, never per request. */
-const validators = createSpecValidators(spec, 'runs-api', 'the normalised spec');
+/**
+ * One validator set per process, made on first use: a gateway that only reads never builds it. Each schema is
+ * compiled once, the first time it is asked for, never again per request.
+ */
+let validators: SpecValidators | undefined;
+const specValidators = (): SpecValidators => (validators ??= createSpecValidators(spec, 'runs-api', 'the normalised spec'));
 
 export function validatorFor(name: SchemaName | (string & {})): ValidateFunction {
-  return validators.validatorFor(name);
+  return specValidators().validatorFor(name);
 }
 
 /** Validates `value` against a component schema; returns the violations (empty when valid). */
 export function checkSchema(name: SchemaName | (string & {}), value: unknown): SchemaViolation[] {
-  return validators.check(name, value);
+  return specValidators().check(name, value);
 }
