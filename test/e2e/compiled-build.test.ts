@@ -98,8 +98,13 @@ describe('the compiled build', () => {
     const page = await fetch(url!, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('GraphiQL');
-    for (const asset of ['console/', 'console/console.js', 'console/console.css', 'console/graphql-ws/client.js']) {
-      const response = await fetch(`${origin}/${asset}`);
+    // The console's page names its script and stylesheet by content hash: follow what it references.
+    const consolePage = await fetch(`${origin}/console/`);
+    expect(consolePage.status).toBe(200);
+    const references = [...(await consolePage.text()).matchAll(/(?:src|href)="([^"]+\.(?:js|css))"/g)].map((match) => match[1]!);
+    expect(references.length).toBeGreaterThanOrEqual(2);
+    for (const asset of [...references.map((reference) => new URL(reference, `${origin}/console/`).pathname), '/console/graphql-ws/client.js']) {
+      const response = await fetch(`${origin}${asset}`);
       expect(response.status, asset).toBe(200);
       expect((await response.arrayBuffer()).byteLength, asset).toBeGreaterThan(0);
     }

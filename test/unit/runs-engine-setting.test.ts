@@ -7,8 +7,12 @@ describe('RUNS_ENGINE', () => {
     expect(loadConfig({ RUNS_ENGINE: 'simulated' }).runsApi.engine).toBe('simulated');
   });
 
-  it.each(['responses', 'Simulated', 'sqlite'])('refuses %s at start-up, naming what is accepted', (value) => {
+  it('takes responses, the engine on the Responses API', () => {
+    expect(loadConfig({ RUNS_ENGINE: 'responses' }).runsApi.engine).toBe('responses');
+  });
+
+  it.each(['Simulated', 'sqlite', 'Responses'])('refuses %s at start-up, naming what is accepted', (value) => {
     expect(() => loadConfig({ RUNS_ENGINE: value })).toThrow(ConfigError);
-    expect(() => loadConfig({ RUNS_ENGINE: value })).toThrow(`RUNS_ENGINE="${value}": unknown engine "${value}"; accepted: "simulated"`);
+    expect(() => loadConfig({ RUNS_ENGINE: value })).toThrow(`RUNS_ENGINE="${value}": unknown engine "${value}"; accepted: "simulated", "responses"`);
   });
 });
