@@ -22,7 +22,11 @@ export class ThreadActivity {
   async created(threadId: string, owner: string): Promise<void> {
     const at = directoryNow();
     const entry: ThreadEntry = { threadId, owner, createdAt: at, lastActivityAt: at };
-    if (await this.#attempt('record', threadId, () => this.directory.record(entry))) this.#publish('created', entry);
+    const recorded = await this.#attempt('record', threadId, async () => {
+      await this.directory.record(entry);
+      return true;
+    });
+    if (recorded) this.#publish('created', entry);
   }
 
   /** Activity on a thread (a message or run written through the gateway): now. */
