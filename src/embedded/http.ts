@@ -20,7 +20,8 @@ export function checkBearerKey(req: IncomingMessage, apiKey: string | undefined)
 }
 
 /** The body parsed as JSON; undefined when it is empty. Over `limitBytes` is a 413, bad JSON a 400. */
-export async function readJsonBody(req: IncomingMessage, limitBytes: number): Promise<unknown> {
+/** The body exactly as it came (a signature is over these bytes), refused past `limitBytes`. */
+export async function readRawBody(req: IncomingMessage, limitBytes: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -29,7 +30,11 @@ export async function readJsonBody(req: IncomingMessage, limitBytes: number): Pr
     if (size > limitBytes) throw bodyTooLarge(limitBytes);
     chunks.push(buffer);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function readJsonBody(req: IncomingMessage, limitBytes: number): Promise<unknown> {
+  const text = await readRawBody(req, limitBytes);
   if (text.trim() === '') return undefined;
   try {
     return JSON.parse(text) as unknown;

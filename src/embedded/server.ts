@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { invalidUrl, toApiError } from './errors.js';
 import { FAULT_CONTROL_PATH, FaultGate, faultControl } from './fault-gate.js';
 import type { Faults } from './faults.js';
-import { checkBearerKey, newRequestId, readJsonBody, sendJson } from './http.js';
+import { checkBearerKey, newRequestId, readJsonBody, readRawBody, sendJson } from './http.js';
 import type { RouteEntry, RouteMatch, RouteTable } from './routing.js';
 
 export interface RequestLogEntry {
@@ -30,11 +30,23 @@ export type EmbeddedAnswer = { json: unknown; headers?: Record<string, string> }
 
 /** What every embedded server is started with; each adds its own parts. */
 export interface EmbeddedServerParts<R extends RouteEntry> {
+  /** Routes served before the API's own, by exact path. */
+  signedRoutes?: readonly SignedRoute[] | undefined;
   routes: RouteTable<R>;
   faults: Faults;
   faultControl: boolean;
   apiKey: string | undefined;
   requestLog: RequestLogEntry[];
+}
+
+/**
+ * A route outside `/v1` that authenticates itself (a signed webhook): no API key or beta header, and the raw body,
+ * since a signature is over the exact bytes.
+ */
+export interface SignedRoute {
+  method: 'POST';
+  path: string;
+  handle(headers: Record<string, string | undefined>, rawBody: string): Promise<{ status: number; body: unknown }>;
 }
 
 export interface EmbeddedHttpOptions<R extends RouteEntry> extends EmbeddedServerParts<R> {
@@ -72,6 +84,14 @@ export function createEmbeddedHttpServer<R extends RouteEntry>(options: Embedded
       if (path === FAULT_CONTROL_PATH && options.faultControl) {
         entry.route = FAULT_CONTROL_PATH;
         send(200, await faultControl(options.faults, options.routes.routes(), method, () => readBody(req)), {});
+        return;
+      }
+
+      const signed = options.signedRoutes?.find((route) => route.path === path && route.method === method);
+      if (signed) {
+        entry.route = signed.path;
+        const answer = await signed.handle(req.headers as Record<string, string | undefined>, await readRawBody(req, options.bodyLimitBytes));
+        send(answer.status, answer.body, {});
         return;
       }
 

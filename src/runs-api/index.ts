@@ -1,4 +1,4 @@
-import type { Clock } from '../embedded/clock.js';
+import { realClock, type Clock } from '../embedded/clock.js';
 import type { FaultRule } from '../embedded/faults.js';
 import { initialFaults, listenEmbedded, type EmbeddedServerHandle } from '../embedded/start.js';
 import { RouteTable } from '../embedded/routing.js';
@@ -8,6 +8,9 @@ import { createResponsesClient } from './engines/responses/client.js';
 import { createResponsesEngine } from './engines/responses/index.js';
 import { createMemoryStore } from './engines/responses/store/memory.js';
 import type { EngineStore } from './engines/responses/store/contract.js';
+import type { EngineStoreLocation } from './engines/responses/store/index.js';
+import { createWebhookReceiver } from './engines/responses/webhooks.js';
+import type { SignedRoute } from '../embedded/server.js';
 import { startResponsesApi, type ResponsesApi } from '../responses-api/index.js';
 import { createOperations } from './routes/index.js';
 import { createHttpServer, type RequestLogEntry } from './server.js';
@@ -21,6 +24,9 @@ export { FaultRuleError, parseFaultRules } from '../embedded/faults.js';
 export { DEMO_IDS } from './engines/simulated/index.js';
 export { createSimulatedEngine } from './engines/simulated/index.js';
 export type { RunsEngine, RunStart } from './engine.js';
+
+/** Where the `responses` engine hears of responses that ended (Standard Webhooks, RESPONSES_WEBHOOK_SECRET). */
+export const RESPONSES_WEBHOOK_PATH = '/webhooks/responses';
 export type { EngineStore } from './engines/responses/store/contract.js';
 export type { Clock } from '../embedded/clock.js';
 export type { RequestLogEntry } from './server.js';
@@ -49,8 +55,12 @@ export interface RunsApiOptions {
    * the embedded Responses API starts in this process (on `port`, 0 for a free one; same step and clock).
    */
   responses?: { baseUrl?: string | undefined; apiKey?: string | undefined; port?: number | undefined };
-  /** The `responses` engine's records. @default in memory (a durable store: see openEngineStore) */
+  /** The `responses` engine's records, given ready (tests). Without it: the durable store of `storeLocation`, else in memory. */
   store?: EngineStore;
+  /** Where the `responses` engine's durable store is (RUNS_DATABASE_URL, else RUNS_DATA_DIR). */
+  storeLocation?: EngineStoreLocation;
+  /** With the `responses` engine: serve `POST /webhooks/responses`, verified with this Standard Webhooks secret. */
+  webhookSecret?: string | undefined;
 }
 
 export interface RunsApi extends EmbeddedServerHandle {
@@ -75,16 +85,27 @@ export function pollAfterMs(stepMs: number): number {
  * RESPONSES_API_PORT, which then requires that same key: one process, one key).
  */
 export function runsApiOptionsFrom(config: { host: string; runsApi: RunsApiConfig }, env: Env = process.env): RunsApiOptions & { port: number; host: string } {
-  const { responsesBaseUrl, webhookSecret: _webhookSecret, dataDir: _dataDir, databaseUrl: _databaseUrl, ...runsApi } = config.runsApi;
+  const { responsesBaseUrl, webhookSecret, dataDir, databaseUrl, ...runsApi } = config.runsApi;
   // Checked with every other setting when the config was loaded.
   const responsesApi = readSettings(responsesApiSettings, env);
-  return { ...runsApi, host: config.host, responses: { baseUrl: responsesBaseUrl, apiKey: responsesApi.apiKey, port: responsesApi.port } };
+  return {
+    ...runsApi,
+    host: config.host,
+    responses: { baseUrl: responsesBaseUrl, apiKey: responsesApi.apiKey, port: responsesApi.port },
+    storeLocation: { dataDir, databaseUrl },
+    webhookSecret,
+  };
+}
+
+/** With webhooks, how often a read of an active run still asks the upstream, in case a delivery was lost. */
+export function webhookFallbackMs(stepMs: number): number {
+  return Math.max(5_000, 10 * pollAfterMs(stepMs));
 }
 
 /** Starts the embedded runs API: the spec's assistants/threads/messages/runs/steps over real HTTP. */
 export async function startRunsApi(options: RunsApiOptions & { port?: number; host?: string } = {}): Promise<RunsApi> {
   const stepMs = options.stepMs ?? 400;
-  const { engine, responsesApi, upstreamCalls } = await createEngine(options.engine ?? 'simulated', { ...options, stepMs });
+  const { engine, responsesApi, upstreamCalls, signedRoutes } = await createEngine(options.engine ?? 'simulated', { ...options, stepMs });
   const routes = new RouteTable(createOperations(engine));
   const faults = initialFaults(routes, options.faults);
 
@@ -97,6 +118,7 @@ export async function startRunsApi(options: RunsApiOptions & { port?: number; ho
     requireBetaHeader: options.requireBetaHeader ?? true,
     pollAfterMs: pollAfterMs(stepMs),
     requestLog,
+    signedRoutes,
   });
   const handle = await listenEmbedded({
     http,
@@ -114,6 +136,8 @@ export async function startRunsApi(options: RunsApiOptions & { port?: number; ho
 
 interface ChosenEngine {
   engine: RunsEngine;
+  /** Routes the engine brings besides the runs operations (the Responses webhooks). */
+  signedRoutes?: SignedRoute[];
   responsesApi?: ResponsesApi;
   upstreamCalls: Readonly<Record<string, number>>;
 }
@@ -137,14 +161,24 @@ async function createEngine(name: RunsEngineName, options: RunsApiOptions & { st
             ...(options.clock ? { clock: options.clock } : {}),
           });
       const client = createResponsesClient({ baseUrl: options.responses?.baseUrl ?? embedded!.url, apiKey: options.responses?.apiKey });
+      const store = options.store ?? (options.storeLocation ? await (await import('./engines/responses/store/index.js')).openEngineStore(options.storeLocation) : createMemoryStore());
       const engine = createResponsesEngine({
         client,
-        store: options.store ?? createMemoryStore(),
+        store,
         requiresActionTimeoutMs,
         pollIntervalMs: pollAfterMs(options.stepMs),
+        ...(options.webhookSecret ? { webhookFallbackMs: webhookFallbackMs(options.stepMs) } : {}),
         ...(options.clock ? { clock: options.clock } : {}),
       });
-      return { engine, upstreamCalls: engine.upstreamCalls, ...(embedded ? { responsesApi: embedded } : {}) };
+      const webhooks = options.webhookSecret
+        ? createWebhookReceiver({ secret: options.webhookSecret, store, clock: options.clock ?? realClock, onResponseEnded: (id, type) => engine.onResponseEnded(id, type) })
+        : undefined;
+      return {
+        engine,
+        upstreamCalls: engine.upstreamCalls,
+        ...(embedded ? { responsesApi: embedded } : {}),
+        ...(webhooks ? { signedRoutes: [{ method: 'POST' as const, path: RESPONSES_WEBHOOK_PATH, handle: (headers, body) => webhooks.handle(headers, body) }] } : {}),
+      };
     }
   }
 }

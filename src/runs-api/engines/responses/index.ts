@@ -23,6 +23,11 @@ export interface ResponsesEngineOptions {
   requiresActionTimeoutMs: number;
   /** At most one upstream read per run per this interval, for the whole cluster (a lease in the run's record). */
   pollIntervalMs: number;
+  /**
+   * With signed webhooks: their deliveries say when a response ends, so a read of an active run asks the upstream
+   * only this often (a safety net for a lost delivery) instead of every poll interval.
+   */
+  webhookFallbackMs?: number | undefined;
   clock?: Clock;
 }
 
@@ -167,7 +172,7 @@ export function createResponsesEngine(options: ResponsesEngineOptions): Response
       }
       const head = doc.chain.at(-1);
       if (!head || streaming.has(runId)) return view.run;
-      if (!force && clock.now() < doc.refreshedAt + options.pollIntervalMs) return view.run;
+      if (!force && clock.now() < doc.refreshedAt + (options.webhookFallbackMs ?? options.pollIntervalMs)) return view.run;
       // The lease: whoever writes refreshedAt first asks the upstream; the others answer the stored state.
       doc.refreshedAt = clock.now();
       if (!(await save(loaded, []))) return (await records.run(threadId, runId)).doc.run;
