@@ -18,6 +18,7 @@ import { newHexId } from './ids.js';
 import { answeredCalls, checkContinuation, checkDuplicates, toItems } from './items.js';
 import { present } from './present.js';
 import { page, type Store, type StoredResponse } from './store.js';
+import { IdempotencyKeys } from './idempotency.js';
 import { streamEvents } from './streaming.js';
 import type { Conversation, Item, ResponseObject } from './types.js';
 import { parseCreateConversation, parseCreateItems, parseCreateResponse, parseListQuery, parseUpdateConversation, queryBoolean, queryInclude, queryInteger, type CreateResponseRequest, type ListQuery } from './validation.js';
@@ -30,6 +31,8 @@ export interface HandlerContext {
   res: ServerResponse;
   /** Headers every answer carries (x-request-id …); a streaming handler sends them itself. */
   headers: Record<string, string>;
+  /** The request's `Idempotency-Key`, when it sent one. */
+  idempotencyKey?: string | undefined;
 }
 
 /** Returned by handlers that answered with an event stream. */
@@ -47,6 +50,7 @@ export interface Deps {
 
 /** The spec's 13 Responses and Conversations operations. */
 export function createRoutes({ store, engine, clock }: Deps): Route[] {
+  const idempotency = new IdempotencyKeys(clock);
   const responseOr404 = (id: string): StoredResponse => {
     const stored = store.response(id);
     if (!stored) throw responseNotFound(id);
@@ -62,8 +66,20 @@ export function createRoutes({ store, engine, clock }: Deps): Route[] {
     return present(page(items, query), query.include);
   };
 
-  const createResponse = async ({ body, res, headers }: HandlerContext): Promise<unknown> => {
+  const createResponse = async ({ body, res, headers, idempotencyKey }: HandlerContext): Promise<unknown> => {
     const request = parseCreateResponse(body);
+    // A response that is not stored cannot be found again, so only stored ones are kept under their key; a stream
+    // asked for again with the same key replays the first response's events from the start.
+    const { stored, ended } = request.store ? await idempotency.once('POST /responses', idempotencyKey, body, async () => begin(request)) : begin(request);
+    if (request.stream) {
+      void streamEvents(res, headers, stored.log, -1, request.include).catch(() => res.destroy());
+      return STREAMED;
+    }
+    if (!request.background) await ended;
+    return present(stored.response, request.include);
+  };
+
+  const begin = (request: CreateResponseRequest): { stored: StoredResponse; ended: Promise<void> } => {
     // Every check before anything is stored: a refused request changes nothing.
     if (request.conversation !== undefined && request.previousResponseId !== undefined) throw conversationWithPreviousResponse();
     if (request.background && !request.store) throw backgroundNeedsStore();
@@ -96,12 +112,7 @@ export function createRoutes({ store, engine, clock }: Deps): Route[] {
         answers: answers.map(({ call, output }) => ({ name: call.name, output })),
       }),
     });
-    if (request.stream) {
-      void streamEvents(res, headers, stored.log, -1, request.include).catch(() => res.destroy());
-      return STREAMED;
-    }
-    if (!request.background) await ended;
-    return present(stored.response, request.include);
+    return { stored, ended };
   };
 
   return [
@@ -151,14 +162,14 @@ export function createRoutes({ store, engine, clock }: Deps): Route[] {
     {
       method: 'POST',
       route: '/conversations',
-      handler: ({ body }) => {
+      handler: ({ body, idempotencyKey }) => idempotency.once('POST /conversations', idempotencyKey, body, async () => {
         const request = parseCreateConversation(body);
         const items = toItems(request.items, () => undefined, 'items');
         checkDuplicates([], items);
         const conversation: Conversation = { id: newHexId('conv'), object: 'conversation', created_at: nowSeconds(clock), metadata: request.metadata };
         store.addConversation(conversation, items);
         return conversation;
-      },
+      }),
     },
     { method: 'GET', route: '/conversations/{conversation_id}', handler: ({ params }) => conversationOr404(params['conversation_id'] ?? '') },
     {
@@ -182,14 +193,14 @@ export function createRoutes({ store, engine, clock }: Deps): Route[] {
     {
       method: 'POST',
       route: '/conversations/{conversation_id}/items',
-      handler: ({ params, query, body }) => {
+      handler: ({ params, query, body, idempotencyKey }) => idempotency.once(`POST /conversations/${params['conversation_id']}/items`, idempotencyKey, body, async () => {
         const { id } = conversationOr404(params['conversation_id'] ?? '');
         const include = queryInclude(query);
         const items = toItems(parseCreateItems(body), (itemId) => store.conversationItems(id).find((item) => item.id === itemId), 'items');
         checkDuplicates(store.conversationItems(id), items);
         store.appendItems(id, items);
         return present({ object: 'list', data: items, first_id: items[0]?.id ?? null, last_id: items.at(-1)?.id ?? null, has_more: false }, include);
-      },
+      }),
     },
     {
       method: 'GET',

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { headerValue } from '../embedded/http.js';
 import { createEmbeddedHttpServer, type EmbeddedServerParts } from '../embedded/server.js';
 import { STREAMED, type Route } from './routes.js';
 
@@ -15,8 +16,8 @@ export function createHttpServer(options: HttpOptions): { server: Server; stop: 
     ...options,
     label: 'responses-api',
     bodyLimitBytes: BODY_LIMIT_BYTES,
-    respond: async (route, { res, params, query, body, headers }) => {
-      const result = await route.handler({ params, query, body, res, headers });
+    respond: async (route, { req, res, params, query, body, headers }) => {
+      const result = await route.handler({ params, query, body, res, headers, idempotencyKey: headerValue(req, 'idempotency-key') || undefined });
       return result === STREAMED ? 'written' : { json: result };
     },
   });
