@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { ABUSE_SECTION_END, ABUSE_SECTION_START } from './abuse/section.js';
+import { ownedSections } from './lib/owned-sections.js';
 import { cpus, loadavg, totalmem, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startRedis, redisAvailable, type TestRedis } from '../test/helpers/redis.js';
@@ -535,17 +535,9 @@ async function main(): Promise<void> {
     emit();
   }
   emit(`_Bench time: ${((Date.now() - started) / 1000).toFixed(0)} s._`);
-  writeFileSync(P.out, `${out.join('\n')}\n${keptAbuseSection(P.out)}`);
+  const kept = ownedSections(P.out).map((section) => `\n${section}\n`).join('');
+  writeFileSync(P.out, `${out.join('\n')}\n${kept}`);
   log(`wrote ${P.out}`);
-}
-
-/** The section `npm run bench:abuse` writes into the same file, kept as it is (each script owns its own part). */
-function keptAbuseSection(file: string): string {
-  if (!existsSync(file)) return '';
-  const current = readFileSync(file, 'utf8');
-  const start = current.indexOf(ABUSE_SECTION_START);
-  const end = current.indexOf(ABUSE_SECTION_END);
-  return start >= 0 && end > start ? `\n${current.slice(start, end + ABUSE_SECTION_END.length)}\n` : '';
 }
 
 await main();
