@@ -1,17 +1,13 @@
-import { realClock, type Clock } from '../embedded/clock.js';
+import type { Clock } from '../embedded/clock.js';
 import type { FaultRule } from '../embedded/faults.js';
 import { initialFaults, listenEmbedded, type EmbeddedServerHandle } from '../embedded/start.js';
 import { RouteTable } from '../embedded/routing.js';
 import type { RunsEngine } from './engine.js';
 import { createSimulatedEngine } from './engines/simulated/index.js';
-import { createResponsesClient } from './engines/responses/client.js';
-import { createResponsesEngine } from './engines/responses/index.js';
-import { createMemoryStore } from './engines/responses/store/memory.js';
 import type { EngineStore } from './engines/responses/store/contract.js';
 import type { EngineStoreLocation } from './engines/responses/store/index.js';
-import { createWebhookReceiver } from './engines/responses/webhooks.js';
 import type { SignedRoute } from '../embedded/server.js';
-import { startResponsesApi, type ResponsesApi } from '../responses-api/index.js';
+import type { ResponsesApi } from '../responses-api/index.js';
 import { createOperations } from './routes/index.js';
 import { createHttpServer, type RequestLogEntry } from './server.js';
 import type { RunsApiConfig } from '../config.js';
@@ -134,7 +130,7 @@ export async function startRunsApi(options: RunsApiOptions & { port?: number; ho
   return { ...handle, ...(responsesApi ? { responsesApi } : {}), upstreamCalls };
 }
 
-interface ChosenEngine {
+export interface ChosenEngine {
   engine: RunsEngine;
   /** Routes the engine brings besides the runs operations (the Responses webhooks). */
   signedRoutes?: SignedRoute[];
@@ -151,34 +147,8 @@ async function createEngine(name: RunsEngineName, options: RunsApiOptions & { st
         engine: createSimulatedEngine({ stepMs: options.stepMs, requiresActionTimeoutMs, demoData: options.demoData ?? false, ...(options.clock ? { clock: options.clock } : {}) }),
         upstreamCalls: {},
       };
-    case 'responses': {
-      const embedded = options.responses?.baseUrl
-        ? undefined
-        : await startResponsesApi({
-            stepMs: options.stepMs,
-            port: options.responses?.port ?? 0,
-            ...(options.responses?.apiKey ? { apiKey: options.responses.apiKey } : {}),
-            ...(options.clock ? { clock: options.clock } : {}),
-          });
-      const client = createResponsesClient({ baseUrl: options.responses?.baseUrl ?? embedded!.url, apiKey: options.responses?.apiKey });
-      const store = options.store ?? (options.storeLocation ? await (await import('./engines/responses/store/index.js')).openEngineStore(options.storeLocation) : createMemoryStore());
-      const engine = createResponsesEngine({
-        client,
-        store,
-        requiresActionTimeoutMs,
-        pollIntervalMs: pollAfterMs(options.stepMs),
-        ...(options.webhookSecret ? { webhookFallbackMs: webhookFallbackMs(options.stepMs) } : {}),
-        ...(options.clock ? { clock: options.clock } : {}),
-      });
-      const webhooks = options.webhookSecret
-        ? createWebhookReceiver({ secret: options.webhookSecret, store, clock: options.clock ?? realClock, onResponseEnded: (id, type) => engine.onResponseEnded(id, type) })
-        : undefined;
-      return {
-        engine,
-        upstreamCalls: engine.upstreamCalls,
-        ...(embedded ? { responsesApi: embedded } : {}),
-        ...(webhooks ? { signedRoutes: [{ method: 'POST' as const, path: RESPONSES_WEBHOOK_PATH, handle: (headers, body) => webhooks.handle(headers, body) }] } : {}),
-      };
-    }
+    case 'responses':
+      // Loaded only for this engine: the embedded Responses API, its spec and validators, the store drivers.
+      return (await import('./engines/responses/start.js')).startResponsesEngine({ ...options, requiresActionTimeoutMs });
   }
 }
