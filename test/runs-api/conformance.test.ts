@@ -182,6 +182,9 @@ describe.each(ENGINES)('conformance with the normalised spec ($name engine)', (e
   });
 
   it('a stream of a run that gets cancelled ends with thread.run.cancelled, and its events validate', async () => {
+    // Phases long enough that the cancel always lands before the run ends, even on a loaded machine.
+    const api = await engine.start({ stepMs: 400 });
+    try {
     const { body: plain } = await call(api, 'POST', '/assistants', { body: { model: 'gpt-4o' } });
     const { body: thread } = await call(api, 'POST', '/threads', { body: {} });
     const response = fetch(`${api.url}/threads/${thread.id}/runs`, {
@@ -196,6 +199,9 @@ describe.each(ENGINES)('conformance with the normalised spec ($name engine)', (e
     for (const event of events) expect(checkSchema('AssistantStreamEvent', event)).toEqual([]);
     expect(events.map((e) => e.event)).toContain('thread.run.cancelling');
     expect(events.at(-2)?.event).toBe('thread.run.cancelled');
+    } finally {
+      await api.close();
+    }
   });
 
   // Engine-specific: demo data has fixed ids and past timestamps, which cannot be made on a Responses upstream.
