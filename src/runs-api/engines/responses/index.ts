@@ -151,7 +151,10 @@ export function createResponsesEngine(options: ResponsesEngineOptions): Response
    * upstream within the poll interval (or `force`, a webhook): at most one GET per run per interval.
    */
   async function current(threadId: string, runId: string, { force }: { force: boolean }): Promise<Run> {
-    await records.run(threadId, runId);
+    const { doc } = await records.run(threadId, runId);
+    // Most reads (an ended run, or one asked about within the interval) are answered by the record alone: the
+    // steps and messages are loaded only when the run may change.
+    if (!mayChange(doc, force)) return doc.run;
     return locked(runId, async () => {
       const loaded = await records.loadView(runId);
       if (!loaded) throw notFound('run', runId);
@@ -182,6 +185,17 @@ export function createResponsesEngine(options: ResponsesEngineOptions): Response
       await applyHead(loaded, response);
       return view.run;
     });
+  }
+
+  /** What `current` would do beyond answering the record: re-checked under the run's lock before anything is done. */
+  function mayChange(doc: RunDoc, force: boolean): boolean {
+    if (!ACTIVE_RUN_STATUSES.has(doc.run.status)) return false;
+    if (force) return true;
+    if (doc.pendingIntent && !streaming.has(doc.run.id)) return true;
+    if (doc.run.status === 'requires_action') return doc.outputsDueAt !== null && clock.now() >= doc.outputsDueAt;
+    if (doc.cancelRequested && doc.headEnded) return true;
+    if (doc.chain.length === 0 || streaming.has(doc.run.id)) return false;
+    return clock.now() >= doc.refreshedAt + (options.webhookFallbackMs ?? options.pollIntervalMs);
   }
 
   /**
