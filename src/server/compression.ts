@@ -39,11 +39,16 @@ export function useResponseCompression(options: CompressionOptions): Plugin {
     async onResponse({ request, response, setResponse, fetchAPI }) {
       if (!options.enabled || response.body === null) return;
       if (!WHOLE.test(response.headers.get('content-type') ?? '') || response.headers.has('content-encoding')) return;
-      const headers = new fetchAPI.Headers(response.headers);
-      headers.append('vary', 'Accept-Encoding');
+      response.headers.append('vary', 'Accept-Encoding');
       const encoding = negotiateEncoding(request.headers.get('accept-encoding') ?? undefined);
+      // Most answers go out as they are: no accepted encoding, or a length already known to be small. Only the
+      // others are read whole and rebuilt.
+      if (encoding === undefined) return;
+      const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+      if (declared < options.minBytes) return;
       const body = new Uint8Array(await response.arrayBuffer());
-      if (encoding === undefined || body.byteLength < options.minBytes) {
+      const headers = new fetchAPI.Headers(response.headers);
+      if (body.byteLength < options.minBytes) {
         setResponse(new fetchAPI.Response(body, { status: response.status, statusText: response.statusText, headers }));
         return;
       }
