@@ -9,6 +9,7 @@
  * Variants: `compiled` (node dist/…, what `npm start` runs) and `source` (node --import tsx src/…, what it ran
  * before issue 22). Writes its section of BENCHMARKS.md between the footprint markers; the rest is left as it is.
  */
+import { freePort } from './abuse/processes.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -52,15 +53,6 @@ function nodeArgs(variant: Variant, entry: Entry): string[] {
   return ['--import', 'tsx', join(root, 'src', entry === 'gateway' ? 'index.ts' : 'runs-api/main.ts')];
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as { port: number }).port;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 const rssBytes = (pid: number): number => {
   const line = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));

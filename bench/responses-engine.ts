@@ -4,8 +4,8 @@
  * it adds per runs call next to the simulated engine. Both over real HTTP on 127.0.0.1, the embedded Responses API
  * at a short step, the engine's embedded store on disk. Prints a markdown section.
  */
+import { freePort } from './abuse/processes.js';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -35,15 +35,6 @@ async function pollUntil(api: RunsApi, threadId: string, runId: string, statuses
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address() as { port: number };
-      server.close(() => resolve(address.port));
-    });
-  });
-}
 
 function callsOf(responses: ResponsesApi, from: number): Record<string, number> {
   const counts: Record<string, number> = {};

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startResponsesApi, type ResponsesApi } from '../../src/responses-api/index.js';
-import { freePort, postgresAvailable, postgresSkipReason, startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { postgresAvailable, postgresSkipReason, startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { freePort } from '../helpers/ports.js';
 import { waitUntil } from '../helpers/wait.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;

@@ -4,7 +4,7 @@ import { startResponsesApi, type ResponsesApi } from '../../src/responses-api/in
 import { signWebhook } from '../../src/responses-api/webhooks.js';
 import { RESPONSES_WEBHOOK_PATH, type RunsApi } from '../../src/runs-api/index.js';
 import { createAssistant, createRun, createThread } from '../helpers/fixtures.js';
-import { freePort } from '../helpers/postgres.js';
+import { freePort } from '../helpers/ports.js';
 import { call, startTestRunsApi } from '../helpers/runs-api.js';
 import { waitUntil } from '../helpers/wait.js';
 
