@@ -1,5 +1,5 @@
 import { runSettings, type RunRequest } from './rules.js';
-import type { Assistant, CreateAssistantRequest, CreateMessageRequest, CreateThreadRequest, Message, MessageContent, ModifyAssistantRequest, Run, Thread } from './types.js';
+import type { Assistant, CreateAssistantRequest, CreateMessageRequest, CreateThreadRequest, Message, MessageContent, ModifyAssistantRequest, Run, RunStep, Thread } from './types.js';
 
 /**
  * New wire objects from validated requests, with the API's defaults. Pure: ids and times are
@@ -98,6 +98,28 @@ export function newRun(threadId: string, assistant: Assistant, req: RunRequest, 
 type ToolResourcesInput = CreateThreadRequest['tool_resources'] | CreateAssistantRequest['tool_resources'] | ModifyAssistantRequest['tool_resources'];
 
 /** `vector_stores` is a create-time helper; the stored object only has the id of the store it made. */
+/** A new step of `run`, in progress (both engines make their steps here). */
+export function newRunStep(run: Run, details: RunStep['step_details'], made: Made): RunStep {
+  return {
+    id: made.id,
+    object: 'thread.run.step',
+    created_at: made.createdAt,
+    assistant_id: run.assistant_id,
+    thread_id: run.thread_id,
+    run_id: run.id,
+    type: details.type,
+    status: 'in_progress',
+    step_details: details,
+    last_error: null,
+    expired_at: null,
+    cancelled_at: null,
+    failed_at: null,
+    completed_at: null,
+    metadata: {},
+    usage: null,
+  };
+}
+
 export function toolResources(input: ToolResourcesInput, newVectorStoreId: () => string): NonNullable<Thread['tool_resources']> {
   if (!input) return {};
   const out: NonNullable<Thread['tool_resources']> = {};

@@ -1,4 +1,5 @@
 import { badRequest } from '../../errors.js';
+import { newRunStep } from '../../objects.js';
 import type { RunRequest } from '../../rules.js';
 import type { Assistant, CreateMessageRequest, Message, MessageContent, Run, RunStep, StreamEvent, Thread, ToolCall } from '../../types.js';
 import type { Annotation, Item, MessageItem, OutputItem, ResponseObject, ResponseUsage } from '../../../responses-api/types.js';
@@ -246,25 +247,7 @@ function stepDelta(stepId: string, call: Record<string, unknown>): unknown {
 }
 
 function newStep(view: RunView, ctx: ApplyContext, details: RunStep['step_details'], events: Events): RunStep {
-  const { run } = view;
-  const step: RunStep = {
-    id: ctx.newStepId(),
-    object: 'thread.run.step',
-    created_at: ctx.now,
-    assistant_id: run.assistant_id,
-    thread_id: run.thread_id,
-    run_id: run.id,
-    type: details.type,
-    status: 'in_progress',
-    step_details: details,
-    last_error: null,
-    expired_at: null,
-    cancelled_at: null,
-    failed_at: null,
-    completed_at: null,
-    metadata: {},
-    usage: null,
-  };
+  const step = newRunStep(view.run, details, { id: ctx.newStepId(), createdAt: ctx.now });
   view.steps[step.id] = step;
   view.dirtySteps.add(step.id);
   events.push('thread.run.step.created', step);

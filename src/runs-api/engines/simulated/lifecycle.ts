@@ -1,6 +1,7 @@
 import { nowSeconds, type Clock, type ClockTimer } from '../../../embedded/clock.js';
 import { respond, splitText, usage, type BuiltinCall, type CompletedCall, type FunctionCall, type ModelResponse } from '../../../model/index.js';
 import { newId } from '../../ids.js';
+import { newRunStep } from '../../objects.js';
 import { checkCancellable, checkToolOutputs, expirySeconds } from '../../rules.js';
 import type { Message, MessageContent, Run, RunStep, StreamEvent, SubmitToolOutputsRequest, ToolCall } from '../../types.js';
 import type { Store } from './store.js';
@@ -216,25 +217,7 @@ export class Simulator {
   }
 
   private newStep(live: Live, details: RunStep['step_details']): RunStep {
-    const { run } = live;
-    const step: RunStep = {
-      id: newId('step'),
-      object: 'thread.run.step',
-      created_at: this.now(),
-      assistant_id: run.assistant_id,
-      thread_id: run.thread_id,
-      run_id: run.id,
-      type: details.type,
-      status: 'in_progress',
-      step_details: details,
-      last_error: null,
-      expired_at: null,
-      cancelled_at: null,
-      failed_at: null,
-      completed_at: null,
-      metadata: {},
-      usage: null,
-    };
+    const step = newRunStep(live.run, details, { id: newId('step'), createdAt: this.now() });
     this.store.addStep(step);
     live.step = step;
     this.emit(live, 'thread.run.step.created', step);
