@@ -1,19 +1,10 @@
 import type { UpstreamSettings } from '../config.js';
 import { ConfigError } from '../settings.js';
+import type { ClientCredentials } from './token-provider.js';
 import { PROFILES, applyCapabilityChanges, type UpstreamCapability, type UpstreamProfileName } from './profiles.js';
 
 /** How the gateway proves itself to the upstream. */
-export type UpstreamAuth =
-  | { mode: 'key' }
-  | {
-      mode: 'client-credentials';
-      tokenUrl: string;
-      clientId: string;
-      clientSecret: string;
-      scope: string;
-      timeoutMs: number;
-      refreshMarginMs: number;
-    };
+export type UpstreamAuth = { mode: 'key' } | ({ mode: 'client-credentials' } & ClientCredentials);
 
 /** The upstream settings with the profile's values filled in where a setting was left unset. */
 export type ResolvedUpstreamConfig = Omit<UpstreamSettings, 'betaHeader' | 'apiVersion' | 'auth' | 'token' | 'capabilities'> & {

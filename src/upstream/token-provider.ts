@@ -6,7 +6,8 @@ import { UpstreamHttpError } from './http-errors.js';
  * using the current one, or wait for the new one when none is left. Tokens and the client secret never appear in an
  * error or a log line: failures name the token endpoint's error code at most.
  */
-export interface TokenProviderOptions {
+/** The client-credentials grant the upstream's tokens come from (settings, resolved with the profile). */
+export interface ClientCredentials {
   tokenUrl: string;
   clientId: string;
   clientSecret: string;
@@ -15,6 +16,9 @@ export interface TokenProviderOptions {
   timeoutMs: number;
   /** A token is replaced this long before it expires, at most half its lifetime before. */
   refreshMarginMs: number;
+}
+
+export interface TokenProviderOptions extends ClientCredentials {
   fetch?: typeof fetch;
   now?: () => number;
 }
