@@ -185,20 +185,20 @@ describe.each(ENGINES)('conformance with the normalised spec ($name engine)', (e
     // Phases long enough that the cancel always lands before the run ends, even on a loaded machine.
     const api = await engine.start({ stepMs: 400 });
     try {
-    const { body: plain } = await call(api, 'POST', '/assistants', { body: { model: 'gpt-4o' } });
-    const { body: thread } = await call(api, 'POST', '/threads', { body: {} });
-    const response = fetch(`${api.url}/threads/${thread.id}/runs`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'openai-beta': 'assistants=v2' },
-      body: JSON.stringify({ assistant_id: plain.id, stream: true }),
-    });
-    const res = await response;
-    const [run] = (await call(api, 'GET', `/threads/${thread.id}/runs`)).body.data;
-    await call(api, 'POST', `/threads/${thread.id}/runs/${run.id}/cancel`);
-    const events = parseEvents(await res.text());
-    for (const event of events) expect(checkSchema('AssistantStreamEvent', event)).toEqual([]);
-    expect(events.map((e) => e.event)).toContain('thread.run.cancelling');
-    expect(events.at(-2)?.event).toBe('thread.run.cancelled');
+      const { body: plain } = await call(api, 'POST', '/assistants', { body: { model: 'gpt-4o' } });
+      const { body: thread } = await call(api, 'POST', '/threads', { body: {} });
+      const response = fetch(`${api.url}/threads/${thread.id}/runs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'openai-beta': 'assistants=v2' },
+        body: JSON.stringify({ assistant_id: plain.id, stream: true }),
+      });
+      const res = await response;
+      const [run] = (await call(api, 'GET', `/threads/${thread.id}/runs`)).body.data;
+      await call(api, 'POST', `/threads/${thread.id}/runs/${run.id}/cancel`);
+      const events = parseEvents(await res.text());
+      for (const event of events) expect(checkSchema('AssistantStreamEvent', event)).toEqual([]);
+      expect(events.map((e) => e.event)).toContain('thread.run.cancelling');
+      expect(events.at(-2)?.event).toBe('thread.run.cancelled');
     } finally {
       await api.close();
     }

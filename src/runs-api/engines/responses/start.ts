@@ -1,6 +1,6 @@
 import { realClock } from '../../../embedded/clock.js';
 import { startResponsesApi } from '../../../responses-api/index.js';
-import { pollAfterMs, RESPONSES_WEBHOOK_PATH, webhookFallbackMs, type ChosenEngine, type RunsApiOptions } from '../../index.js';
+import { pollAfterMs, RESPONSES_WEBHOOK_PATH, webhookFallbackMs, type ChosenEngine, type RunsApiOptions } from '../../options.js';
 import { createResponsesClient } from './client.js';
 import { createResponsesEngine } from './index.js';
 import { createMemoryStore } from './store/memory.js';
