@@ -18,7 +18,7 @@ interface Case {
 
 const many = (n: number): Record<string, string> => Object.fromEntries(Array.from({ length: n }, (_, i) => [`key${i}`, 'v']));
 
-describe.each(ENGINES)('bad input never crashes the server and never changes state ($name engine)', (engine) => {
+describe.each(ENGINES)('bad input never crashes the server and never changes state ($label)', (engine) => {
   let api: RunsApi;
   // Thread A has a finished run; thread B waits in requires_action (stable: it only moves when answered).
   const ids = { assistant: '', weather: '', threadA: '', threadB: '', messageA: '', runA: '', stepA: '', runB: '', callB: '' };

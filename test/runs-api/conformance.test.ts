@@ -7,7 +7,7 @@ import { expectJsonOk, responseSchemaName, specOperations as listSpecOperations 
 const responseSchema = (method: string, route: string): string => responseSchemaName(spec.paths, method, route);
 const specOperations = listSpecOperations(spec.paths);
 
-describe.each(ENGINES)('conformance with the normalised spec ($name engine)', (engine) => {
+describe.each(ENGINES)('conformance with the normalised spec ($label)', (engine) => {
   let api: RunsApi;
   beforeAll(async () => {
     api = await engine.start();

@@ -41,7 +41,7 @@ describe('fault rule syntax', () => {
   });
 });
 
-describe.each(ENGINES)('fault injection ($name engine)', (engine) => {
+describe.each(ENGINES)('fault injection ($label)', (engine) => {
   let api: RunsApi;
   beforeAll(async () => {
     api = await engine.start({ faultControl: true });

@@ -7,7 +7,7 @@ const API_KEY = 'sk-test-sdk-0123456789abcdef';
 const POLL = { pollIntervalMs: 20 };
 
 /** The official SDK as a real client: if it works against the embedded API, so do the frontends built on it. */
-describe.each(ENGINES)('openai SDK 6 against the embedded runs API ($name engine)', (engine) => {
+describe.each(ENGINES)('openai SDK 6 against the embedded runs API ($label)', (engine) => {
   let api: RunsApi;
   let client: OpenAI;
   let plainId: string;
