@@ -37,8 +37,9 @@ export function compress(body: Uint8Array, encoding: ContentEncoding): Promise<B
 export function useResponseCompression(options: CompressionOptions): Plugin {
   return {
     async onResponse({ request, response, setResponse, fetchAPI }) {
-      if (!options.enabled || response.body === null) return;
-      if (!WHOLE.test(response.headers.get('content-type') ?? '') || response.headers.has('content-encoding')) return;
+      // Only headers are read here: touching `response.body` would turn a buffered answer into a stream for the
+      // server adapter to pipe. A JSON answer always has a body.
+      if (!options.enabled || !WHOLE.test(response.headers.get('content-type') ?? '') || response.headers.has('content-encoding')) return;
       response.headers.append('vary', 'Accept-Encoding');
       const encoding = negotiateEncoding(request.headers.get('accept-encoding') ?? undefined);
       // Most answers go out as they are: no accepted encoding, or a length already known to be small. Only the
