@@ -98,6 +98,26 @@ export function newRun(threadId: string, assistant: Assistant, req: RunRequest, 
 type ToolResourcesInput = CreateThreadRequest['tool_resources'] | CreateAssistantRequest['tool_resources'] | ModifyAssistantRequest['tool_resources'];
 
 /** `vector_stores` is a create-time helper; the stored object only has the id of the store it made. */
+/** The assistant's message a run is writing, in progress and still empty (both engines make theirs here). */
+export function newAssistantMessage(run: Run, made: Made): Message {
+  return {
+    id: made.id,
+    object: 'thread.message',
+    created_at: made.createdAt,
+    thread_id: run.thread_id,
+    status: 'in_progress',
+    incomplete_details: null,
+    completed_at: null,
+    incomplete_at: null,
+    role: 'assistant',
+    content: [],
+    assistant_id: run.assistant_id,
+    run_id: run.id,
+    attachments: [],
+    metadata: {},
+  };
+}
+
 /** A new step of `run`, in progress (both engines make their steps here). */
 export function newRunStep(run: Run, details: RunStep['step_details'], made: Made): RunStep {
   return {

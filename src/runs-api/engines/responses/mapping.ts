@@ -1,5 +1,5 @@
 import { badRequest } from '../../errors.js';
-import { newRunStep } from '../../objects.js';
+import { newAssistantMessage, newRunStep } from '../../objects.js';
 import type { RunRequest } from '../../rules.js';
 import type { Assistant, CreateMessageRequest, Message, MessageContent, Run, RunStep, StreamEvent, Thread, ToolCall } from '../../types.js';
 import type { Annotation, Item, MessageItem, OutputItem, ResponseObject, ResponseUsage } from '../../../responses-api/types.js';
@@ -397,22 +397,7 @@ function applyItem(view: RunView, item: OutputItem, ctx: ApplyContext, ranking: 
       const messageId = ctx.newMessageId();
       const step = newStep(view, ctx, { type: 'message_creation', message_creation: { message_id: messageId } }, events);
       view.items[item.id] = { stepId: step.id, messageId };
-      message = {
-        id: messageId,
-        object: 'thread.message',
-        created_at: ctx.now,
-        thread_id: view.run.thread_id,
-        status: 'in_progress',
-        incomplete_details: null,
-        completed_at: null,
-        incomplete_at: null,
-        role: 'assistant',
-        content: [],
-        assistant_id: view.run.assistant_id,
-        run_id: view.run.id,
-        attachments: [],
-        metadata: {},
-      };
+      message = newAssistantMessage(view.run, { id: messageId, createdAt: ctx.now });
       view.messages[messageId] = message;
       view.dirtyMessages.add(messageId);
       events.push('thread.message.created', message);

@@ -1,7 +1,7 @@
 import { nowSeconds, type Clock, type ClockTimer } from '../../../embedded/clock.js';
 import { respond, splitText, usage, type BuiltinCall, type CompletedCall, type FunctionCall, type ModelResponse } from '../../../model/index.js';
 import { newId } from '../../ids.js';
-import { newRunStep } from '../../objects.js';
+import { newAssistantMessage, newRunStep } from '../../objects.js';
 import { checkCancellable, checkToolOutputs, expirySeconds } from '../../rules.js';
 import type { Message, MessageContent, Run, RunStep, StreamEvent, SubmitToolOutputsRequest, ToolCall } from '../../types.js';
 import type { Store } from './store.js';
@@ -279,23 +279,7 @@ export class Simulator {
   }
 
   private beginMessage(live: Live): void {
-    const { run } = live;
-    const message: Message = {
-      id: newId('msg'),
-      object: 'thread.message',
-      created_at: this.now(),
-      thread_id: run.thread_id,
-      status: 'in_progress',
-      incomplete_details: null,
-      completed_at: null,
-      incomplete_at: null,
-      role: 'assistant',
-      content: [],
-      assistant_id: run.assistant_id,
-      run_id: run.id,
-      attachments: [],
-      metadata: {},
-    };
+    const message = newAssistantMessage(live.run, { id: newId('msg'), createdAt: this.now() });
     this.newStep(live, { type: 'message_creation', message_creation: { message_id: message.id } });
     this.store.addMessage(message);
     live.message = message;
