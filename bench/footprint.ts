@@ -10,6 +10,7 @@
  * before issue 22). Writes its section of BENCHMARKS.md between the footprint markers; the rest is left as it is.
  */
 import { freePort } from './abuse/processes.js';
+import { heapCensus, type CensusRow } from './lib/heap-census.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -152,12 +153,6 @@ async function checkServes(gatewayUrl: string): Promise<void> {
   if (response.status !== 200 || body.errors) throw new Error(`the gateway did not serve a query: ${response.status} ${JSON.stringify(body)}`);
 }
 
-interface CensusRow {
-  name: string;
-  count: number;
-  bytes: number;
-}
-
 interface Census {
   totalBytes: number;
   rows: CensusRow[];
@@ -165,39 +160,13 @@ interface Census {
   largest: CensusRow[];
 }
 
-/** Parses a .heapsnapshot: live objects by constructor (objects, closures) or kind (strings, code, arrays…). */
+/** A .heapsnapshot's census: the 15 largest rows and the 8 largest single objects. */
 function censusOf(file: string): Census {
-  const snapshot = JSON.parse(readFileSync(file, 'utf8')) as {
-    snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
-    nodes: number[];
-    strings: string[];
-  };
-  const fields = snapshot.snapshot.meta.node_fields;
-  const types = snapshot.snapshot.meta.node_types[0];
-  const width = fields.length;
-  const [typeAt, nameAt, sizeAt] = [fields.indexOf('type'), fields.indexOf('name'), fields.indexOf('self_size')];
-  const byName = new Map<string, CensusRow>();
-  const largest: CensusRow[] = [];
-  let totalBytes = 0;
-  for (let i = 0; i < snapshot.nodes.length; i += width) {
-    const type = types[snapshot.nodes[i + typeAt]!]!;
-    const rawName = snapshot.strings[snapshot.nodes[i + nameAt]!] ?? '';
-    const bytes = snapshot.nodes[i + sizeAt]!;
-    totalBytes += bytes;
-    const name = type === 'object' || type === 'closure' ? `${type === 'closure' ? 'ƒ ' : ''}${rawName}` : `(${type})`;
-    const row = byName.get(name) ?? { name, count: 0, bytes: 0 };
-    row.count += 1;
-    row.bytes += bytes;
-    byName.set(name, row);
-    if (bytes >= 64 * 1024) {
-      const shown = type === 'string' || type === 'concatenated string' ? `string "${rawName.slice(0, 40).replace(/\s+/g, ' ').replace(/\|/g, '\\|')}…"` : `${name}${type === 'code' || type === 'hidden' ? ` ${rawName.slice(0, 40)}` : ''}`;
-      largest.push({ name: shown, count: 1, bytes });
-    }
-  }
+  const { totalBytes, byName, large } = heapCensus(readFileSync(file, 'utf8'));
   return {
     totalBytes,
     rows: [...byName.values()].sort((a, b) => b.bytes - a.bytes).slice(0, 15),
-    largest: largest.sort((a, b) => b.bytes - a.bytes).slice(0, 8),
+    largest: large.sort((a, b) => b.bytes - a.bytes).slice(0, 8),
   };
 }
 

@@ -6,6 +6,7 @@
  * carrying it arrived (a fetch wrapper around the upstream client), and the moment it was published to
  * subscribers. The key of a state is `runId|metadata.seq`, the field the benchmark changes.
  */
+import { heapCensus } from './lib/heap-census.js';
 import { writeFileSync } from 'node:fs';
 import { getHeapSnapshot } from 'node:v8';
 import { Session } from 'node:inspector/promises';
@@ -130,23 +131,8 @@ serve(
       gc();
       const chunks: Buffer[] = [];
       for await (const chunk of getHeapSnapshot()) chunks.push(chunk as Buffer);
-      const snapshot = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-        snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
-        nodes: number[];
-        strings: string[];
-      };
-      const fields = snapshot.snapshot.meta.node_fields;
-      const types = snapshot.snapshot.meta.node_types[0];
-      const width = fields.length;
-      const [typeAt, nameAt, sizeAt] = [fields.indexOf('type'), fields.indexOf('name'), fields.indexOf('self_size')];
       const census: Record<string, [number, number]> = {};
-      for (let i = 0; i < snapshot.nodes.length; i += width) {
-        const type = types[snapshot.nodes[i + typeAt]!]!;
-        const name = type === 'object' || type === 'closure' ? `${type === 'closure' ? 'ƒ ' : ''}${snapshot.strings[snapshot.nodes[i + nameAt]!]}` : `(${type})`;
-        const entry = (census[name] ??= [0, 0]);
-        entry[0] += 1;
-        entry[1] += snapshot.nodes[i + sizeAt]!;
-      }
+      for (const row of heapCensus(Buffer.concat(chunks).toString('utf8')).byName.values()) census[row.name] = [row.count, row.bytes];
       return census;
     },
     async profileStart() {
