@@ -2,12 +2,14 @@ import type { IncomingMessage, Server } from 'node:http';
 import { GraphQLError, type ExecutionArgs } from 'graphql';
 import type { Disposable } from 'graphql-ws';
 import type { YogaServerInstance } from 'graphql-yoga';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { Config } from '../config.js';
 import type { GatewayContext } from '../context.js';
 import { newRequestContext, withRequestContext } from '../observability/request-context.js';
 import type { Security } from '../security/plugins.js';
 import type { createWebSocketGuard } from '../security/websocket.js';
+import { isPushable } from './subscription-events.js';
+import { SocketDelivery } from './ws-delivery.js';
 import { useGraphQLWs } from './ws-transport.js';
 
 /** WebSocket close code for a client that stopped reading (1008: policy violation). */
@@ -41,6 +43,12 @@ export function attachGraphQLWs(server: Server, options: GraphQLWsOptions): { ws
     let ids = operations.get(socket);
     if (!ids) operations.set(socket, (ids = new Set()));
     return ids;
+  };
+  // A client that does not read its socket would make us buffer without bound: close it instead.
+  const closedIfTooSlow = (socket: WebSocket): boolean => {
+    if (socket.bufferedAmount <= config.ws.maxBufferedBytes) return false;
+    socket.close(SLOW_CONSUMER_CLOSE_CODE, 'Slow consumer');
+    return true;
   };
   type EnvelopedRoot = { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown };
   const disposable = useGraphQLWs(
@@ -86,10 +94,9 @@ export function attachGraphQLWs(server: Server, options: GraphQLWsOptions): { ws
       },
       onComplete: (ctx, id) => void operationsOf(ctx.extra.socket).delete(id),
       onError: (ctx, id) => void operationsOf(ctx.extra.socket).delete(id),
-      onNext: (ctx) => {
-        // A client that does not read its socket would make us buffer without bound: close it instead.
-        if (ctx.extra.socket.bufferedAmount > config.ws.maxBufferedBytes) ctx.extra.socket.close(SLOW_CONSUMER_CLOSE_CODE, 'Slow consumer');
-      },
+      // A subscription of ours is written to its socket by SocketDelivery, one serialized payload per shared result.
+      onOperation: (ctx, id, _payload, _args, result) => (isPushable(result) ? new SocketDelivery(ctx.extra.socket, id, result, closedIfTooSlow) : undefined),
+      onNext: (ctx) => void closedIfTooSlow(ctx.extra.socket),
     },
     wsServer,
     config.ws.keepAliveMs,

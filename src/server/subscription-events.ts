@@ -118,6 +118,8 @@ export function useSharedSubscriptionEvents<C extends object>(options: Subscript
     // A result with errors (an upstream failure in a nested read) is shared while it runs only: later subscribers try again.
     const settle = (value: ExecutionResult | undefined) => {
       entry.running = false;
+      // Later subscribers of this event take the result itself, not a promise of it (one less per subscriber).
+      if (value !== undefined) entry.result = value;
       if ((value === undefined || value.errors?.length) && entries.get(key) === entry) entries.delete(key);
     };
     if (isPromise(result)) result.then(settle, () => settle(undefined));
@@ -154,14 +156,43 @@ export function useSharedSubscriptionEvents<C extends object>(options: Subscript
 }
 
 /**
+ * Where a subscription's results go when they are pushed rather than read (`pushResults`): called in order, one
+ * result at a time; `failed` or `ended` once, last.
+ */
+export interface ResultSink {
+  result(result: ExecutionResult): void;
+  /** The stream failed: the error as the subscriber sees it (masked). The source is closed already. */
+  failed(error: unknown): void;
+  ended(): void;
+}
+
+/**
+ * `results[pushResults](sink)` hands every result of a subscription to `sink` as it is there, instead of one
+ * `next()` promise per event for the reader. Only the iterators of this plugin have it; a transport that finds it
+ * uses it (graphql-ws does, src/server/ws-delivery.ts), other readers (SSE) read the iterator as before.
+ * `return()` still ends the subscription, and the sink is told `ended`.
+ */
+export const pushResults: unique symbol = Symbol('pushResults');
+
+export interface PushableResults extends AsyncIterableIterator<ExecutionResult> {
+  [pushResults](sink: ResultSink): void;
+}
+
+export const isPushable = (value: unknown): value is PushableResults => typeof (value as Partial<PushableResults> | null)?.[pushResults] === 'function';
+
+/**
  * The results of one subscription: each event of the source mapped through `map` (as graphql-js's mapAsyncIterator
  * does: when mapping fails, the source is closed and the error thrown).
  */
-class EventResults implements AsyncIterableIterator<ExecutionResult> {
+class EventResults implements PushableResults {
   readonly #source: AsyncIterator<unknown>;
   readonly #map: (payload: unknown) => MaybePromise<ExecutionResult>;
   #observer: SubscriptionObserver | undefined;
   readonly #maskError: ((error: unknown) => unknown) | undefined;
+  /** Push mode only (`pushResults`). */
+  #sink: ResultSink | undefined;
+  #onStep: ((step: IteratorResult<unknown>) => void) | undefined;
+  #onSourceError: ((error: unknown) => void) | undefined;
 
   constructor(source: AsyncIterator<unknown>, map: (payload: unknown) => MaybePromise<ExecutionResult>, observer?: SubscriptionObserver, maskError?: (error: unknown) => unknown) {
     this.#source = source;
@@ -237,6 +268,49 @@ class EventResults implements AsyncIterableIterator<ExecutionResult> {
 
   [Symbol.asyncIterator](): this {
     return this;
+  }
+
+  /**
+   * Push mode: reads the source and hands each mapped result to `sink`. Per event one promise (the source's) when
+   * the result is there already (a shared one usually is); its two callbacks are made once, here, not per event.
+   */
+  [pushResults](sink: ResultSink): void {
+    this.#sink = sink;
+    this.#onStep = (step) => this.#pushed(step);
+    this.#onSourceError = (error) => void this.#pushFailed(error, false);
+    this.#pull();
+  }
+
+  #pull(): void {
+    this.#source.next().then(this.#onStep, this.#onSourceError);
+  }
+
+  #pushed(step: IteratorResult<unknown>): void {
+    if (step.done) {
+      this.#end('ok');
+      this.#sink!.ended();
+      return;
+    }
+    let mapped: MaybePromise<ExecutionResult>;
+    try {
+      mapped = this.#map(step.value);
+    } catch (error) {
+      void this.#pushFailed(error, true);
+      return;
+    }
+    if (!isPromise(mapped)) this.#push(mapped);
+    else mapped.then((result) => this.#push(result), (error: unknown) => void this.#pushFailed(error, true));
+  }
+
+  #push(result: ExecutionResult): void {
+    this.#sink!.result(this.#deliver(result));
+    this.#pull();
+  }
+
+  /** As `next` fails: the source is closed first when mapping failed, the sink gets what the subscriber sees. */
+  async #pushFailed(error: unknown, closeSource: boolean): Promise<void> {
+    if (closeSource) await this.#close();
+    this.#sink!.failed(this.#failed(error));
   }
 
   async #close(): Promise<void> {
