@@ -69,18 +69,66 @@ export function createLivePubSub(eventTarget?: PubSubEventTarget<LiveTopics>): L
     topics.set(made, made);
     return made;
   };
+  /** Topic → its `listen` listeners: one listener on the event target per topic, however many subscribers listen. */
+  const listening = new Map<string, TopicListeners>();
   return Object.assign(pubsub, {
     listen<K extends keyof LiveTopics>(routingKey: K, id: LiveTopics[K][0], listener: (payload: LiveTopics[K][1]) => void): () => void {
       // The topic `publish` dispatches on (yoga's createPubSub: `${routingKey}:${id}`).
       const topic = topicOf(routingKey, id);
-      const handler = unwrapping(listener);
-      events.addEventListener(topic, handler);
-      return () => events.removeEventListener(topic, handler);
+      let listeners = listening.get(topic);
+      if (!listeners) {
+        listeners = new TopicListeners();
+        listening.set(topic, listeners);
+        events.addEventListener(topic, listeners.dispatch);
+      }
+      const added = listeners;
+      added.add(listener as (payload: unknown) => void);
+      let removed = false;
+      return () => {
+        if (removed) return;
+        removed = true;
+        if (!added.remove(listener as (payload: unknown) => void) || listening.get(topic) !== added) return;
+        listening.delete(topic);
+        events.removeEventListener(topic, added.dispatch);
+      };
     },
   });
 }
 
-/** The event target's listener for `listener` (made here, unnamed: one per subscriber, and a named closure costs a property). */
-function unwrapping<T>(listener: (payload: T) => void): (event: { detail: unknown }) => void {
-  return (event) => listener(event.detail as T);
+/**
+ * The listeners of one topic, called in the order they came with each event's payload. In place of one event-target
+ * listener per subscriber (the target's own record of it, a wrapping closure): 10,000 subscribers of 100 runs cost
+ * 100 of those, and an event is one loop over plain calls. A listener added twice is called twice, as before.
+ */
+class TopicListeners {
+  readonly #counts = new Map<(payload: unknown) => void, number>();
+
+  readonly dispatch = (event: { detail: unknown }): void => {
+    const payload = event.detail;
+    for (const [listener, count] of this.#counts) {
+      for (let i = 0; i < count; i++) {
+        try {
+          listener(payload);
+        } catch (error) {
+          // As the event target does with a listener that throws: the others still get the event, the error is not lost.
+          process.nextTick(() => {
+            throw error;
+          });
+        }
+      }
+    }
+  };
+
+  add(listener: (payload: unknown) => void): void {
+    this.#counts.set(listener, (this.#counts.get(listener) ?? 0) + 1);
+  }
+
+  /** Whether the topic has no listener left. */
+  remove(listener: (payload: unknown) => void): boolean {
+    const count = this.#counts.get(listener);
+    if (count === undefined) return this.#counts.size === 0;
+    if (count > 1) this.#counts.set(listener, count - 1);
+    else this.#counts.delete(listener);
+    return this.#counts.size === 0;
+  }
 }
