@@ -303,7 +303,14 @@ class EventResults implements PushableResults {
   }
 
   #push(result: ExecutionResult): void {
-    this.#sink!.result(this.#deliver(result));
+    let delivered: ExecutionResult;
+    try {
+      delivered = this.#deliver(result);
+    } catch (error) {
+      void this.#pushFailed(error, true);
+      return;
+    }
+    this.#sink!.result(delivered);
     this.#pull();
   }
 

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import { MessageType, stringifyMessage } from 'graphql-ws';
 import { createSchema, createYoga } from 'graphql-yoga';
@@ -230,6 +230,18 @@ describe('graphql-ws subscriptions written from shared payloads', () => {
     }
     // alice1 and alice2 share one execution per event; alice3 (other variables) and bob (other caller) one each.
     expect(server.executions.count).toBe(3 * 30);
+
+    // One more event: one JSON.stringify per distinct result (3), none of a whole message per socket (4 sockets).
+    const stringify = vi.spyOn(JSON, 'stringify');
+    try {
+      server.publish('t', { n: 31 });
+      await waitUntil(() => all.every((c) => c.raw.some((frame) => frame.includes('"n":31'))));
+      const args = stringify.mock.calls.map(([value]) => value as { type?: string; data?: { tick?: unknown } } | undefined);
+      expect(args.filter((value) => value?.type === 'next')).toHaveLength(0);
+      expect(args.filter((value) => value?.data?.tick !== undefined)).toHaveLength(3);
+    } finally {
+      stringify.mockRestore();
+    }
   });
 
   it('a subscriber refused at subscribe time gets its error, and none of the events another caller gets', async () => {
