@@ -58,6 +58,28 @@ export function nextMessage(prefix: string, payload: Buffer): Buffer {
   return message;
 }
 
+/**
+ * Whole messages kept per payload for the ids that repeat (a page's subscribers mostly send the same id, "1"): the
+ * first socket of an id builds it, the others are written the same Buffer (`ws` only reads what it sends). At most
+ * MAX_SHARED_MESSAGES ids per payload; past them, each socket's message is built for it. Dropped with the payload.
+ */
+const sharedMessages = new WeakMap<Buffer, Map<string, Buffer>>();
+const MAX_SHARED_MESSAGES = 4;
+
+export function sharedNextMessage(prefix: string, payload: Buffer): Buffer {
+  let messages = sharedMessages.get(payload);
+  if (messages === undefined) sharedMessages.set(payload, (messages = new Map()));
+  let message = messages.get(prefix);
+  if (message !== undefined) return message;
+  message = nextMessage(prefix, payload);
+  if (messages.size >= MAX_SHARED_MESSAGES) return message;
+  // Kept: bytes of its own, not a slice pinning a chunk of Node's shared pool.
+  const kept = Buffer.allocUnsafeSlow(message.length);
+  message.copy(kept);
+  messages.set(prefix, kept);
+  return kept;
+}
+
 /** A text frame, never compressed (the server has permessage-deflate off), in one piece. */
 const TEXT_FRAME = Object.freeze({ binary: false, compress: false, fin: true });
 
@@ -106,7 +128,7 @@ export class SocketDelivery implements AsyncIterableIterator<never>, ResultSink 
     const socket = this.#socket;
     if (socket.readyState !== socket.OPEN || this.#tooSlow(socket)) return;
     try {
-      socket.send(nextMessage(this.#prefix, nextPayloadBytes(result)), TEXT_FRAME);
+      socket.send(sharedNextMessage(this.#prefix, nextPayloadBytes(result)), TEXT_FRAME);
     } catch (error) {
       // As when graphql-ws's own send fails (a result JSON cannot hold): the stream ends, the client gets `error`.
       const reject = this.#reject;

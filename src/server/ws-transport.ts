@@ -28,7 +28,7 @@ const limitCloseReason = (reason: string, whenTooLong: string): string => (reaso
  * initialisation timeout, written so that a connection holds less while its subscriptions run (10,000 subscribers
  * each keep one). A message is parsed here and handed to graphql-ws as an object, so that the suspended handler of a
  * subscribe message does not keep the frame's Buffer and text as well; no `once` listeners (a bound function and
- * its state each); keep-alive is one interval per connection and a flag instead of a timer per ping; the
+ * its state each); keep-alive is one timer per server (KeepAliveWheel) and a flag instead of a timer per ping; the
  * initialisation timer is dropped once connection_init came.
  */
 export function useGraphQLWs<P extends ConnectionInitMessage['payload'] = ConnectionInitMessage['payload']>(
@@ -66,10 +66,12 @@ export function useGraphQLWs<P extends ConnectionInitMessage['payload'] = Connec
     if (firstErr) throw firstErr;
   });
 
+  const keepAliveWheel = keepAlive > 0 && isFinite(keepAlive) ? new KeepAliveWheel(keepAlive) : undefined;
   const hub: Hub = {
     isProd,
     internQuery,
     // Shared by all connections (an emitter calls its listeners with itself as `this`).
+    stopKeepAlive: (connection) => keepAliveWheel?.remove(connection),
     onSocketError(this: WebSocket, err: Error): void {
       console.error('Internal error emitted on a WebSocket socket. Please check your implementation.', err);
       internalError(this, err, isProd);
@@ -79,7 +81,7 @@ export function useGraphQLWs<P extends ConnectionInitMessage['payload'] = Connec
   ws.on('connection', (socket: WebSocket, request: IncomingMessage) => {
     socket.on('error', hub.onSocketError);
     const connection = new Connection(socket, hub);
-    if (keepAlive > 0 && isFinite(keepAlive)) connection.keepAlive = setInterval(ping, keepAlive, connection);
+    keepAliveWheel?.add(connection);
     if (socket.protocol === GRAPHQL_TRANSPORT_WS_PROTOCOL && connectionInitWaitTimeout > 0 && isFinite(connectionInitWaitTimeout)) {
       connection.initWait = setTimeout(initTimedOut, connectionInitWaitTimeout, connection);
     }
@@ -104,6 +106,7 @@ export function useGraphQLWs<P extends ConnectionInitMessage['payload'] = Connec
 
 interface Hub {
   isProd: boolean;
+  stopKeepAlive(connection: Connection): void;
   internQuery(message: { type?: unknown; payload?: { query?: unknown } }): void;
   onSocketError(this: WebSocket, err: Error): void;
 }
@@ -122,7 +125,8 @@ type Receive = (data: string) => Promise<void>;
 /** One connection as graphql-ws sees it (its methods are on the prototype, not closures per connection). */
 class Connection implements TransportSocket {
   readonly protocol: string;
-  keepAlive: NodeJS.Timeout | undefined = undefined;
+  /** The keep-alive wheel's slot of this connection (-1: none). */
+  keepAliveSlot = -1;
   initWait: NodeJS.Timeout | undefined = undefined;
   awaitingPong = false;
 
@@ -191,8 +195,50 @@ class Connection implements TransportSocket {
 
   stop(): void {
     this.initialised();
-    if (this.keepAlive !== undefined) clearInterval(this.keepAlive);
-    this.keepAlive = undefined;
+    this.hub.stopKeepAlive(this);
+  }
+}
+
+/**
+ * Keep-alive of every connection of a server on one timer: the period is cut in KEEP_ALIVE_SLOTS slots, a connection
+ * joins the slot that comes round again one period after it opened, and each tick pings the connections of one slot.
+ * So each connection is pinged once per period, as with a timer of its own, without a Timeout per connection
+ * (10,000 connections held 10,000), and the pings of a period are spread over it rather than fired at once.
+ */
+const KEEP_ALIVE_SLOTS = 10;
+
+class KeepAliveWheel {
+  readonly #slots: Array<Set<Connection>> = Array.from({ length: KEEP_ALIVE_SLOTS }, () => new Set());
+  readonly #tickMs: number;
+  #timer: NodeJS.Timeout | undefined;
+  /** The slot whose connections the last tick pinged. */
+  #current = 0;
+  #size = 0;
+
+  constructor(periodMs: number) {
+    this.#tickMs = Math.max(1, Math.round(periodMs / KEEP_ALIVE_SLOTS));
+  }
+
+  add(connection: Connection): void {
+    // The current slot comes round again in KEEP_ALIVE_SLOTS ticks: one period from now (less what the tick ran).
+    connection.keepAliveSlot = this.#current;
+    this.#slots[this.#current]!.add(connection);
+    if (this.#size++ === 0) this.#timer = setInterval(() => this.#tick(), this.#tickMs);
+  }
+
+  remove(connection: Connection): void {
+    if (connection.keepAliveSlot < 0) return;
+    this.#slots[connection.keepAliveSlot]!.delete(connection);
+    connection.keepAliveSlot = -1;
+    if (--this.#size === 0) {
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+    }
+  }
+
+  #tick(): void {
+    this.#current = (this.#current + 1) % KEEP_ALIVE_SLOTS;
+    for (const connection of this.#slots[this.#current]!) ping(connection);
   }
 }
 

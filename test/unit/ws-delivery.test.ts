@@ -12,7 +12,7 @@ import type { Security } from '../../src/security/plugins.js';
 import type { createWebSocketGuard } from '../../src/security/websocket.js';
 import { attachGraphQLWs, SLOW_CONSUMER_CLOSE_CODE } from '../../src/server/graphql-ws.js';
 import { useSharedSubscriptionEvents } from '../../src/server/subscription-events.js';
-import { nextMessage, nextMessagePrefix, nextPayloadBytes } from '../../src/server/ws-delivery.js';
+import { nextMessage, nextMessagePrefix, nextPayloadBytes, sharedNextMessage } from '../../src/server/ws-delivery.js';
 import { waitUntil } from '../helpers/wait.js';
 
 /** What graphql-ws itself sends for a result (graphql-ws 6.4.2, server `emit.next`). */
@@ -48,6 +48,19 @@ describe('next messages built from one serialized payload', () => {
     expect(nextPayloadBytes(twin)).not.toBe(nextPayloadBytes(result));
     // Bytes of its own: not a slice of Node's shared pool that would pin a pool chunk for the result's lifetime.
     expect(nextPayloadBytes(result).buffer.byteLength).toBe(nextPayloadBytes(result).length);
+  });
+
+  it('sockets with the same operation id are written one message; other ids get their own, each exactly what graphql-ws sends', () => {
+    const result: ExecutionResult = { data: { tick: { n: 5 } } };
+    const payload = nextPayloadBytes(result);
+    const first = sharedNextMessage(nextMessagePrefix('1'), payload);
+    expect(sharedNextMessage(nextMessagePrefix('1'), payload)).toBe(first);
+    expect(sharedNextMessage(nextMessagePrefix('1'), nextPayloadBytes({ data: { tick: { n: 5 } } }))).not.toBe(first);
+    const ids = ['2', '3', '4', 'e5f0c3f2-uuid', 'another-uuid'];
+    for (const id of ids) expect(sharedNextMessage(nextMessagePrefix(id), payload).toString()).toBe(graphqlWsNext(id, result));
+    expect(first.toString()).toBe(graphqlWsNext('1', result));
+    // Past the bound of kept ids, messages are still right, only built per socket.
+    expect(sharedNextMessage(nextMessagePrefix('another-uuid'), payload)).not.toBe(sharedNextMessage(nextMessagePrefix('another-uuid'), payload));
   });
 });
 
@@ -293,6 +306,29 @@ describe('graphql-ws subscriptions written from shared payloads', () => {
     await waitUntil(() => server!.listeners.get('q')?.size === 2);
     c.socket.close(1000);
     await waitUntil(() => server!.listeners.get('q')?.size === 0);
+  });
+
+  it('keep-alive on one timer: each connection is pinged once a period; one that does not answer is dropped, the others stay', async () => {
+    server = await startServer({ WS_KEEPALIVE_MS: '100' });
+    const started = Date.now();
+    const answering = await Promise.all(Array.from({ length: 5 }, () => client('alice')));
+    const pings = answering.map(() => [] as number[]);
+    answering.forEach((c, i) => c.socket.on('ping', () => pings[i]!.push(Date.now() - started)));
+    const silent = new WebSocket(server.url, 'graphql-transport-ws', { autoPong: false });
+    sockets.push(silent);
+    await once(silent, 'open');
+    const silentClosed = once(silent, 'close');
+    const [code] = (await silentClosed) as [number];
+    const droppedAfter = Date.now() - started;
+    expect(code).toBe(1006);
+    // Pinged within a period, dropped at the next ping: about two periods (the wheel's slots are a tenth of one).
+    expect(droppedAfter).toBeGreaterThanOrEqual(170);
+    await waitUntil(() => pings.every((times) => times.length >= 4));
+    for (const c of answering) expect(c.socket.readyState).toBe(WebSocket.OPEN);
+    for (const times of pings) {
+      const gaps = times.slice(1).map((at, i) => at - times[i]!);
+      for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(80);
+    }
   });
 
   it('a subscriber that stops reading is closed with 1008 once its buffer passes the bound; the others keep getting events', { timeout: 30_000 }, async () => {
