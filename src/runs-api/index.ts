@@ -10,6 +10,7 @@ import { responsesApiSettings } from '../responses-api/settings.js';
 import { readSettings, type Env } from '../settings.js';
 import type { RunsEngineName } from './settings.js';
 import { pollAfterMs, type ChosenEngine, type RunsApiOptions } from './options.js';
+import { resolveResponsesUpstream } from './engines/responses/profile.js';
 
 export type { FaultRule } from '../embedded/faults.js';
 export { FaultRuleError, parseFaultRules } from '../embedded/faults.js';
@@ -35,13 +36,14 @@ export interface RunsApi extends EmbeddedServerHandle {
  * RESPONSES_API_PORT, which then requires that same key: one process, one key).
  */
 export function runsApiOptionsFrom(config: { host: string; runsApi: RunsApiConfig }, env: Env = process.env): RunsApiOptions & { port: number; host: string } {
-  const { responsesBaseUrl, webhookSecret, dataDir, databaseUrl, ...runsApi } = config.runsApi;
+  const { responsesBaseUrl, webhookSecret, dataDir, databaseUrl, responsesUpstream, ...runsApi } = config.runsApi;
   // Checked with every other setting when the config was loaded.
   const responsesApi = readSettings(responsesApiSettings, env);
+  const upstream = runsApi.engine === 'responses' ? resolveResponsesUpstream(responsesUpstream, { apiKey: responsesApi.apiKey, runsApiKey: runsApi.apiKey }) : undefined;
   return {
     ...runsApi,
     host: config.host,
-    responses: { baseUrl: responsesBaseUrl, apiKey: responsesApi.apiKey, port: responsesApi.port },
+    responses: { baseUrl: responsesBaseUrl, apiKey: responsesApi.apiKey, port: responsesApi.port, upstream },
     storeLocation: { dataDir, databaseUrl },
     webhookSecret,
   };

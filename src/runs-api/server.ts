@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { headerValue } from '../embedded/http.js';
 import { createEmbeddedHttpServer, type EmbeddedServerParts } from '../embedded/server.js';
 import { writeEventStream } from '../embedded/sse.js';
+import { CALLER_HEADER, callerFromHeader, withCaller } from './caller.js';
 import { missingBetaHeader } from './errors.js';
 import { EventStreamAnswer, type Operation } from './routes/index.js';
 import { NON_TERMINAL_RUN_STATUSES } from './rules.js';
@@ -18,6 +19,7 @@ const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
 
 /** The shared embedded HTTP layer with the runs API's own parts: the beta header, poll hints and event streams. */
 export function createHttpServer({ requireBetaHeader, pollAfterMs, ...parts }: HttpOptions): { server: Server; stop: () => void } {
+  const keyRequired = parts.apiKey !== undefined;
   return createEmbeddedHttpServer({
     ...parts,
     label: 'runs-api',
@@ -25,8 +27,9 @@ export function createHttpServer({ requireBetaHeader, pollAfterMs, ...parts }: H
     checkRequest: (req) => {
       if (requireBetaHeader && !/\bassistants=v2\b/.test(headerValue(req, 'openai-beta'))) throw missingBetaHeader();
     },
-    respond: async (operation, { res, params, query, body, headers }) => {
-      const result = await operation.handler({ params, query, body });
+    respond: async (operation, { req, res, params, query, body, headers }) => {
+      const caller = callerFromHeader(headerValue(req, CALLER_HEADER), keyRequired);
+      const result = await withCaller(caller, () => operation.handler({ params, query, body }));
       if (result instanceof EventStreamAnswer) {
         await writeEventStream(res, headers, result.events, { present: result.present, terminator: { event: 'done', data: '[DONE]' } });
         return 'written';

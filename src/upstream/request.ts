@@ -1,4 +1,5 @@
 import type { Metrics } from '../observability/metrics.js';
+import { currentRequestContext } from '../observability/request-context.js';
 import { AdmissionGate, type ShedReason } from './admission.js';
 import { CircuitBreaker, isUpstreamFailure, type BreakerChange, type BreakerState } from './breaker.js';
 import type { Endpoint, EndpointRequest, HttpMethod } from './endpoint.js';
@@ -345,7 +346,15 @@ export function serialiseBody(body: unknown): string {
   }
 }
 
-/** The endpoint's headers with a token, when there is one (static keys are in the endpoint's headers already). */
+/** The end user a request is made for, as the runs API reads it (src/runs-api/caller.ts); percent-encoded. */
+export const CALLER_HEADER = 'x-gateway-caller';
+
+/**
+ * The endpoint's headers with a token, when there is one (static keys are in the endpoint's headers already), and
+ * the operation's caller when the gateway forwards it (set on the request context only with UPSTREAM_FORWARD_CALLER).
+ */
 export function withBearer(headers: Readonly<Record<string, string>>, bearer: string | undefined): Readonly<Record<string, string>> {
-  return bearer === undefined ? headers : { ...headers, authorization: `Bearer ${bearer}` };
+  const caller = currentRequestContext()?.caller;
+  const forUser = caller === undefined ? headers : { ...headers, [CALLER_HEADER]: encodeURIComponent(caller) };
+  return bearer === undefined ? forUser : { ...forUser, authorization: `Bearer ${bearer}` };
 }

@@ -7,7 +7,9 @@ import { PROFILES, applyCapabilityChanges, type UpstreamCapability, type Upstrea
 export type UpstreamAuth = { mode: 'key' } | ({ mode: 'client-credentials' } & ClientCredentials);
 
 /** The upstream settings with the profile's values filled in where a setting was left unset. */
-export type ResolvedUpstreamConfig = Omit<UpstreamSettings, 'betaHeader' | 'apiVersion' | 'auth' | 'token' | 'capabilities'> & {
+export type ResolvedUpstreamConfig = Omit<UpstreamSettings, 'betaHeader' | 'apiVersion' | 'auth' | 'token' | 'capabilities' | 'forwardCaller'> & {
+  /** Send `x-gateway-caller` (UPSTREAM_FORWARD_CALLER). @default false */
+  forwardCaller?: boolean | undefined;
   profile: UpstreamProfileName;
   /** `OpenAI-Beta`; empty: not sent. */
   betaHeader: string;

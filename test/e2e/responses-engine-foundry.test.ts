@@ -1,0 +1,190 @@
+import OpenAI, { BadRequestError, NotFoundError } from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+import { CALLER_HEADER } from '../../src/runs-api/caller.js';
+import { isolationKeyOf, resolveResponsesUpstream, type ResponsesUpstreamSettings } from '../../src/runs-api/engines/responses/profile.js';
+import { startRunsApi, type RunsApi } from '../../src/runs-api/index.js';
+import { ISOLATION_KEY_HEADER, type ResponsesApi } from '../../src/responses-api/index.js';
+import { startStack, type Stack } from '../helpers/stack.js';
+
+/**
+ * RUNS_ENGINE=responses with RESPONSES_PROFILE=foundry, against the embedded Responses API in its foundry
+ * presentation (which refuses a response without `agent_reference`, and keeps each `x-ms-user-isolation-key`'s
+ * conversations apart): the runs wire by the official SDK, then the whole gateway with two authenticated users.
+ */
+const RUNS_KEY = 'sk-runs-foundry-0123456789';
+const ISOLATION_SECRET = 'isolation-secret-for-tests';
+const POLL = { pollIntervalMs: 10 };
+const GATEWAY_KEYS = { alice: 'alice-key-0123456789abcdef', bob: 'bob-key-0123456789abcdef' } as const;
+
+const FOUNDRY: ResponsesUpstreamSettings = {
+  profile: 'foundry',
+  agentName: 'support-agent',
+  agentVersion: '3',
+  userIsolation: undefined,
+  isolationSecret: ISOLATION_SECRET,
+  token: { url: undefined, tenantId: undefined, clientId: undefined, clientSecret: undefined, scope: undefined },
+};
+
+interface ConversationList {
+  data: Array<{ id: string }>;
+}
+
+function startFoundryRunsApi(): Promise<RunsApi> {
+  return startRunsApi({
+    port: 0,
+    stepMs: 25,
+    engine: 'responses',
+    apiKey: RUNS_KEY,
+    responses: { upstream: resolveResponsesUpstream(FOUNDRY, { apiKey: undefined, runsApiKey: RUNS_KEY }) },
+  });
+}
+
+/** The Responses API as one end user sees it: with the isolation key the engine derives for that caller. */
+function upstreamAs(responses: ResponsesApi, caller: string | undefined): OpenAI {
+  const headers = caller === undefined ? {} : { [ISOLATION_KEY_HEADER]: isolationKeyOf(caller, ISOLATION_SECRET) };
+  return new OpenAI({ apiKey: 'unused', baseURL: responses.url, maxRetries: 0, defaultHeaders: headers });
+}
+
+const conversationsOf = async (client: OpenAI, query: Record<string, string> = {}) => (await client.get<ConversationList>('/conversations', { query })).data.map((conversation) => conversation.id);
+
+describe('the Responses engine on Foundry new agents (runs wire by the openai SDK)', () => {
+  let api: RunsApi;
+  let responses: ResponsesApi;
+  let alice: OpenAI;
+  let bob: OpenAI;
+  let gatewayWork: OpenAI;
+
+  beforeAll(async () => {
+    api = await startFoundryRunsApi();
+    responses = api.responsesApi!;
+    const runsClient = (caller?: string) =>
+      new OpenAI({ apiKey: RUNS_KEY, baseURL: api.url, maxRetries: 0, ...(caller ? { defaultHeaders: { [CALLER_HEADER]: encodeURIComponent(caller) } } : {}) });
+    alice = runsClient('alice@example.com');
+    bob = runsClient('bob');
+    gatewayWork = runsClient();
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it("a run completes on the default agent: every response named it, and the conversation is in the caller's partition", async () => {
+    const assistant = await alice.beta.assistants.create({ model: 'gpt-4o', instructions: 'Only the agent has instructions.' });
+    const thread = await alice.beta.threads.create({ messages: [{ role: 'user', content: 'Hello Foundry' }] });
+    const run = await alice.beta.threads.runs.createAndPoll(thread.id, { assistant_id: assistant.id }, POLL);
+    expect(run.status).toBe('completed');
+    const messages = await alice.beta.threads.messages.list(thread.id, { order: 'asc' });
+    const reply = messages.data[1]?.content[0];
+    expect(reply?.type === 'text' && reply.text.value).toBe('You said: Hello Foundry');
+
+    // The foundry presentation answers 400 to a response without agent_reference: the run would have failed.
+    const upstreamAlice = upstreamAs(responses, 'alice@example.com');
+    const [conversationId, ...others] = await conversationsOf(upstreamAlice, { agent_id: 'support-agent:3' });
+    expect(others).toEqual([]);
+    const items = await upstreamAlice.conversations.items.list(conversationId!, { order: 'asc' });
+    expect(items.data.map((item) => item.type === 'message' && item.role)).toEqual(['user', 'assistant']);
+    expect(await conversationsOf(upstreamAs(responses, 'bob'))).toEqual([]);
+    expect(await conversationsOf(upstreamAs(responses, undefined))).toEqual([]);
+  });
+
+  it("an assistant's metadata.foundry_agent picks its agent; a malformed one is refused before anything is made", async () => {
+    const billing = await alice.beta.assistants.create({ model: 'gpt-4o', metadata: { foundry_agent: 'billing-agent:7' } });
+    const thread = await alice.beta.threads.create({ messages: [{ role: 'user', content: 'Invoice?' }] });
+    const run = await alice.beta.threads.runs.createAndPoll(thread.id, { assistant_id: billing.id }, POLL);
+    expect(run.status).toBe('completed');
+    expect(await conversationsOf(upstreamAs(responses, 'alice@example.com'), { agent_id: 'billing-agent:7' })).toHaveLength(1);
+
+    const broken = await alice.beta.assistants.create({ model: 'gpt-4o', metadata: { foundry_agent: 'not an agent' } });
+    const before = await conversationsOf(upstreamAs(responses, 'alice@example.com'));
+    const refused = await alice.beta.threads.createAndRun({ assistant_id: broken.id, thread: { messages: [{ role: 'user', content: 'x' }] } }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(BadRequestError);
+    expect((refused as BadRequestError).param).toBe('assistant_id');
+    expect(await conversationsOf(upstreamAs(responses, 'alice@example.com'))).toEqual(before);
+  });
+
+  it("two callers cannot see each other's threads, on the runs wire or upstream", async () => {
+    const assistant = await alice.beta.assistants.create({ model: 'gpt-4o' });
+    const alices = await alice.beta.threads.create({ messages: [{ role: 'user', content: 'For alice only' }] });
+    const run = await alice.beta.threads.runs.createAndPoll(alices.id, { assistant_id: assistant.id }, POLL);
+    const bobs = await bob.beta.threads.create({ messages: [{ role: 'user', content: 'For bob only' }] });
+
+    await expect(bob.beta.threads.retrieve(alices.id)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(bob.beta.threads.messages.list(alices.id)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(bob.beta.threads.messages.create(alices.id, { role: 'user', content: 'intrude' })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(bob.beta.threads.runs.retrieve(run.id, { thread_id: alices.id })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(bob.beta.threads.runs.create(alices.id, { assistant_id: assistant.id })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(bob.beta.threads.delete(alices.id)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(alice.beta.threads.retrieve(bobs.id)).rejects.toBeInstanceOf(NotFoundError);
+    // The gateway's own work (shared pollers name nobody) continues any thread.
+    expect((await gatewayWork.beta.threads.runs.retrieve(run.id, { thread_id: alices.id })).status).toBe('completed');
+
+    // Upstream, each caller's key holds only their own conversations.
+    const upstreamBob = upstreamAs(responses, 'bob');
+    const bobsConversations = await conversationsOf(upstreamBob);
+    expect(bobsConversations).toHaveLength(1);
+    const bobsItems = await upstreamBob.conversations.items.list(bobsConversations[0]!);
+    expect(JSON.stringify(bobsItems.data)).toContain('For bob only');
+    const alicesConversations = await conversationsOf(upstreamAs(responses, 'alice@example.com'));
+    expect(alicesConversations).not.toContain(bobsConversations[0]);
+    for (const id of alicesConversations) await expect(upstreamBob.conversations.retrieve(id)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('a runs API without a key refuses the caller header (anybody could send it), and the settings say why up front', async () => {
+    const open = await startRunsApi({ port: 0, stepMs: 25 });
+    try {
+      const client = new OpenAI({ apiKey: 'unused', baseURL: open.url, maxRetries: 0, defaultHeaders: { [CALLER_HEADER]: 'alice' } });
+      await expect(client.beta.assistants.list()).rejects.toMatchObject({ status: 400, code: 'caller_header_not_accepted' });
+    } finally {
+      await open.close();
+    }
+    expect(() => loadConfig({ NODE_ENV: 'test', RUNS_ENGINE: 'responses', RESPONSES_PROFILE: 'foundry' })).toThrow(ConfigError);
+    expect(() => loadConfig({ NODE_ENV: 'test', RUNS_ENGINE: 'responses', RESPONSES_PROFILE: 'foundry' })).toThrow(/needs RUNS_API_KEY/);
+    expect(() => loadConfig({ NODE_ENV: 'test', RUNS_ENGINE: 'responses', RESPONSES_AGENT_NAME: 'support-agent' })).toThrow(/only with RESPONSES_PROFILE=foundry/);
+    expect(() => loadConfig({ NODE_ENV: 'test', RUNS_ENGINE: 'responses', RESPONSES_PROFILE: 'foundry', RUNS_API_KEY: RUNS_KEY, RESPONSES_CLIENT_ID: 'app' })).toThrow(/RESPONSES_TENANT_ID, RESPONSES_CLIENT_SECRET/);
+    // The embedded runs API that isolates users gets the callers from its gateway without a setting.
+    expect(loadConfig({ NODE_ENV: 'test', RUNS_ENGINE: 'responses', RESPONSES_PROFILE: 'foundry', RUNS_API_KEY: RUNS_KEY }).upstream.forwardCaller).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'test', RUNS_ENGINE: 'responses', RUNS_API_KEY: RUNS_KEY }).upstream.forwardCaller).toBe(false);
+  });
+});
+
+describe('the gateway names its authenticated users to the Foundry runs API (UPSTREAM_FORWARD_CALLER)', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({
+      api: await startFoundryRunsApi(),
+      env: { GATEWAY_AUTH: 'api-key', GATEWAY_API_KEYS: `alice:${GATEWAY_KEYS.alice},bob:${GATEWAY_KEYS.bob}`, UPSTREAM_API_KEY: RUNS_KEY, UPSTREAM_FORWARD_CALLER: 'true' },
+    });
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await stack?.api.close();
+  });
+
+  /** Over the gateway's socket, as a client does (the caller is named by the HTTP request's context). */
+  async function graphql(key: string, query: string, variables: Record<string, unknown> = {}): Promise<any> {
+    const response = await fetch(stack.gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    return response.json();
+  }
+
+  it("each user's threads are made in their own partition upstream, and a thread is seen only by its user", async () => {
+    const responses = stack.api.responsesApi!;
+    const created = await graphql(GATEWAY_KEYS.alice, 'mutation { createThread(input: {}) { thread { id } } }');
+    expect(created.errors).toBeUndefined();
+    const threadId: string = created.data.createThread.thread.id;
+
+    expect(await conversationsOf(upstreamAs(responses, 'alice'))).toHaveLength(1);
+    expect(await conversationsOf(upstreamAs(responses, 'bob'))).toEqual([]);
+    expect(await conversationsOf(upstreamAs(responses, undefined))).toEqual([]);
+
+    const read = await graphql(GATEWAY_KEYS.bob, 'query ($id: ID!) { thread(id: $id) { id } }', { id: threadId });
+    expect(read.data?.thread ?? null).toBeNull();
+    const own = await graphql(GATEWAY_KEYS.alice, 'query ($id: ID!) { thread(id: $id) { id } }', { id: threadId });
+    expect(own.errors).toBeUndefined();
+    expect(own.data.thread.id).toBe(threadId);
+  });
+});
