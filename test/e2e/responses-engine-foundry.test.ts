@@ -1,10 +1,12 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import OpenAI, { BadRequestError, NotFoundError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { CALLER_HEADER } from '../../src/runs-api/caller.js';
 import { isolationKeyOf, resolveResponsesUpstream, type ResponsesUpstreamSettings } from '../../src/runs-api/engines/responses/profile.js';
 import { startRunsApi, type RunsApi } from '../../src/runs-api/index.js';
-import { ISOLATION_KEY_HEADER, type ResponsesApi } from '../../src/responses-api/index.js';
+import { ISOLATION_KEY_HEADER, startResponsesApi, type ResponsesApi } from '../../src/responses-api/index.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
 /**
@@ -129,6 +131,23 @@ describe('the Responses engine on Foundry new agents (runs wire by the openai SD
     for (const id of alicesConversations) await expect(upstreamBob.conversations.retrieve(id)).rejects.toBeInstanceOf(NotFoundError);
   });
 
+  it('a run with a function tool: requires_action, then the outputs go to the same agent in the same partition, streamed', async () => {
+    const weather = { type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } };
+    const dave = new OpenAI({ apiKey: RUNS_KEY, baseURL: api.url, maxRetries: 0, defaultHeaders: { [CALLER_HEADER]: 'dave' } });
+    const assistant = await dave.beta.assistants.create({ model: 'gpt-4o', tools: [weather] });
+    const thread = await dave.beta.threads.create({ messages: [{ role: 'user', content: 'Weather in Oslo?' }] });
+    const waiting = await dave.beta.threads.runs.createAndPoll(thread.id, { assistant_id: assistant.id }, POLL);
+    expect(waiting.status).toBe('requires_action');
+    const call = waiting.required_action!.submit_tool_outputs.tool_calls[0]!;
+    const stream = dave.beta.threads.runs.submitToolOutputsStream(waiting.id, { thread_id: thread.id, tool_outputs: [{ tool_call_id: call.id, output: '12 C' }] });
+    const events: string[] = [];
+    for await (const event of stream) events.push(event.event);
+    expect(events.at(-1)).toBe('thread.run.completed');
+    const messages = await dave.beta.threads.messages.list(thread.id, { order: 'asc' });
+    expect(JSON.stringify(messages.data.at(-1)?.content)).toContain('12 C');
+    expect(await conversationsOf(upstreamAs(responses, 'dave'), { agent_id: 'support-agent:3' })).toHaveLength(1);
+  });
+
   it('a runs API without a key refuses the caller header (anybody could send it), and the settings say why up front', async () => {
     const open = await startRunsApi({ port: 0, stepMs: 25 });
     try {
@@ -144,6 +163,43 @@ describe('the Responses engine on Foundry new agents (runs wire by the openai SD
     // The embedded runs API that isolates users gets the callers from its gateway without a setting.
     expect(loadConfig({ NODE_ENV: 'test', RUNS_ENGINE: 'responses', RESPONSES_PROFILE: 'foundry', RUNS_API_KEY: RUNS_KEY }).upstream.forwardCaller).toBe(true);
     expect(loadConfig({ NODE_ENV: 'test', RUNS_ENGINE: 'responses', RUNS_API_KEY: RUNS_KEY }).upstream.forwardCaller).toBe(false);
+  });
+});
+
+describe('the Responses engine buys Entra tokens for its upstream (RESPONSES_CLIENT_ID)', () => {
+  it('every call carries a bearer token from the client-credentials grant; one token serves the whole run', async () => {
+    const grants: URLSearchParams[] = [];
+    const tokens = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      req.on('end', () => {
+        grants.push(new URLSearchParams(body));
+        res.writeHead(200, { 'content-type': 'application/json' });
+        // The embedded Responses API checks a static bearer: the token it is given is that key.
+        res.end(JSON.stringify({ token_type: 'Bearer', access_token: 'entra-token-0123456789', expires_in: 3600 }));
+      });
+    });
+    await new Promise<void>((resolve) => tokens.listen(0, '127.0.0.1', resolve));
+    const responses = await startResponsesApi({ port: 0, stepMs: 25, presentation: 'foundry', apiKey: 'entra-token-0123456789' });
+    const upstream = resolveResponsesUpstream(
+      { ...FOUNDRY, token: { url: `http://127.0.0.1:${(tokens.address() as AddressInfo).port}/{tenant}/oauth2/v2.0/token`, tenantId: 'tenant-1', clientId: 'app-1', clientSecret: 'secret-1', scope: undefined } },
+      { apiKey: undefined, runsApiKey: RUNS_KEY },
+    );
+    const api = await startRunsApi({ port: 0, stepMs: 25, engine: 'responses', apiKey: RUNS_KEY, responses: { baseUrl: responses.url, upstream } });
+    try {
+      const client = new OpenAI({ apiKey: RUNS_KEY, baseURL: api.url, maxRetries: 0, defaultHeaders: { [CALLER_HEADER]: 'carol' } });
+      const assistant = await client.beta.assistants.create({ model: 'gpt-4o' });
+      const run = await client.beta.threads.createAndRunPoll({ assistant_id: assistant.id, thread: { messages: [{ role: 'user', content: 'With a token' }] } }, POLL);
+      expect(run.status).toBe('completed');
+      expect(grants).toHaveLength(1);
+      expect(Object.fromEntries(grants[0]!)).toEqual({ grant_type: 'client_credentials', client_id: 'app-1', client_secret: 'secret-1', scope: 'https://ai.azure.com/.default' });
+      expect(responses.requestLog.every((entry) => entry.status === 200)).toBe(true);
+      expect(responses.requestLog.length).toBeGreaterThan(2);
+    } finally {
+      await api.close();
+      await responses.close();
+      await new Promise((resolve) => tokens.close(resolve));
+    }
   });
 });
 
