@@ -42,14 +42,20 @@ export function attachGraphQLWs(server: Server, options: GraphQLWsOptions): { ws
     if (!ids) operations.set(socket, (ids = new Set()));
     return ids;
   };
+  /** A WebSocket operation's request context: its caller is named upstream as an HTTP operation's is (context.ts). */
+  const operationContext = (args: ExecutionArgs) => {
+    const request = newRequestContext();
+    if (config.upstream.forwardCaller) request.caller = (args.contextValue as GatewayContext).identity.subject;
+    return request;
+  };
   type EnvelopedRoot = { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown };
   const disposable = useGraphQLWs(
     {
       isProd: config.nodeEnv === 'production',
       connectionInitWaitTimeout: config.ws.connectionInitTimeoutMs,
       onConnect: (ctx) => wsGuard.onConnect(ctx),
-      execute: (args) => withRequestContext(newRequestContext(), () => (args.rootValue as EnvelopedRoot).execute(args)) as never,
-      subscribe: (args) => withRequestContext(newRequestContext(), () => (args.rootValue as EnvelopedRoot).subscribe(args)) as never,
+      execute: (args) => withRequestContext(operationContext(args), () => (args.rootValue as EnvelopedRoot).execute(args)) as never,
+      subscribe: (args) => withRequestContext(operationContext(args), () => (args.rootValue as EnvelopedRoot).subscribe(args)) as never,
       // Every WebSocket operation goes through yoga's envelop pipeline: same plugins, context and limits as HTTP.
       onSubscribe: async (ctx, id, payload) => {
         const running = operationsOf(ctx.extra.socket);

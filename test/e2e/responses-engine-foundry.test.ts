@@ -7,6 +7,7 @@ import { CALLER_HEADER } from '../../src/runs-api/caller.js';
 import { isolationKeyOf, resolveResponsesUpstream, type ResponsesUpstreamSettings } from '../../src/runs-api/engines/responses/profile.js';
 import { startRunsApi, type RunsApi } from '../../src/runs-api/index.js';
 import { ISOLATION_KEY_HEADER, startResponsesApi, type ResponsesApi } from '../../src/responses-api/index.js';
+import { createWsClient, subscribeWs } from '../helpers/live-clients.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
 /**
@@ -242,5 +243,22 @@ describe('the gateway names its authenticated users to the Foundry runs API (UPS
     const own = await graphql(GATEWAY_KEYS.alice, 'query ($id: ID!) { thread(id: $id) { id } }', { id: threadId });
     expect(own.errors).toBeUndefined();
     expect(own.data.thread.id).toBe(threadId);
+  });
+
+  it('a mutation over the WebSocket names its user too', async () => {
+    const responses = stack.api.responsesApi!;
+    const before = await conversationsOf(upstreamAs(responses, 'bob'));
+    const client = createWsClient(stack.gateway.wsUrl, { authorization: `Bearer ${GATEWAY_KEYS.bob}` });
+    try {
+      const created = subscribeWs<any>(client, 'mutation { createThread(input: {}) { thread { id } } }');
+      await created.done;
+      expect(created.results[0]?.errors).toBeUndefined();
+      const threadId: string = created.results[0]!.data.createThread.thread.id;
+      expect(await conversationsOf(upstreamAs(responses, 'bob'))).toHaveLength(before.length + 1);
+      const read = await graphql(GATEWAY_KEYS.bob, 'query ($id: ID!) { thread(id: $id) { id } }', { id: threadId });
+      expect(read.data.thread.id).toBe(threadId);
+    } finally {
+      await client.dispose();
+    }
   });
 });
