@@ -25,6 +25,7 @@ const responsesUpstreamSettings = {
     responsesProfile.default('openai'),
     "with `RUNS_ENGINE=responses`: `openai` (the wire as OpenAI serves it) or `foundry` (Azure AI Foundry's new agents under `{project}/openai/v1`: responses name an agent with `agent_reference` instead of a model and instructions, and each end user's data is kept under their own `x-ms-user-isolation-key`); without `RESPONSES_BASE_URL` the embedded Responses API presents that wire",
   ),
+  apiVersion: setting('RESPONSES_API_VERSION', optionalText, 'the `api-version` query parameter of every Responses call (Foundry\'s preview operations ask for one, e.g. `2025-11-15-preview`); unset: none, as `/openai/v1` needs'),
   agentName: setting('RESPONSES_AGENT_NAME', optionalText, 'with `RESPONSES_PROFILE=foundry`: the Foundry agent of every assistant whose `metadata.foundry_agent` (`name` or `name:version`) names none'),
   agentVersion: setting('RESPONSES_AGENT_VERSION', optionalText, 'the version of `RESPONSES_AGENT_NAME`; unset: the agent\'s latest'),
   userIsolation: setting(

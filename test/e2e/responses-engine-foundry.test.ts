@@ -22,6 +22,7 @@ const GATEWAY_KEYS = { alice: 'alice-key-0123456789abcdef', bob: 'bob-key-012345
 
 const FOUNDRY: ResponsesUpstreamSettings = {
   profile: 'foundry',
+  apiVersion: undefined,
   agentName: 'support-agent',
   agentVersion: '3',
   userIsolation: undefined,
@@ -168,7 +169,7 @@ describe('the Responses engine on Foundry new agents (runs wire by the openai SD
 });
 
 describe('the Responses engine buys Entra tokens for its upstream (RESPONSES_CLIENT_ID)', () => {
-  it('every call carries a bearer token from the client-credentials grant; one token serves the whole run', async () => {
+  it('every call carries a bearer token from the client-credentials grant (one serves the whole run) and the api-version', async () => {
     const grants: URLSearchParams[] = [];
     const tokens = createServer((req, res) => {
       let body = '';
@@ -182,11 +183,27 @@ describe('the Responses engine buys Entra tokens for its upstream (RESPONSES_CLI
     });
     await new Promise<void>((resolve) => tokens.listen(0, '127.0.0.1', resolve));
     const responses = await startResponsesApi({ port: 0, stepMs: 25, presentation: 'foundry', apiKey: 'entra-token-0123456789' });
+    // In front of it, a proxy that records what each call asked for (JSON answers only: this run is polled).
+    const seen: Array<{ url: string; authorization: string | undefined }> = [];
+    const proxy = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      req.on('end', () => {
+        seen.push({ url: req.url ?? '', authorization: req.headers.authorization });
+        const target = `${responses.url.replace(/\/v1$/, '')}${req.url ?? ''}`;
+        const headers = Object.fromEntries(Object.entries(req.headers).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[0] !== 'host' && entry[0] !== 'content-length'));
+        void fetch(target, { method: req.method ?? 'GET', headers, ...(body === '' ? {} : { body }) }).then(async (answer) => {
+          res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' });
+          res.end(await answer.text());
+        });
+      });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     const upstream = resolveResponsesUpstream(
-      { ...FOUNDRY, token: { url: `http://127.0.0.1:${(tokens.address() as AddressInfo).port}/{tenant}/oauth2/v2.0/token`, tenantId: 'tenant-1', clientId: 'app-1', clientSecret: 'secret-1', scope: undefined } },
+      { ...FOUNDRY, apiVersion: '2025-11-15-preview', token: { url: `http://127.0.0.1:${(tokens.address() as AddressInfo).port}/{tenant}/oauth2/v2.0/token`, tenantId: 'tenant-1', clientId: 'app-1', clientSecret: 'secret-1', scope: undefined } },
       { apiKey: undefined, runsApiKey: RUNS_KEY },
     );
-    const api = await startRunsApi({ port: 0, stepMs: 25, engine: 'responses', apiKey: RUNS_KEY, responses: { baseUrl: responses.url, upstream } });
+    const api = await startRunsApi({ port: 0, stepMs: 25, engine: 'responses', apiKey: RUNS_KEY, responses: { baseUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/v1`, upstream } });
     try {
       const client = new OpenAI({ apiKey: RUNS_KEY, baseURL: api.url, maxRetries: 0, defaultHeaders: { [CALLER_HEADER]: 'carol' } });
       const assistant = await client.beta.assistants.create({ model: 'gpt-4o' });
@@ -195,11 +212,16 @@ describe('the Responses engine buys Entra tokens for its upstream (RESPONSES_CLI
       expect(grants).toHaveLength(1);
       expect(Object.fromEntries(grants[0]!)).toEqual({ grant_type: 'client_credentials', client_id: 'app-1', client_secret: 'secret-1', scope: 'https://ai.azure.com/.default' });
       expect(responses.requestLog.every((entry) => entry.status === 200)).toBe(true);
-      expect(responses.requestLog.length).toBeGreaterThan(2);
+      expect(seen.length).toBeGreaterThan(2);
+      for (const call of seen) {
+        expect(new URL(call.url, 'http://proxy').searchParams.get('api-version')).toBe('2025-11-15-preview');
+        expect(call.authorization).toBe('Bearer entra-token-0123456789');
+      }
     } finally {
       await api.close();
       await responses.close();
       await new Promise((resolve) => tokens.close(resolve));
+      await new Promise((resolve) => proxy.close(resolve));
     }
   });
 });

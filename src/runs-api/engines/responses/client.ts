@@ -21,6 +21,8 @@ export interface ResponsesClientOptions {
   /** Base URL including `/v1`, e.g. http://127.0.0.1:4020/v1. */
   baseUrl: string;
   apiKey: string | undefined;
+  /** Sent with every call (`api-version`). */
+  queryParams?: Record<string, string> | undefined;
   /** Expiring bearer tokens (Entra client credentials for Foundry) instead of `apiKey`. */
   tokens?: TokenSource | undefined;
   /** Injected by tests: the policy of the request core. */
@@ -92,7 +94,7 @@ export function createResponsesClient(options: ResponsesClientOptions): Response
   const base = httpTransport({ maxSockets: 64 });
   const transport: Transport = (url, request) => base(url, { ...request, headers: withExtras(request.headers) });
   const doFetch: typeof fetch = (input, init) => fetch(input, { ...init, headers: withExtras((init?.headers ?? {}) as Record<string, string>) });
-  const endpoint = new Endpoint({ baseUrl: options.baseUrl, apiKey: options.apiKey, authHeader: 'authorization', betaHeader: '', headers: {}, queryParams: {} });
+  const endpoint = new Endpoint({ baseUrl: options.baseUrl, apiKey: options.apiKey, authHeader: 'authorization', betaHeader: '', headers: {}, queryParams: options.queryParams ?? {} });
   const core = new RequestCore({ policy: { ...DEFAULT_POLICY, ...options.policy }, endpoint, transport, tokens: options.tokens });
   const open = new Set<AbortController>();
 

@@ -30,10 +30,13 @@ export interface ResponsesUpstream {
   isolationSecret: string | undefined;
   /** Client credentials for Entra tokens; undefined: the static RESPONSES_API_KEY. */
   credentials: ClientCredentials | undefined;
+  /** Query parameters of every call (`api-version`, RESPONSES_API_VERSION). */
+  queryParams: Record<string, string>;
 }
 
 export interface ResponsesUpstreamSettings {
   profile: ResponsesProfileName;
+  apiVersion: string | undefined;
   agentName: string | undefined;
   agentVersion: string | undefined;
   userIsolation: boolean | undefined;
@@ -89,6 +92,7 @@ export function resolveResponsesUpstream(settings: ResponsesUpstreamSettings, ke
     isolateCallers,
     isolationSecret: settings.isolationSecret,
     credentials,
+    queryParams: settings.apiVersion === undefined ? {} : { 'api-version': settings.apiVersion },
   };
 }
 

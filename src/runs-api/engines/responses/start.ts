@@ -29,6 +29,7 @@ export async function startResponsesEngine(options: RunsApiOptions & { stepMs: n
     baseUrl: options.responses?.baseUrl ?? embedded!.url,
     apiKey: options.responses?.apiKey,
     tokens: upstream?.credentials ? new ClientCredentialsTokenProvider(upstream.credentials) : undefined,
+    queryParams: upstream?.queryParams,
   });
   const store = options.store ?? (options.storeLocation ? await (await import('./store/index.js')).openEngineStore(options.storeLocation) : createMemoryStore());
   const engine = createResponsesEngine({
