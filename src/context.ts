@@ -59,7 +59,8 @@ export function createContext(services: GatewayServices, identity: Identity = AN
   const interest = clientSignal ? new ClientInterest(clientSignal) : undefined;
   const client = interest ? shared.withClientSignal(interest) : shared;
   const upstream = withCallBudget(client, services.config.security.maxUpstreamCallsPerOperation);
-  const request = services.config.upstream.forwardCaller ? currentRequestContext() : undefined;
+  // An admin sees every thread, so it is named to nobody upstream: it acts as the gateway itself.
+  const request = services.config.upstream.forwardCaller && !identity.admin ? currentRequestContext() : undefined;
   if (request) request.caller = identity.subject;
   return {
     services,

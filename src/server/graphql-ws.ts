@@ -45,7 +45,8 @@ export function attachGraphQLWs(server: Server, options: GraphQLWsOptions): { ws
   /** A WebSocket operation's request context: its caller is named upstream as an HTTP operation's is (context.ts). */
   const operationContext = (args: ExecutionArgs) => {
     const request = newRequestContext();
-    if (config.upstream.forwardCaller) request.caller = (args.contextValue as GatewayContext).identity.subject;
+    const { identity } = args.contextValue as GatewayContext;
+    if (config.upstream.forwardCaller && !identity.admin) request.caller = identity.subject;
     return request;
   };
   type EnvelopedRoot = { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown };

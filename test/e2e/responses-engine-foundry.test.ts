@@ -18,7 +18,7 @@ import { startStack, type Stack } from '../helpers/stack.js';
 const RUNS_KEY = 'sk-runs-foundry-0123456789';
 const ISOLATION_SECRET = 'isolation-secret-for-tests';
 const POLL = { pollIntervalMs: 10 };
-const GATEWAY_KEYS = { alice: 'alice-key-0123456789abcdef', bob: 'bob-key-0123456789abcdef' } as const;
+const GATEWAY_KEYS = { alice: 'alice-key-0123456789abcdef', bob: 'bob-key-0123456789abcdef', root: 'root-key-0123456789abcdef' } as const;
 
 const FOUNDRY: ResponsesUpstreamSettings = {
   profile: 'foundry',
@@ -232,7 +232,13 @@ describe('the gateway names its authenticated users to the Foundry runs API (UPS
   beforeAll(async () => {
     stack = await startStack({
       api: await startFoundryRunsApi(),
-      env: { GATEWAY_AUTH: 'api-key', GATEWAY_API_KEYS: `alice:${GATEWAY_KEYS.alice},bob:${GATEWAY_KEYS.bob}`, UPSTREAM_API_KEY: RUNS_KEY, UPSTREAM_FORWARD_CALLER: 'true' },
+      env: {
+        GATEWAY_AUTH: 'api-key',
+        GATEWAY_API_KEYS: `alice:${GATEWAY_KEYS.alice},bob:${GATEWAY_KEYS.bob},root:${GATEWAY_KEYS.root}`,
+        GATEWAY_ADMIN_SUBJECTS: 'root',
+        UPSTREAM_API_KEY: RUNS_KEY,
+        UPSTREAM_FORWARD_CALLER: 'true',
+      },
     });
   });
   afterAll(async () => {
@@ -265,6 +271,10 @@ describe('the gateway names its authenticated users to the Foundry runs API (UPS
     const own = await graphql(GATEWAY_KEYS.alice, 'query ($id: ID!) { thread(id: $id) { id } }', { id: threadId });
     expect(own.errors).toBeUndefined();
     expect(own.data.thread.id).toBe(threadId);
+    // An admin sees every thread: it is named to nobody, so the runs API hides none from it.
+    const admin = await graphql(GATEWAY_KEYS.root, 'query ($id: ID!) { thread(id: $id) { id } }', { id: threadId });
+    expect(admin.errors).toBeUndefined();
+    expect(admin.data.thread.id).toBe(threadId);
   });
 
   it('a mutation over the WebSocket names its user too', async () => {
