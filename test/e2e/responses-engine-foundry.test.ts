@@ -150,6 +150,35 @@ describe('the Responses engine on Foundry new agents (runs wire by the openai SD
     expect(await conversationsOf(upstreamAs(responses, 'dave'), { agent_id: 'support-agent:3' })).toHaveLength(1);
   });
 
+  it("cancelling a run and deleting its thread reach the caller's partition too (no call falls back to no key)", async () => {
+    const erin = new OpenAI({ apiKey: RUNS_KEY, baseURL: api.url, maxRetries: 0, defaultHeaders: { [CALLER_HEADER]: 'erin' } });
+    const upstreamErin = upstreamAs(responses, 'erin');
+    const weather = { type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object', properties: {} } } };
+    const assistant = await erin.beta.assistants.create({ model: 'gpt-4o', tools: [weather] });
+    const thread = await erin.beta.threads.create({ messages: [{ role: 'user', content: 'Weather?' }] });
+    const waiting = await erin.beta.threads.runs.createAndPoll(thread.id, { assistant_id: assistant.id }, POLL);
+    expect(waiting.status).toBe('requires_action');
+    await erin.beta.threads.runs.cancel(waiting.id, { thread_id: thread.id });
+    const cancelled = await erin.beta.threads.runs.poll(waiting.id, { thread_id: thread.id }, POLL);
+    expect(cancelled.status).toBe('cancelled');
+    // The open call got its closing output in erin's conversation, so the thread can run again.
+    const [conversationId] = await conversationsOf(upstreamErin);
+    const items = await upstreamErin.conversations.items.list(conversationId!, { order: 'asc' });
+    expect(items.data.map((item) => item.type)).toEqual(['message', 'function_call', 'function_call_output']);
+
+    await erin.beta.threads.delete(thread.id);
+    expect(await conversationsOf(upstreamErin)).toEqual([]);
+  });
+
+  it('isolation keys are stable per caller, differ between callers and with the secret, and do not show the subject', () => {
+    const key = isolationKeyOf('alice@example.com', ISOLATION_SECRET);
+    expect(isolationKeyOf('alice@example.com', ISOLATION_SECRET)).toBe(key);
+    expect(isolationKeyOf('bob', ISOLATION_SECRET)).not.toBe(key);
+    expect(isolationKeyOf('alice@example.com', 'another-secret')).not.toBe(key);
+    expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(key).not.toContain('alice');
+  });
+
   it('a runs API without a key refuses the caller header (anybody could send it), and the settings say why up front', async () => {
     const open = await startRunsApi({ port: 0, stepMs: 25 });
     try {
