@@ -28,7 +28,7 @@ export { FOUNDRY_TOKEN_SCOPE, TOKEN_PATH } from './token-endpoint.js';
 
 export interface RunsApi extends EmbeddedServerHandle {
   /** Foundry classic's token endpoint (client-credentials grant) and how many tokens it has issued. */
-  tokenEndpoint?: { url: string; issued(): number };
+  tokenEndpoint?: { url: string; issued(): number; recent(): string[] };
   /** The embedded Responses API the `responses` engine runs on, when this process started it. */
   responsesApi?: ResponsesApi;
   /** Upstream calls of the `responses` engine, by kind (empty for the simulated engine). */
@@ -92,7 +92,7 @@ export async function startRunsApi(options: RunsApiOptions & { port?: number; ho
     ...handle,
     url: `${origin}${presentation.basePath}`,
     ...(responsesApi ? { responsesApi } : {}),
-    ...(tokens ? { tokenEndpoint: { url: `${origin}${TOKEN_PATH}`, issued: () => tokens.issued } } : {}),
+    ...(tokens ? { tokenEndpoint: { url: `${origin}${TOKEN_PATH}`, issued: () => tokens.issued, recent: () => tokens.recent() } } : {}),
     upstreamCalls,
   };
 }

@@ -31,13 +31,17 @@ export interface TokenEndpoint {
   authenticate(req: IncomingMessage): void;
   /** Tokens issued so far (tests count refreshes by it). */
   readonly issued: number;
+  /** The last tokens issued, newest last (tests look for them where they must not be: answers, logs). */
+  recent(): string[];
 }
 
 const SPENT_TOKEN_SWEEP = 1_000;
+const RECENT_TOKENS = 1_000;
 
 export function createTokenEndpoint(options: TokenEndpointOptions): TokenEndpoint {
   const now = options.now ?? Date.now;
   const tokens = new Map<string, number>();
+  const recent: string[] = [];
   let issued = 0;
 
   const sweep = (): void => {
@@ -67,6 +71,8 @@ export function createTokenEndpoint(options: TokenEndpointOptions): TokenEndpoin
     if (tokens.size >= SPENT_TOKEN_SWEEP) sweep();
     const token = randomBytes(32).toString('base64url');
     tokens.set(token, now() + options.lifetimeMs);
+    recent.push(token);
+    if (recent.length > RECENT_TOKENS) recent.shift();
     issued += 1;
     // Entra counts in whole seconds; the token itself lapses after exactly lifetimeMs.
     const seconds = Math.max(1, Math.round(options.lifetimeMs / 1000));
@@ -83,6 +89,7 @@ export function createTokenEndpoint(options: TokenEndpointOptions): TokenEndpoin
     get issued() {
       return issued;
     },
+    recent: () => [...recent],
   };
 }
 
