@@ -108,10 +108,10 @@ function gatewayFor(baseUrl: string, env: Record<string, string>): Gateway {
   return createGateway({ config });
 }
 
-async function query<T = Record<string, any>>(gateway: Gateway, document: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> {
+async function query<T = Record<string, any>>(gateway: Gateway, document: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}): Promise<GraphQLResponse<T>> {
   const response = await gateway.yoga.fetch('http://yoga/graphql', {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
     body: JSON.stringify({ query: document, variables }),
   });
   return (await response.json()) as GraphQLResponse<T>;
@@ -319,5 +319,35 @@ describe('the same operations where the profile lacks them (profile openai)', ()
   it('a Foundry run read through it still reads (the wire value is known to the schema, whatever the profile)', async () => {
     const result = await query(gateway, `query($t: ID!, $r: ID!) { run(threadId: $t, runId: $r) { requiredAction { type submitToolApproval { toolCalls { id } } } } }`, { t: THREAD, r: RUN });
     expect(result.data!['run'].requiredAction).toEqual({ type: 'SUBMIT_TOOL_APPROVAL', submitToolApproval: { toolCalls: [{ id: CALL_A }, { id: CALL_B }] } });
+  });
+});
+
+describe("threads under tenancy: the upstream's list holds every owner's threads", () => {
+  const wire = new FoundryWire();
+  let gateway: Gateway;
+  const KEYS = { alice: 'alice-key-0123456789abcdef', root: 'root-key-0123456789abcdef' };
+
+  beforeAll(async () => {
+    gateway = gatewayFor(await wire.start(), {
+      UPSTREAM_PROFILE: 'foundry-classic',
+      UPSTREAM_AUTH: 'key',
+      GATEWAY_AUTH: 'api-key',
+      GATEWAY_API_KEYS: `alice:${KEYS.alice},root:${KEYS.root}`,
+      GATEWAY_ADMIN_SUBJECTS: 'root',
+    });
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await wire.close();
+  });
+
+  it('is FORBIDDEN to a caller who is not an admin, unsent; an admin pages it', async () => {
+    const THREADS = '{ threads(first: 3) { edges { cursor } } }';
+    const alice = await query(gateway, THREADS, undefined, { authorization: `Bearer ${KEYS.alice}` });
+    expect(alice.errors?.map((error) => error.extensions?.['code'])).toEqual(['FORBIDDEN']);
+    expect(wire.requests).toEqual([]);
+    const root = await query(gateway, THREADS, undefined, { authorization: `Bearer ${KEYS.root}` });
+    expect(root.errors).toBeUndefined();
+    expect(root.data!['threads'].edges).toEqual([{ cursor: 'thread_c' }, { cursor: 'thread_b' }, { cursor: 'thread_a' }]);
   });
 });
