@@ -122,3 +122,42 @@ describe.each(PROFILES)('the gateway against a $profile look-alike', ({ profile,
     expect(lookAlike.requests.slice(mark).every((request) => request.status !== 404)).toBe(true);
   });
 });
+
+describe('the gateway against an open-assistant-api look-alike whose stream closes mid-run', () => {
+  let api: RunsApi;
+  let lookAlike: LookAlike;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    api = await startRunsApi({ port: 0, stepMs: 40, demoData: false, requireBetaHeader: false });
+    lookAlike = await startLookAlike({ target: api.url, streamEnding: 'cut-mid-run', missing: [] });
+    stack = await startStack({ api, env: { UPSTREAM_BASE_URL: lookAlike.url, UPSTREAM_PROFILE: 'open-assistant-api', LIVE_POLL_INTERVAL_MS: '50' } });
+  });
+  afterAll(async () => {
+    await stack.close();
+    await lookAlike.close();
+    await api.close();
+  });
+
+  it('a stream that ends with neither a terminal state nor done: the subscription still sees the run complete, by polling', async () => {
+    const created = await fetch(`${api.url}/assistants`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o' }) });
+    const assistantId = ((await created.json()) as { id: string }).id;
+    const threadId = ok(await stack.query<{ createThread: { thread: { threadId: string } } }>(CREATE_THREAD, { input: {} })).createThread.thread.threadId;
+    ok(await stack.query(CREATE_MESSAGE, { input: { threadId, role: 'USER', content: [{ text: 'cut me off' }] } }));
+    const { runId } = ok(await stack.query<{ createRun: { run: { runId: string } } }>(CREATE_RUN, { input: { threadId, assistantId } })).createRun.run;
+
+    const client = createWsClient(stack.gateway.wsUrl);
+    try {
+      const updates = subscribeWs<{ runUpdated: { status: string } }>(client, RUN_UPDATED, { t: threadId, r: runId });
+      await updates.done;
+      expect(updates.results.at(-1)?.data?.runUpdated.status).toBe('COMPLETED');
+    } finally {
+      await client.dispose();
+    }
+    const stream = lookAlike.streams.at(-1)!;
+    expect(stream).toContain('event: thread.run.in_progress');
+    expect(stream).not.toContain('thread.run.completed');
+    // The rest came from reads of the run.
+    expect(lookAlike.requests.some((request) => request.method === 'GET' && request.path === `/threads/${threadId}/runs/${runId}`)).toBe(true);
+  });
+});

@@ -8,7 +8,12 @@ import type { AddressInfo } from 'node:net';
  * (cogitator), and 404 for the operations it lacks (cancel, steps, list runs). It records what reached it.
  */
 
-export type StreamEnding = 'none' | 'quoted-done';
+/**
+ * `none`: the body just ends after the last event (astra); `quoted-done`: `data: "[DONE]"` instead of `event: done`
+ * (cogitator); `cut-mid-run`: the body ends right after the run starts, with no terminal state and no `done` (a
+ * server that closes its streams silently, as open-assistant-api does on errors).
+ */
+export type StreamEnding = 'none' | 'quoted-done' | 'cut-mid-run';
 
 /** Operations a look-alike may lack (answered 404 without reaching the target). */
 export type MissingOperation = 'cancel_run' | 'run_steps' | 'list_runs';
@@ -101,16 +106,22 @@ function bend(method: string, path: string, answer: IncomingMessage, res: Server
     };
     answer.setEncoding('utf8');
     answer.on('data', (chunk: string) => {
+      if (res.writableEnded) return;
       buffered += chunk;
       for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
         const frame = buffered.slice(0, end + 2);
         buffered = buffered.slice(end + 2);
         if (!/^event: done$/m.test(frame)) send(frame);
         else if (ending === 'quoted-done') send('data: "[DONE]"\n\n');
+        if (ending === 'cut-mid-run' && /^event: thread\.run\.in_progress$/m.test(frame)) {
+          answer.destroy();
+          res.end();
+          return;
+        }
       }
     });
     answer.once('end', () => res.end());
-    answer.once('error', () => res.destroy());
+    answer.once('error', () => (res.writableEnded ? undefined : res.destroy()));
     return;
   }
   const chunks: Buffer[] = [];
