@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -119,6 +121,25 @@ describe('the example client against a production gateway with PERSISTED_DOCUMEN
     } finally {
       await asText.close();
     }
+  });
+
+  it('`npm run example:demo -- --persisted` goes through the same flow as a process of its own', async () => {
+    const demo = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../src/demo.ts', import.meta.url)), '--persisted'], {
+      env: { PATH: process.env['PATH'] ?? '', GATEWAY_URL: stack.gateway.url, GATEWAY_TOKEN: API_KEY },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    demo.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    demo.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const [code] = (await once(demo, 'exit')) as [number | null];
+    expect(output).toMatch(/^run run_\S+ on thread thread_\S+$/m);
+    expect(output).toMatch(/^status REQUIRES_ACTION$/m);
+    expect(output).toMatch(/^tool call get_weather\(.*Oslo.*\)$/m);
+    expect(output).toMatch(/^status COMPLETED$/m);
+    expect(output).toMatch(/^step TOOL_CALLS COMPLETED\nstep MESSAGE_CREATION COMPLETED$/m);
+    expect(output).toMatch(/^message ASSISTANT: \S/m);
+    expect(output).not.toContain(API_KEY);
+    expect(code).toBe(0);
   });
 
   it('refuses a client without the key', async () => {
