@@ -91,14 +91,19 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
     return hash;
   };
 
-  /** What the gateway reads: the id alone (persisted) or the text. `query` stays a string for graphql-ws. */
-  const payloadOf = <TVariables>(document: TypedDocumentString<unknown, TVariables>, variables: TVariables) =>
-    send === 'persisted'
-      ? { documentId: documentIdOf(document), query: '', variables: variables as Record<string, unknown> }
-      : { query: document.toString(), variables: variables as Record<string, unknown> };
+  /** What the gateway reads over HTTP: the document's id alone (persisted) or its text. */
+  const requestOf = <TVariables>(document: TypedDocumentString<unknown, TVariables>, variables: TVariables) => ({
+    ...(send === 'persisted' ? { documentId: documentIdOf(document) } : { query: document.toString() }),
+    variables: variables as Record<string, unknown>,
+  });
+
+  /** The same for graphql-ws, whose protocol wants a `query` string in every subscribe message. */
+  const subscribePayloadOf = <TVariables>(document: TypedDocumentString<unknown, TVariables>, variables: TVariables): SubscribePayload => ({
+    query: '',
+    ...requestOf(document, variables),
+  });
 
   async function execute<TResult, TVariables>(document: TypedDocumentString<TResult, TVariables>, variables: TVariables): Promise<TResult> {
-    const { query, ...persisted } = payloadOf(document, variables);
     const response = await fetchImpl(options.httpUrl, {
       method: 'POST',
       headers: {
@@ -106,7 +111,7 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
         accept: 'application/graphql-response+json, application/json',
         ...(authorization ? { authorization } : {}),
       },
-      body: JSON.stringify(send === 'persisted' ? persisted : { query, ...persisted }),
+      body: JSON.stringify(requestOf(document, variables)),
     });
     let body: { data?: TResult | null; errors?: GatewayErrorEntry[] };
     try {
@@ -155,8 +160,7 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
     },
 
     async *watchRun(threadId, runId) {
-      const payload: SubscribePayload = payloadOf(RunUpdatedSubscription, { threadId, runId });
-      const results = webSocket().iterate<{ runUpdated: Run | null }>(payload);
+      const results = webSocket().iterate<{ runUpdated: Run | null }>(subscribePayloadOf(RunUpdatedSubscription, { threadId, runId }));
       try {
         for await (const result of results) {
           if (result.errors?.length) throw new GatewayError(result.errors as GatewayErrorEntry[]);
