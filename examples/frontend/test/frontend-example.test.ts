@@ -99,6 +99,28 @@ describe('the example client against a production gateway with PERSISTED_DOCUMEN
     expect(await client.runPage(started.threadId, 'run_unknown')).toBeNull();
   });
 
+  it('starts another run on the same thread (createRun), and its page has the new reply', async () => {
+    const finished = async (run: Run) => {
+      let last: Run | undefined;
+      for await (const update of client.watchRun(run.threadId, run.runId)) last = update;
+      return last;
+    };
+    const first = await client.startThreadAndRun({ assistantId: DEMO_IDS.assistants.plain, thread: { messages: [{ role: 'USER', content: [{ text: 'First question' }] }] } });
+    expect((await finished(first))?.status).toBe('COMPLETED');
+    const second = await client.startRun({
+      threadId: first.threadId,
+      assistantId: DEMO_IDS.assistants.plain,
+      additionalMessages: [{ role: 'USER', content: [{ text: 'Second question' }] }],
+    });
+    expect(second).toMatchObject({ threadId: first.threadId, assistant: { name: 'Echo' } });
+    expect(second.runId).not.toBe(first.runId);
+    expect((await finished(second))?.status).toBe('COMPLETED');
+    const page = (await client.runPage(second.threadId, second.runId))!;
+    expect(page.messages!.edges.map(({ node }) => node.content.map((part) => (part.__typename === 'MessageContentText' ? part.text.value : '')).join(''))).toEqual([
+      'You said: Second question',
+    ]);
+  });
+
   it('refuses a document outside the manifest, and document text, before any upstream call', async () => {
     // As another build of the frontend would have it: a typed document with its own hash, in no manifest the gateway has.
     const text = 'query Outside($threadId: ID!, $runId: ID!) { run(threadId: $threadId, runId: $runId) { instructions } }';
