@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FOUNDRY_TOKEN_SCOPE, startRunsApi, type RunsApi } from '../../src/runs-api/index.js';
 import { startStack, type GraphQLResponse, type Stack } from '../helpers/stack.js';
 import { rawCall } from '../helpers/wire-http.js';
+import { createWsClient, subscribeWs } from '../helpers/live-clients.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const CLIENT_ID = 'gateway-e2e';
 const CLIENT_SECRET = 'e2e-client-secret-never-shown';
@@ -18,6 +20,12 @@ const THREAD = /* GraphQL */ `query ($id: ID!, $first: Int, $after: String) {
 }`;
 const CREATE_RUN = /* GraphQL */ `mutation ($input: CreateRunInput!) { createRun(input: $input) { run { runId threadId status } } }`;
 const RUN = /* GraphQL */ `query ($t: ID!, $r: ID!) { run(threadId: $t, runId: $r) { status } }`;
+const RUN_UPDATED = /* GraphQL */ `subscription ($t: ID!, $r: ID!) {
+  runUpdated(threadId: $t, runId: $r) { status requiredAction { type submitToolApproval { toolCalls { id type name arguments serverLabel } } } }
+}`;
+const SUBMIT_APPROVALS = /* GraphQL */ `mutation ($input: SubmitToolApprovalsInput!) { submitToolApprovals(input: $input) { run { status requiredAction { type } } } }`;
+const RUN_STEPS = /* GraphQL */ `query ($t: ID!, $r: ID!) { run(threadId: $t, runId: $r) { status steps(first: 10) { edges { node { stepId } } } } }`;
+const MCP_TOOL = { type: 'mcp', server_label: 'docs', server_url: 'https://mcp.example.com/sse', allowed_tools: ['search_docs'] };
 
 /**
  * The gateway against the embedded runs API presenting Foundry classic (UPSTREAM_PROFILE=foundry-classic): its base
@@ -140,6 +148,39 @@ describe('the gateway on Foundry classic', () => {
     const rest = await query<any>(THREAD, { id: (messages.data.thread as { id: string }).id, first: 2, after: firstPage.pageInfo.endCursor });
     expect(rest.data.thread.messages.edges).toHaveLength(1);
     expect(rest.data.thread.messages.pageInfo.hasNextPage).toBe(false);
+  });
+
+  it('the tool-approval loop from GraphQL: runUpdated shows SUBMIT_TOOL_APPROVAL, submitToolApprovals answers it, the run completes with the MCP output', async () => {
+    const assistant = await direct('POST', '/assistants', { model: 'gpt-4o', tools: [MCP_TOOL] });
+    const client = createWsClient(stack.gateway.wsUrl);
+    try {
+      for (const approve of [true, false]) {
+        const thread = await direct('POST', '/threads', { messages: [{ role: 'user', content: 'find the retry policy' }] });
+        const created = await query<any>(CREATE_RUN, { input: { threadId: thread.id, assistantId: assistant.id } });
+        const { runId } = created.data.createRun.run;
+        const live = subscribeWs<any>(client, RUN_UPDATED, { t: thread.id, r: runId });
+        await waitUntil(() => live.results.some((result) => result.data?.runUpdated?.status === 'REQUIRES_ACTION'), 15_000);
+        const waiting = live.results.find((result) => result.data?.runUpdated?.status === 'REQUIRES_ACTION')!.data.runUpdated;
+        expect(waiting.requiredAction.type).toBe('SUBMIT_TOOL_APPROVAL');
+        const [call] = waiting.requiredAction.submitToolApproval.toolCalls;
+        expect(call).toEqual({ id: expect.stringMatching(/^call_/), type: 'mcp', name: 'search_docs', arguments: JSON.stringify({ query: 'find the retry policy' }), serverLabel: 'docs' });
+
+        const sentBefore = api.requestLog.filter((entry) => entry.method === 'POST' && entry.path.endsWith('/submit_tool_outputs')).length;
+        const answered = await query<any>(SUBMIT_APPROVALS, { input: { threadId: thread.id, runId, approvals: [{ toolCallId: call.id, approve }] } });
+        expect(answered.data.submitToolApprovals.run.requiredAction).toBeNull();
+        expect(api.requestLog.filter((entry) => entry.method === 'POST' && entry.path.endsWith('/submit_tool_outputs')).length - sentBefore).toBe(1);
+
+        await live.done;
+        expect(live.results.at(-1)!.data.runUpdated.status).toBe('COMPLETED');
+        const messages = await direct('GET', `/threads/${thread.id}/messages`);
+        const reply = messages.data[0].content[0].text.value as string;
+        expect(reply).toContain(approve ? 'The docs/search_docs tool returned: docs/search_docs found 1 result' : 'was not approved');
+        const steps = await query<any>(RUN_STEPS, { t: thread.id, r: runId });
+        expect(steps.data.run.steps.edges.length).toBeGreaterThanOrEqual(2);
+      }
+    } finally {
+      await client.dispose();
+    }
   });
 
   it('no token or client secret reaches a GraphQL answer or the log', () => {
