@@ -26,7 +26,9 @@ async function main(): Promise<void> {
   }
   const lines = [
     `Runs API (embedded) listening on ${api.url}`,
-    `  engine: ${settings.engine}, step: ${settings.stepMs} ms, API key: ${settings.apiKey ? 'required' : 'not required'}, beta header: ${settings.requireBetaHeader ? 'required' : 'optional'}`,
+    settings.profile === 'openai'
+      ? `  engine: ${settings.engine}, step: ${settings.stepMs} ms, API key: ${settings.apiKey ? 'required' : 'not required'}, beta header: ${settings.requireBetaHeader ? 'required' : 'optional'}`
+      : `  engine: ${settings.engine}, step: ${settings.stepMs} ms, auth: bearer tokens only, beta header: not needed`,
   ];
   if (api.tokenEndpoint) lines.push(`  profile: foundry-classic (api-version required), token endpoint: ${api.tokenEndpoint.url} (client ${settings.clientId ?? ''}, tokens last ${settings.tokenLifetimeMs} ms)`);
   if (api.responsesApi) lines.push(`  Responses API (embedded, the engine's upstream): ${api.responsesApi.url}`);
