@@ -6,11 +6,20 @@ import type { RunsEngine } from './engine.js';
 import type { EngineStore } from './engines/responses/store/contract.js';
 import type { EngineStoreLocation } from './engines/responses/store/index.js';
 import type { ResponsesUpstream } from './engines/responses/profile.js';
-import type { RunsEngineName } from './settings.js';
+import type { RunsApiProfileName, RunsEngineName } from './settings.js';
 
 /** What `startRunsApi` takes, and what an engine's start-up is given of it; the poll timing both need. */
 
 export interface RunsApiOptions {
+  /** The wire it presents (RUNS_API_PROFILE): `openai` under `/v1`, or Azure's `foundry-classic` (see profiles.ts). @default 'openai' */
+  profile?: RunsApiProfileName;
+  /** Foundry classic: the project of the endpoint path `/api/projects/{project}`. @default 'demo' */
+  project?: string;
+  /** Foundry classic: the client id and secret its token endpoint accepts. */
+  clientId?: string | undefined;
+  clientSecret?: string | undefined;
+  /** Foundry classic: how long a token is good for. @default 3_600_000 */
+  tokenLifetimeMs?: number;
   /** What serves the API (RUNS_ENGINE). @default 'simulated' */
   engine?: RunsEngineName;
   /** When set, requests must send `Authorization: Bearer <apiKey>`, else 401. */

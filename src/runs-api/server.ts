@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { headerValue } from '../embedded/http.js';
 import { createEmbeddedHttpServer, type EmbeddedServerParts } from '../embedded/server.js';
 import { writeEventStream } from '../embedded/sse.js';
@@ -13,19 +13,23 @@ export type { RequestLogEntry } from '../embedded/server.js';
 export interface HttpOptions extends EmbeddedServerParts<Operation> {
   requireBetaHeader: boolean;
   pollAfterMs: number;
+  /** The wire's own request checks (Foundry's `api-version`), after the beta header's. */
+  checkWireRequest?: ((req: IncomingMessage, query: URLSearchParams) => void) | undefined;
 }
 
 const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
 
 /** The shared embedded HTTP layer with the runs API's own parts: the beta header, poll hints and event streams. */
-export function createHttpServer({ requireBetaHeader, pollAfterMs, ...parts }: HttpOptions): { server: Server; stop: () => void } {
-  const keyRequired = parts.apiKey !== undefined;
+export function createHttpServer({ requireBetaHeader, pollAfterMs, checkWireRequest, ...parts }: HttpOptions): { server: Server; stop: () => void } {
+  // Only a client that proved itself (the key, or Foundry classic's tokens) may name the caller.
+  const keyRequired = parts.apiKey !== undefined || parts.authenticate !== undefined;
   return createEmbeddedHttpServer({
     ...parts,
     label: 'runs-api',
     bodyLimitBytes: BODY_LIMIT_BYTES,
-    checkRequest: (req) => {
+    checkRequest: (req, query) => {
       if (requireBetaHeader && !/\bassistants=v2\b/.test(headerValue(req, 'openai-beta'))) throw missingBetaHeader();
+      checkWireRequest?.(req, query);
     },
     respond: async (operation, { req, res, params, query, body, headers }) => {
       const caller = callerFromHeader(headerValue(req, CALLER_HEADER), keyRequired);

@@ -12,6 +12,14 @@ const runsEngine = z.enum(RUNS_ENGINES, {
   error: (issue) => `unknown engine ${JSON.stringify(issue.input)}; accepted: ${RUNS_ENGINES.map((name) => `"${name}"`).join(', ')}`,
 });
 
+/** The wires the embedded runs API can present (RUNS_API_PROFILE); src/runs-api/profiles.ts is each one's presentation. */
+export const RUNS_API_PROFILES = ['openai', 'foundry-classic'] as const;
+export type RunsApiProfileName = (typeof RUNS_API_PROFILES)[number];
+
+const runsApiProfile = z.enum(RUNS_API_PROFILES, {
+  error: (issue) => `unknown profile ${JSON.stringify(issue.input)}; accepted: ${RUNS_API_PROFILES.map((name) => `"${name}"`).join(', ')}`,
+});
+
 const optionalText = z.string().min(1).optional();
 
 const responsesProfile = z.enum(RESPONSES_PROFILES, {
@@ -67,4 +75,13 @@ export const runsApiSettings = {
   requireBetaHeader: setting('RUNS_API_REQUIRE_BETA_HEADER', bool.default(true), 'answer 400 without `OpenAI-Beta: assistants=v2`, as the real API did'),
   faults: setting('RUNS_API_FAULTS', z.string().default(''), 'fault injection rules, e.g. `POST /threads/{thread_id}/runs status=500 rate=0.5; * * latency=200`', { shown: 'none' }),
   faultControl: setting('RUNS_API_FAULT_CONTROL', bool.default(false), 'expose `GET/PUT/DELETE /__control/faults` to change the rules at run time'),
+  profile: setting(
+    'RUNS_API_PROFILE',
+    runsApiProfile.default('openai'),
+    'the wire it presents: `openai` (Assistants v2 under `/v1`) or `foundry-classic` (Azure AI Foundry classic agents at `/api/projects/{RUNS_API_PROJECT}`, `api-version` required, bearer tokens from its own `POST /oauth2/v2.0/token`; see src/runs-api/README.md)',
+  ),
+  project: setting('RUNS_API_PROJECT', z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only').default('demo'), 'with `RUNS_API_PROFILE=foundry-classic`: the project in the endpoint path `/api/projects/{project}`'),
+  clientId: setting('RUNS_API_CLIENT_ID', z.string().min(1).optional(), 'with `RUNS_API_PROFILE=foundry-classic` (required there): the client id its token endpoint accepts'),
+  clientSecret: setting('RUNS_API_CLIENT_SECRET', z.string().min(1).optional(), 'with `RUNS_API_PROFILE=foundry-classic` (required there): the client secret its token endpoint accepts', { secret: true }),
+  tokenLifetimeMs: setting('RUNS_API_TOKEN_LIFETIME_MS', positiveInt.default(3_600_000), 'with `RUNS_API_PROFILE=foundry-classic`: how long an issued token is good for (tests use 1–2 s)'),
 };

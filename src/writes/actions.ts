@@ -5,12 +5,15 @@ import { assistantIdArg, messageKeyArgs, runKeyArgs, threadIdArg } from '../sche
 import type { Schemas } from '../spec/index.js';
 import type { Route } from '../upstream/client.js';
 import { UpstreamError } from '../upstream/errors.js';
+import { unsupportedOperation } from '../upstream/http-errors.js';
+import { CAPABILITY_OPERATION } from '../upstream/profiles.js';
 import { assertThreadAccess, forgetThread, newThreadOwner, ownerOf, rememberOwner, tenancyOn, threadMetadataViolations, withOwner } from '../security/tenants.js';
 import type { FieldViolation } from './errors.js';
 import { idempotencyStoreKey, requestFingerprint } from './idempotency.js';
 import { runWrite, type WriteResult } from './run-write.js';
 import { invalidateEverywhere } from '../services.js';
 import { assertToolOutputsMatch } from './tool-outputs.js';
+import { assertToolApprovalsMatch, toolApprovalsToWire, type ToolApprovalInput } from './tool-approvals.js';
 import { assertNoViolations, idempotencyKeyViolations, includeViolations, writeViolations, type WireBody, type WriteSchemaName } from './validate.js';
 import {
   createRunToWire,
@@ -56,6 +59,9 @@ export interface ModifyRunInput extends RunRefInput {
 }
 export interface SubmitToolOutputsInput extends RunRefInput {
   toolOutputs: ReadonlyArray<{ toolCallId: string; output: string }>;
+}
+export interface SubmitToolApprovalsInput extends RunRefInput {
+  approvals: readonly ToolApprovalInput[];
 }
 export interface CreateThreadInput extends MutationInputBase, ThreadInput {}
 export interface ModifyThreadInput extends MutationInputBase {
@@ -146,6 +152,32 @@ export async function submitToolOutputs(ctx: GatewayContext, input: SubmitToolOu
     const fresh = await ctx.upstream.request<Run>({ method: 'GET', route: '/threads/{thread_id}/runs/{run_id}', params: runParams(key), signal: new AbortController().signal });
     ctx.loaders.run.clear(key).prime(key, fresh.data);
     assertToolOutputsMatch(fresh.data, body.tool_outputs, { requestId: fresh.requestId });
+  });
+  if (!result.replayed) {
+    ranRun(ctx, result.value);
+    await ctx.services.threads.active(key.threadId);
+  }
+  return result;
+}
+
+/**
+ * Foundry's MCP tool approvals, answered on the tool outputs route with `tool_approvals`. Refused before anything
+ * else when the profile lacks them: the route exists everywhere, so only the profile can say the body is understood.
+ */
+export async function submitToolApprovals(ctx: GatewayContext, input: SubmitToolApprovalsInput): Promise<WriteResult<Run>> {
+  if (!ctx.upstream.supports('tool_approvals')) {
+    throw UpstreamError.from(unsupportedOperation(CAPABILITY_OPERATION.tool_approvals, 'tool_approvals', ctx.config.upstream.profile));
+  }
+  const key = runKey(input);
+  const { body, violations } = toolApprovalsToWire(input.approvals);
+  check(input, undefined, undefined, violations);
+  await assertThreadAccess(ctx, key.threadId);
+  const request = { method: 'POST', route: '/threads/{thread_id}/runs/{run_id}/submit_tool_outputs', params: runParams(key), body, stream: true } as const;
+  const result = await write<Run>(ctx, 'submitToolApprovals', input, request, async () => {
+    // As for tool outputs: a fresh read inside the idempotent section, since the run may wait for other calls by now.
+    const fresh = await ctx.upstream.request<Run>({ method: 'GET', route: '/threads/{thread_id}/runs/{run_id}', params: runParams(key), signal: new AbortController().signal });
+    ctx.loaders.run.clear(key).prime(key, fresh.data);
+    assertToolApprovalsMatch(fresh.data, body.tool_approvals, { requestId: fresh.requestId });
   });
   if (!result.replayed) {
     ranRun(ctx, result.value);

@@ -20,7 +20,7 @@ interface Call {
   body: string | undefined;
 }
 
-type Reply = Response | (() => Response | Promise<Response>) | Error;
+type Reply = Response | ((url: string) => Response | Promise<Response>) | Error;
 
 /** A fetch that answers from a queue (the last reply repeats) and records each call. */
 function fakeFetch(...replies: Reply[]) {
@@ -29,7 +29,7 @@ function fakeFetch(...replies: Reply[]) {
     calls.push({ url: String(input), method: init?.method ?? 'GET', headers: new Headers(init?.headers), body: init?.body as string | undefined });
     const reply = replies.length > 1 ? replies.shift()! : replies[0]!;
     if (reply instanceof Error) throw reply;
-    return typeof reply === 'function' ? reply() : reply.clone();
+    return typeof reply === 'function' ? reply(String(input)) : reply.clone();
   }) as typeof globalThis.fetch;
   return { fetch, calls };
 }
@@ -64,10 +64,13 @@ async function caught(promise: Promise<unknown>): Promise<UpstreamError> {
 }
 
 const run = { id: 'run_1', object: 'thread.run', thread_id: 'thread_1' };
+const page = { object: 'list', data: [run], first_id: 'run_1', last_id: 'run_1', has_more: false };
+/** A list for list routes (the client reads a list answer as one), the run for the rest. */
+const runOrPage = (url: string) => json(/\/(runs|steps|messages)$/.test(new URL(url).pathname) ? page : run);
 
 describe('upstream client: requests', () => {
   it('builds URLs with the path prefix, encoded path params and configured query params', async () => {
-    const { fetch, calls } = fakeFetch(json(run));
+    const { fetch, calls } = fakeFetch(runOrPage);
     const { upstream } = client(fetch, { queryParams: { 'api-version': '2024-05-01-preview' } });
     await upstream.getRun('thread_1', 'run/../x y');
     expect(calls[0]!.url).toBe('http://upstream.test/v1/threads/thread_1/runs/run%2F..%2Fx%20y?api-version=2024-05-01-preview');
@@ -263,7 +266,7 @@ describe('upstream client: in-flight dedupe', () => {
   });
 
   it('does not share different URLs, writes, or when dedupe is off', async () => {
-    const { fetch, calls } = fakeFetch(json(run));
+    const { fetch, calls } = fakeFetch(runOrPage);
     const { upstream } = client(fetch);
     await Promise.all([upstream.getRun('thread_1', 'run_1'), upstream.getRun('thread_1', 'run_2'), upstream.listRuns('thread_1', { limit: 1 }), upstream.listRuns('thread_1', { limit: 2 })]);
     expect(calls).toHaveLength(4);
