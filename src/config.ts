@@ -325,7 +325,7 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const embeddedRunsApi = upstream.baseUrl === undefined;
   // The Responses engine's upstream settings are refused here, before anything starts, rather than at its start-up.
-  const responsesUpstream = s.runsApi.engine === 'responses' ? resolveResponsesUpstream(s.runsApi.responsesUpstream, { apiKey: s.responsesApi.apiKey, runsApiKey: s.runsApi.apiKey }) : undefined;
+  const responsesUpstream = s.runsApi.engine === 'responses' ? resolveResponsesUpstream(s.runsApi.responsesUpstream, { apiKey: s.responsesApi.apiKey, runsApiAuthenticates: s.runsApi.apiKey !== undefined || s.runsApi.profile === 'foundry-classic' }) : undefined;
   const forwardCaller = upstream.forwardCaller ?? (embeddedRunsApi && responsesUpstream?.isolateCallers === true);
   const { authMode: _mode, apiKeys: _keys, adminSubjects: _admins, jwt: _jwt, ...security } = s.security;
   return {

@@ -45,7 +45,7 @@ export function runsApiOptionsFrom(config: { host: string; runsApi: RunsApiConfi
   const { responsesBaseUrl, webhookSecret, dataDir, databaseUrl, responsesUpstream, ...runsApi } = config.runsApi;
   // Checked with every other setting when the config was loaded.
   const responsesApi = readSettings(responsesApiSettings, env);
-  const upstream = runsApi.engine === 'responses' ? resolveResponsesUpstream(responsesUpstream, { apiKey: responsesApi.apiKey, runsApiKey: runsApi.apiKey }) : undefined;
+  const upstream = runsApi.engine === 'responses' ? resolveResponsesUpstream(responsesUpstream, { apiKey: responsesApi.apiKey, runsApiAuthenticates: runsApi.apiKey !== undefined || runsApi.profile === 'foundry-classic' }) : undefined;
   return {
     ...runsApi,
     host: config.host,

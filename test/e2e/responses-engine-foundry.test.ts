@@ -40,7 +40,7 @@ function startFoundryRunsApi(): Promise<RunsApi> {
     stepMs: 25,
     engine: 'responses',
     apiKey: RUNS_KEY,
-    responses: { upstream: resolveResponsesUpstream(FOUNDRY, { apiKey: undefined, runsApiKey: RUNS_KEY }) },
+    responses: { upstream: resolveResponsesUpstream(FOUNDRY, { apiKey: undefined, runsApiAuthenticates: true }) },
   });
 }
 
@@ -230,7 +230,7 @@ describe('the Responses engine buys Entra tokens for its upstream (RESPONSES_CLI
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     const upstream = resolveResponsesUpstream(
       { ...FOUNDRY, apiVersion: '2025-11-15-preview', token: { url: `http://127.0.0.1:${(tokens.address() as AddressInfo).port}/{tenant}/oauth2/v2.0/token`, tenantId: 'tenant-1', clientId: 'app-1', clientSecret: 'secret-1', scope: undefined } },
-      { apiKey: undefined, runsApiKey: RUNS_KEY },
+      { apiKey: undefined, runsApiAuthenticates: true },
     );
     const api = await startRunsApi({ port: 0, stepMs: 25, engine: 'responses', apiKey: RUNS_KEY, responses: { baseUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/v1`, upstream } });
     try {

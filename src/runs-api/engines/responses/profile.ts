@@ -50,9 +50,10 @@ const TOKEN_REFRESH_MARGIN_MS = 300_000;
 
 /**
  * The settings with the profile's values filled in; settings that cannot work together are a ConfigError naming
- * them. `keys` are the Responses upstream's static key and the runs API's own (the caller header needs the latter).
+ * them. `keys`: the Responses upstream's static key, and whether the runs API authenticates its clients (RUNS_API_KEY,
+ * or Foundry classic's tokens): only then may a client name the caller.
  */
-export function resolveResponsesUpstream(settings: ResponsesUpstreamSettings, keys: { apiKey: string | undefined; runsApiKey: string | undefined }): ResponsesUpstream {
+export function resolveResponsesUpstream(settings: ResponsesUpstreamSettings, keys: { apiKey: string | undefined; runsApiAuthenticates: boolean }): ResponsesUpstream {
   const { apiKey } = keys;
   const foundry = settings.profile === 'foundry';
   const refuse = (message: string) => new ConfigError(`Invalid configuration:\n  ${message}`);
@@ -83,8 +84,8 @@ export function resolveResponsesUpstream(settings: ResponsesUpstreamSettings, ke
     };
   }
   const isolateCallers = settings.userIsolation ?? foundry;
-  if (isolateCallers && keys.runsApiKey === undefined) {
-    throw refuse(`${settings.userIsolation === undefined ? 'RESPONSES_PROFILE=foundry isolates users, which' : 'RESPONSES_USER_ISOLATION'} needs RUNS_API_KEY: only a holder of the runs API key may name the caller (x-gateway-caller). Set RUNS_API_KEY, or RESPONSES_USER_ISOLATION=false.`);
+  if (isolateCallers && !keys.runsApiAuthenticates) {
+    throw refuse(`${settings.userIsolation === undefined ? 'RESPONSES_PROFILE=foundry isolates users, which' : 'RESPONSES_USER_ISOLATION'} needs RUNS_API_KEY (or RUNS_API_PROFILE=foundry-classic, whose clients hold tokens): only a client the runs API authenticates may name the caller (x-gateway-caller). Set RUNS_API_KEY, or RESPONSES_USER_ISOLATION=false.`);
   }
   return {
     profile: settings.profile,
