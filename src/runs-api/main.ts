@@ -33,6 +33,10 @@ async function main(): Promise<void> {
   if (api.tokenEndpoint) lines.push(`  profile: foundry-classic (api-version required), token endpoint: ${api.tokenEndpoint.url} (client ${settings.clientId ?? ''}, tokens last ${settings.tokenLifetimeMs} ms)`);
   if (api.responsesApi) lines.push(`  Responses API (embedded, the engine's upstream): ${api.responsesApi.url}`);
   else if (settings.engine === 'responses') lines.push(`  Responses upstream: ${settings.responsesBaseUrl ?? ''} (RESPONSES_BASE_URL)`);
+  if (settings.engine === 'responses' && settings.responsesUpstream.profile === 'foundry') {
+    const agent = settings.responsesUpstream.agentName ?? 'none (each assistant names its own in metadata.foundry_agent)';
+    lines.push(`  Responses profile: foundry, default agent: ${agent}${settings.responsesUpstream.agentVersion ? `:${settings.responsesUpstream.agentVersion}` : ''}, user isolation: ${settings.responsesUpstream.userIsolation === false ? 'off' : 'on'}`);
+  }
   if (settings.demoData && settings.engine === 'simulated') lines.push(`  demo thread: ${DEMO_IDS.thread} (idle: ${DEMO_IDS.idleThread}), assistants: ${Object.values(DEMO_IDS.assistants).join(', ')}`);
   if (api.faults.list().length > 0) lines.push(`  fault rules: ${JSON.stringify(api.faults.list())}`);
   if (settings.faultControl) lines.push(`  fault control: ${new URL(api.url).origin}/__control/faults`);
