@@ -146,7 +146,7 @@ export const ToolInput = builder.inputType('ToolInput', {
     fileSearch: t.field({ type: FileSearchToolInput, description: 'The file search tool, with its options (`{}` for the defaults).' }),
     function: t.field({ type: FunctionToolInput, description: 'A function tool.' }),
     mcp: t.field({ type: McpToolInput, description: `An MCP server. ${FOUNDRY_ONLY}` }),
-    azureAiSearch: t.boolean({ description: `Azure AI Search (\`true\`) over the index named in \`toolResources.azureAiSearch\` of the assistant. ${FOUNDRY_ONLY}` }),
+    azureAiSearch: t.boolean({ description: `Azure AI Search (\`true\`) over the index named in \`toolResources.azureAiSearch\` (the run's, the thread's or the assistant's). ${FOUNDRY_ONLY}` }),
     bingGrounding: t.field({ type: BingGroundingToolInput, description: `Grounding with Bing Search. ${FOUNDRY_ONLY}` }),
     connectedAgent: t.field({ type: ConnectedAgentToolInput, description: `A connected agent. ${FOUNDRY_ONLY}` }),
     openapi: t.field({ type: OpenApiToolInput, description: `An OpenAPI tool. ${FOUNDRY_ONLY}` }),
@@ -290,12 +290,36 @@ const McpServerResourcesInput = builder.inputType('McpServerResourcesInput', {
   }),
 });
 
+const AzureAiSearchQueryTypeInput = inputEnum(
+  'AzureAiSearchQueryTypeInput',
+  ['simple', 'semantic', 'vector', 'vector_simple_hybrid', 'vector_semantic_hybrid'],
+  'How Azure AI Search queries the index (`AzureAISearchQueryType`).',
+);
+
+const AzureAiSearchIndexInput = builder.inputType('AzureAiSearchIndexInput', {
+  description: 'The index the azure_ai_search tool searches: a project connection and an index name, or an index asset.',
+  fields: (t) => ({
+    indexConnectionId: t.string({ description: 'The project connection to the search service (with indexName).' }),
+    indexName: t.string({ description: 'The index on that service (with indexConnectionId).' }),
+    indexAssetId: t.string({ description: 'The index as a project asset, instead of a connection and a name.' }),
+    queryType: t.field({ type: AzureAiSearchQueryTypeInput, description: 'How the index is queried.' }),
+    topK: t.int({ description: 'How many documents to retrieve (at least 1).' }),
+    filter: t.string({ description: 'An OData filter applied to the search.' }),
+  }),
+});
+
+const AzureAiSearchResourcesInput = builder.inputType('AzureAiSearchResourcesInput', {
+  description: `Resources of the azure_ai_search tool (Azure's \`AzureAISearchToolResource\`). ${FOUNDRY_ONLY}`,
+  fields: (t) => ({ indexes: t.field({ type: [AzureAiSearchIndexInput], required: true, description: 'The index it searches (exactly one, as Azure allows).' }) }),
+});
+
 export const ToolResourcesInput = builder.inputType('ToolResourcesInput', {
   description: describe('ModifyThreadRequest.tool_resources'),
   fields: (t) => ({
     codeInterpreter: t.field({ type: CodeInterpreterResourcesInput }),
     fileSearch: t.field({ type: FileSearchResourcesInput }),
     mcp: t.field({ type: [McpServerResourcesInput], description: `Settings of each MCP server the tools name. ${FOUNDRY_ONLY}` }),
+    azureAiSearch: t.field({ type: AzureAiSearchResourcesInput, description: `The index of the azure_ai_search tool. ${FOUNDRY_ONLY}` }),
   }),
 });
 

@@ -4,7 +4,7 @@ import { mcpHeaders } from './tool-approvals.js';
 /*
  * Azure AI Foundry's additions to write bodies (`Azure.AI.Agents` 2025-05-01): tools of types the OpenAI spec does not
  * know (ToolDefinition members mcp, azure_ai_search, bing_grounding, connected_agent, openapi), `tool_resources.mcp`
- * (MCPToolResource), and `tool_resources` on a new run. The OpenAI spec checks the rest of the body; these parts are
+ * (MCPToolResource) and `tool_resources.azure_ai_search` (AzureAISearchToolResource), and `tool_resources` on a new run. The OpenAI spec checks the rest of the body; these parts are
  * checked here, and stood in for while the spec looks (so its messages keep their indexes), like the embedded API does.
  */
 
@@ -52,18 +52,38 @@ export function foundryParts<T>(body: T, options: FoundryOptions = {}): FoundryP
   const resources = body['tool_resources'];
   if (isRecord(resources)) {
     if (Array.isArray(resources['mcp'])) resources['mcp'].forEach((entry, index) => mcpResourceViolations(entry, `input.toolResources.mcp[${index}]`, violations));
+    if (isRecord(resources['azure_ai_search'])) searchResourceViolations(resources['azure_ai_search'], 'input.toolResources.azureAiSearch', violations);
+    const foundryResources = FOUNDRY_RESOURCES.filter((name) => resources[name] !== undefined);
     if (options.runToolResources) {
       used.push('input.toolResources');
       delete checkable['tool_resources'];
-    } else if (resources['mcp'] !== undefined) {
-      used.push('input.toolResources.mcp');
-      checkable['tool_resources'] = Object.fromEntries(Object.entries(resources).filter(([name]) => name !== 'mcp'));
+    } else if (foundryResources.length > 0) {
+      used.push(...foundryResources.map((name) => `input.toolResources.${RESOURCE_MEMBER[name]}`));
+      checkable['tool_resources'] = Object.fromEntries(Object.entries(resources).filter(([name]) => !foundryResources.includes(name)));
     }
   } else if (resources === null && options.runToolResources) {
     used.push('input.toolResources');
     delete checkable['tool_resources'];
   }
   return { used, checkable: checkable as T, violations };
+}
+
+/** Azure's `ToolResources` members the OpenAI spec lacks, and their GraphQL names. */
+const FOUNDRY_RESOURCES = ['mcp', 'azure_ai_search'];
+const RESOURCE_MEMBER: Readonly<Record<string, string>> = { mcp: 'mcp', azure_ai_search: 'azureAiSearch' };
+
+/** `AzureAISearchToolResource`: at most one index ("maxItems 1"), named by a connection and a name or by an asset. */
+function searchResourceViolations(search: Record<string, unknown>, at: string, out: FieldViolation[]): void {
+  const indexes = Array.isArray(search['indexes']) ? (search['indexes'] as Array<Record<string, unknown>>) : [];
+  if (indexes.length !== 1) out.push({ field: `${at}.indexes`, message: `${at}.indexes must have exactly 1 item (it has ${indexes.length})` });
+  indexes.forEach((index, position) => {
+    const here = `${at}.indexes[${position}]`;
+    const byConnection = typeof index['index_connection_id'] === 'string' && index['index_connection_id'] !== '' && typeof index['index_name'] === 'string' && index['index_name'] !== '';
+    const byAsset = typeof index['index_asset_id'] === 'string' && index['index_asset_id'] !== '';
+    if (byConnection === byAsset) out.push({ field: here, message: `${here} must name the index either by indexConnectionId and indexName or by indexAssetId` });
+    const topK = index['top_k'];
+    if (typeof topK === 'number' && topK < 1) out.push({ field: `${here}.topK`, message: `${here}.topK must be at least 1` });
+  });
 }
 
 function isFoundryTool(tool: unknown): tool is Record<string, unknown> {

@@ -104,10 +104,19 @@ export interface McpServerResourcesInput {
   requireApproval?: Maybe<{ mode?: Maybe<string>; tools?: Maybe<{ always?: Maybe<readonly string[]>; never?: Maybe<readonly string[]> }> }>;
   headers?: Maybe<JsonObject>;
 }
+export interface AzureAiSearchIndexInput {
+  indexConnectionId?: Maybe<string>;
+  indexName?: Maybe<string>;
+  indexAssetId?: Maybe<string>;
+  queryType?: Maybe<string>;
+  topK?: Maybe<number>;
+  filter?: Maybe<string>;
+}
 export interface ToolResourcesInput {
   codeInterpreter?: Maybe<{ fileIds?: Maybe<readonly string[]> }>;
   fileSearch?: Maybe<{ vectorStoreIds?: Maybe<readonly string[]> }>;
   mcp?: Maybe<readonly McpServerResourcesInput[]>;
+  azureAiSearch?: Maybe<{ indexes: readonly AzureAiSearchIndexInput[] }>;
 }
 export interface ChunkingStrategyInput {
   auto?: Maybe<boolean>;
@@ -303,6 +312,18 @@ export function toolResourcesToWire(resources: ToolResourcesInput): unknown {
     code_interpreter: nullable(resources.codeInterpreter, (ci) => defined({ file_ids: ci.fileIds })),
     file_search: nullable(resources.fileSearch, (fs) => defined({ vector_store_ids: fs.vectorStoreIds })),
     mcp: map(resources.mcp, mcpResourcesToWire),
+    azure_ai_search: nullable(resources.azureAiSearch, (search) => ({
+      indexes: search.indexes.map((index) =>
+        defined({
+          index_connection_id: index.indexConnectionId,
+          index_name: index.indexName,
+          index_asset_id: index.indexAssetId,
+          query_type: index.queryType,
+          top_k: index.topK,
+          filter: index.filter,
+        }),
+      ),
+    })),
   });
 }
 

@@ -247,7 +247,9 @@ describe('the gateway on Foundry classic', () => {
     const [mcpCall] = steps[0].stepDetails.toolCalls;
     expect(mcpCall).toMatchObject({ __typename: 'McpToolCall', name: 'search_docs', serverLabel: 'docs' });
     expect(mcpCall.output).toMatch(/^docs\/search_docs found 1 result/);
+    // The MCP server's credentials went upstream, and nowhere else: not to an answer, not to the log.
     expect(answers.join('\n')).not.toContain(MCP_HEADER_SECRET);
+    expect(JSON.stringify(logLines)).not.toContain(MCP_HEADER_SECRET);
   });
 
   it('no token or client secret reaches a GraphQL answer or the log', () => {

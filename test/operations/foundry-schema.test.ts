@@ -475,7 +475,11 @@ describe('Foundry tools as inputs, and their calls in run steps (profile foundry
         assistantId: 'asst_fixture0000000000000001',
         thread: { messages: [{ role: 'USER', content: [{ text: 'hi' }] }] },
         tools: [foundryToolInputs[1]],
-        toolResources: { fileSearch: { vectorStoreIds: ['vs_1'] }, mcp: [mcpResources[1]] },
+        toolResources: {
+          fileSearch: { vectorStoreIds: ['vs_1'] },
+          mcp: [mcpResources[1]],
+          azureAiSearch: { indexes: [{ indexConnectionId: 'conn-search', indexName: 'docs', queryType: 'VECTOR_SEMANTIC_HYBRID', topK: 3, filter: "lang eq 'en'" }] },
+        },
       },
     });
     expect(result.errors).toBeUndefined();
@@ -484,7 +488,11 @@ describe('Foundry tools as inputs, and their calls in run steps (profile foundry
     expect(posts()[0]!.body).toEqual({
       assistant_id: 'asst_fixture0000000000000001',
       thread: { messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }] },
-      tool_resources: { file_search: { vector_store_ids: ['vs_1'] }, mcp: [mcpResourcesOnTheWire[1]] },
+      tool_resources: {
+        file_search: { vector_store_ids: ['vs_1'] },
+        mcp: [mcpResourcesOnTheWire[1]],
+        azure_ai_search: { indexes: [{ index_connection_id: 'conn-search', index_name: 'docs', query_type: 'vector_semantic_hybrid', top_k: 3, filter: "lang eq 'en'" }] },
+      },
       tools: [foundryToolsOnTheWire[1]],
       stream: true,
     });
@@ -501,7 +509,10 @@ describe('Foundry tools as inputs, and their calls in run steps (profile foundry
           { openapi: { name: 'weather api', spec: {}, auth: { anonymous: true } } },
           { azureAiSearch: false },
         ],
-        toolResources: { mcp: [{ serverLabel: 'learn', headers: { 'x bad': 'v', ok: 'line\nbreak' } }] },
+        toolResources: {
+          mcp: [{ serverLabel: 'learn', headers: { 'x bad': 'v', ok: 'line\nbreak' } }],
+          azureAiSearch: { indexes: [{ indexConnectionId: 'conn-search', indexName: 'docs', indexAssetId: 'asset-1', topK: 0 }] },
+        },
       },
     });
     expect(result.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
@@ -516,6 +527,8 @@ describe('Foundry tools as inputs, and their calls in run steps (profile foundry
         'input.tools[3].azureAiSearch',
         'input.toolResources.mcp[0].headers.x bad',
         'input.toolResources.mcp[0].headers.ok',
+        'input.toolResources.azureAiSearch.indexes[0]',
+        'input.toolResources.azureAiSearch.indexes[0].topK',
       ].sort(),
     );
     expect(wire.requests).toEqual([]);
@@ -595,8 +608,8 @@ describe('Foundry tools as inputs where the profile lacks them (profile openai)'
     expect(createRun.errors![0]!.extensions).toEqual(refusal('input.toolResources'));
     const andRun = await query(gateway, CREATE_THREAD_AND_RUN, { input: { assistantId: 'asst_x', toolResources: { mcp: [mcpResources[1]] } } });
     expect(andRun.errors![0]!.extensions).toEqual(refusal('input.toolResources.mcp'));
-    const modify = await query(gateway, MODIFY_THREAD, { input: { threadId: THREAD, toolResources: { mcp: [mcpResources[1]] } } });
-    expect(modify.errors![0]!.extensions).toEqual(refusal('input.toolResources.mcp'));
+    const modify = await query(gateway, MODIFY_THREAD, { input: { threadId: THREAD, toolResources: { azureAiSearch: { indexes: [{ indexAssetId: 'asset-1' }] } } } });
+    expect(modify.errors![0]!.extensions).toEqual(refusal('input.toolResources.azureAiSearch'));
     const everyTool = await query(gateway, CREATE_THREAD_AND_RUN, { input: { assistantId: 'asst_x', tools: foundryToolInputs.slice(2) } });
     expect(everyTool.errors![0]!.extensions).toEqual(refusal('input.tools[0].azureAiSearch'));
     expect(everyTool.errors![0]!.message).toContain('input.tools[0].azureAiSearch, input.tools[1].bingGrounding, input.tools[2].connectedAgent, input.tools[3].openapi');
