@@ -140,6 +140,7 @@ class FoundryWire {
       res.end('event: done\ndata: [DONE]\n\n');
       return;
     }
+    if (req.method === 'POST' && path === `/threads/${THREAD}`) return json(200, { id: THREAD, object: 'thread', created_at: 1_764_000_000, metadata: {}, tool_resources: null });
     if (req.method === 'GET' && path === `/threads/${THREAD}/runs/${RUN}/steps`) return json(200, { data: [foundryStep()], last_id: STEP, has_more: false });
     if (req.method === 'GET' && path === '/threads') {
       const all = ['thread_c', 'thread_b', 'thread_a'].map((id, index) => ({ id, object: 'thread', created_at: 1_764_000_300 - index, metadata: {}, tool_resources: null }));
@@ -496,6 +497,12 @@ describe('Foundry tools as inputs, and their calls in run steps (profile foundry
       tools: [foundryToolsOnTheWire[1]],
       stream: true,
     });
+  });
+
+  it("modifyThread sends a thread's MCP resources with the spec's", async () => {
+    const result = await query(gateway, MODIFY_THREAD, { input: { threadId: THREAD, toolResources: { codeInterpreter: { fileIds: ['file-1'] }, mcp: [mcpResources[0]] } } });
+    expect(result.errors).toBeUndefined();
+    expect(posts().map((request) => [request.path, request.body])).toEqual([[`/threads/${THREAD}`, { tool_resources: { code_interpreter: { file_ids: ['file-1'] }, mcp: [mcpResourcesOnTheWire[0]] } }]]);
   });
 
   it('Foundry inputs that Azure would refuse are BAD_USER_INPUT naming each field, and nothing is sent', async () => {
