@@ -44,8 +44,8 @@ export interface EmbeddedServerParts<R extends RouteEntry> {
 }
 
 /**
- * A route outside `/v1` that authenticates itself (a signed webhook): no API key or beta header, and the raw body,
- * since a signature is over the exact bytes.
+ * A route outside `/v1` that authenticates itself (a signed webhook, Foundry classic's token endpoint): no API key or
+ * beta header, and the raw body, since a signature is over the exact bytes (and a token request is form-encoded).
  */
 export interface SignedRoute {
   method: 'POST';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FOUNDRY_TOKEN_SCOPE, startRunsApi, type RunsApi } from '../../src/runs-api/index.js';
 import { waitUntil } from '../helpers/wait.js';
-import { rawCall, type RawResponse } from '../helpers/wire-http.js';
+import { parseEvents, rawCall, type RawResponse } from '../helpers/wire-http.js';
 
 const CLIENT_ID = 'gateway-tests';
 const CLIENT_SECRET = 'client-secret-that-must-not-leak';
@@ -260,6 +260,27 @@ describe('runs API as Foundry classic', () => {
       const done = await waitForStatus(thread.id, run.id, ['completed', 'requires_action']);
       expect(done.status).toBe('completed');
       expect((await mcpStep(thread.id, run.id)).output).toContain('found 1 result');
+    });
+
+    it('streamed: the run’s stream ends at requires_action, the approval’s stream carries the call’s output to completion', async () => {
+      const assistant = (await azure('POST', '/assistants', { model: 'gpt-4o', tools: [MCP_TOOL] })).body;
+      const thread = (await azure('POST', '/threads', { messages: [{ role: 'user', content: 'stream the approval' }] })).body;
+      const first = await azure('POST', `/threads/${thread.id}/runs`, { assistant_id: assistant.id, stream: true });
+      expect(first.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      const events = parseEvents(first.text);
+      expect(events.at(-1)).toEqual({ event: 'done', data: '[DONE]' });
+      const waiting = events.at(-2)!;
+      expect(waiting.event).toBe('thread.run.requires_action');
+      expect(waiting.data).toMatchObject({ tool_resources: null, required_action: { type: 'submit_tool_approval' } });
+      const callId = waiting.data.required_action.submit_tool_approval.tool_calls[0].id;
+
+      const second = await azure('POST', `/threads/${thread.id}/runs/${waiting.data.id}/submit_tool_outputs`, { tool_approvals: [{ tool_call_id: callId, approve: true }], stream: true });
+      const rest = parseEvents(second.text);
+      expect(rest.map((event) => event.event)).toEqual(expect.arrayContaining(['thread.run.step.delta', 'thread.run.step.completed', 'thread.message.completed', 'thread.run.completed']));
+      const outputDelta = rest.find((event) => event.event === 'thread.run.step.delta')!;
+      expect(outputDelta.data.delta.step_details.tool_calls[0]).toMatchObject({ type: 'mcp', output: expect.stringContaining('found 1 result') });
+      expect(rest.find((event) => event.event === 'thread.run.completed')!.data.tool_resources).toBeNull();
+      expect(rest.at(-1)).toEqual({ event: 'done', data: '[DONE]' });
     });
 
     it('refuses a malformed MCP tool or approval, naming the field', async () => {
