@@ -354,6 +354,12 @@ const CreateRunInput = builder.inputType('CreateRunInput', {
     parallelToolCalls: t.boolean({ description: describeNode(schemaAt('ParallelToolCalls')) }),
     responseFormat: t.field({ type: ResponseFormatInput, description: describeNode(schemaAt('AssistantsApiResponseFormatOption')) }),
     include: t.field({ type: [RunStepInclude.ref], description: parameterDescription('POST', '/threads/{thread_id}/runs', 'include[]') }),
+    toolResources: t.field({
+      type: ToolResourcesInput,
+      description:
+        "The run's own tool resources (Azure's `tool_resources` on create-run, e.g. `mcp` approvals and headers). Azure AI Foundry only: " +
+        'the OpenAI wire has none, so where the profile lacks the `foundry_tools` capability it is refused, unsent, with UPSTREAM_UNSUPPORTED.',
+    }),
     ...mutationFields(t),
   }),
 });

@@ -70,17 +70,22 @@ export function toolApprovalsToWire(approvals: readonly ToolApprovalInput[], fie
     const at = `${field}[${index}]`;
     if (approval.toolCallId === '') violations.push({ field: `${at}.toolCallId`, message: `${at}.toolCallId must not be empty` });
     if (approval.headers == null) return { tool_call_id: approval.toolCallId, approve: approval.approve };
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(approval.headers)) {
-      const headerAt = `${at}.headers.${name}`;
-      if (!HEADER_NAME.test(name)) violations.push({ field: headerAt, message: `${headerAt}: ${JSON.stringify(name)} is not an HTTP header name` });
-      else if (typeof value !== 'string') violations.push({ field: headerAt, message: `${headerAt} must be a string` });
-      else if (value.length > MAX_HEADER_VALUE || /[\r\n\0]/.test(value)) violations.push({ field: headerAt, message: `${headerAt} must be one line of at most ${MAX_HEADER_VALUE} characters` });
-      else headers[name] = value;
-    }
-    return { tool_call_id: approval.toolCallId, approve: approval.approve, headers };
+    return { tool_call_id: approval.toolCallId, approve: approval.approve, headers: mcpHeaders(approval.headers, `${at}.headers`, violations) };
   });
   return { body: { tool_approvals: toolApprovals }, violations };
+}
+
+/** Headers for an MCP server (an approval's, or a tool resource's): the valid ones, each invalid one reported at `at.name`. */
+export function mcpHeaders(given: Record<string, unknown>, at: string, violations: FieldViolation[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(given)) {
+    const headerAt = `${at}.${name}`;
+    if (!HEADER_NAME.test(name)) violations.push({ field: headerAt, message: `${headerAt}: ${JSON.stringify(name)} is not an HTTP header name` });
+    else if (typeof value !== 'string') violations.push({ field: headerAt, message: `${headerAt} must be a string` });
+    else if (value.length > MAX_HEADER_VALUE || /[\r\n\0]/.test(value)) violations.push({ field: headerAt, message: `${headerAt} must be one line of at most ${MAX_HEADER_VALUE} characters` });
+    else headers[name] = value;
+  }
+  return headers;
 }
 
 /**

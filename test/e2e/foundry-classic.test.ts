@@ -26,6 +26,16 @@ const RUN_UPDATED = /* GraphQL */ `subscription ($t: ID!, $r: ID!) {
 const SUBMIT_APPROVALS = /* GraphQL */ `mutation ($input: SubmitToolApprovalsInput!) { submitToolApprovals(input: $input) { run { status requiredAction { type } } } }`;
 const RUN_STEPS = /* GraphQL */ `query ($t: ID!, $r: ID!) { run(threadId: $t, runId: $r) { status steps(first: 10) { edges { node { stepId } } } } }`;
 const MCP_TOOL = { type: 'mcp', server_label: 'docs', server_url: 'https://mcp.example.com/sse', allowed_tools: ['search_docs'] };
+const CREATE_RUN_WITH_TOOLS = /* GraphQL */ `mutation ($input: CreateRunInput!) {
+  createRun(input: $input) { run { runId status tools { __typename ... on McpTool { serverLabel serverUrl allowedTools } } toolResources { mcp { serverLabel requireApproval } } } }
+}`;
+const STEP_CALLS = /* GraphQL */ `query ($t: ID!, $r: ID!) {
+  run(threadId: $t, runId: $r) { status steps(first: 10, order: ASC) { edges { node { type status stepDetails {
+    __typename
+    ... on RunStepToolCallsDetails { toolCalls { __typename ... on McpToolCall { id type name arguments serverLabel output } } }
+  } } } } }
+}`;
+const MCP_HEADER_SECRET = 'mcp-e2e-header-secret-value';
 
 /**
  * The gateway against the embedded runs API presenting Foundry classic (UPSTREAM_PROFILE=foundry-classic): its base
@@ -183,6 +193,63 @@ describe('the gateway on Foundry classic', () => {
     } finally {
       await client.dispose();
     }
+  });
+
+  it('an mcp tool given to createRun THROUGH GraphQL: its call waits for approval, and after it the step reads as a typed McpToolCall with the output', async () => {
+    // An assistant with no tools: the MCP server reaches the run only through the GraphQL input.
+    const assistant = await direct('POST', '/assistants', { model: 'gpt-4o', name: 'no-tools' });
+    const thread = await direct('POST', '/threads', { messages: [{ role: 'user', content: 'find the retry policy' }] });
+    const created = await query<any>(CREATE_RUN_WITH_TOOLS, {
+      input: {
+        threadId: thread.id,
+        assistantId: assistant.id,
+        tools: [{ mcp: { serverLabel: 'docs', serverUrl: 'https://mcp.example.com/sse', allowedTools: ['search_docs'] } }],
+        toolResources: { mcp: [{ serverLabel: 'docs', requireApproval: { tools: { always: ['search_docs'] } }, headers: { authorization: `Bearer ${MCP_HEADER_SECRET}` } }] },
+      },
+    });
+    const { run } = created.data.createRun;
+    expect(run.tools).toEqual([{ __typename: 'McpTool', serverLabel: 'docs', serverUrl: 'https://mcp.example.com/sse', allowedTools: ['search_docs'] }]);
+    // Foundry keeps the run's tool_resources and shows them back without the headers.
+    expect(run.toolResources).toEqual({ mcp: [{ serverLabel: 'docs', requireApproval: { always: { tool_names: ['search_docs'] } } }] });
+    const createdOnTheWire = api.requestLog.filter((entry) => entry.method === 'POST' && entry.path.endsWith(`/threads/${thread.id}/runs`));
+    expect(createdOnTheWire).toHaveLength(1);
+
+    const client = createWsClient(stack.gateway.wsUrl);
+    try {
+      const live = subscribeWs<any>(client, RUN_UPDATED, { t: thread.id, r: run.runId });
+      await waitUntil(() => live.results.some((result) => result.data?.runUpdated?.status === 'REQUIRES_ACTION'), 15_000);
+      const waiting = live.results.find((result) => result.data?.runUpdated?.status === 'REQUIRES_ACTION')!.data.runUpdated;
+      const [call] = waiting.requiredAction.submitToolApproval.toolCalls;
+      expect(call).toMatchObject({ type: 'mcp', name: 'search_docs', serverLabel: 'docs' });
+
+      // Before the approval the step holds the call, without an output yet.
+      const before = await query<any>(STEP_CALLS, { t: thread.id, r: run.runId });
+      const pending = before.data.run.steps.edges.map((edge: any) => edge.node).find((node: any) => node.type === 'TOOL_CALLS');
+      expect(pending.stepDetails.toolCalls).toEqual([
+        { __typename: 'McpToolCall', id: call.id, type: 'mcp', name: 'search_docs', arguments: JSON.stringify({ query: 'find the retry policy' }), serverLabel: 'docs', output: null },
+      ]);
+
+      const answered = await query<any>(SUBMIT_APPROVALS, { input: { threadId: thread.id, runId: run.runId, approvals: [{ toolCallId: call.id, approve: true }] } });
+      expect(answered.data.submitToolApprovals.run.requiredAction).toBeNull();
+      await live.done;
+      expect(live.results.at(-1)!.data.runUpdated.status).toBe('COMPLETED');
+    } finally {
+      await client.dispose();
+    }
+
+    const after = await query<any>(STEP_CALLS, { t: thread.id, r: run.runId });
+    expect(after.data.run.status).toBe('COMPLETED');
+    const steps = after.data.run.steps.edges.map((edge: any) => edge.node);
+    expect(steps.map((step: any) => [step.type, step.status])).toEqual([
+      ['TOOL_CALLS', 'COMPLETED'],
+      ['MESSAGE_CREATION', 'COMPLETED'],
+    ]);
+    const [mcpCall] = steps[0].stepDetails.toolCalls;
+    expect(mcpCall).toMatchObject({ __typename: 'McpToolCall', name: 'search_docs', serverLabel: 'docs' });
+    expect(mcpCall.output).toMatch(/^docs\/search_docs found 1 result/);
+    // The MCP server's credentials went upstream, and nowhere else: not to an answer, not to the log.
+    expect(answers.join('\n')).not.toContain(MCP_HEADER_SECRET);
+    expect(JSON.stringify(logLines)).not.toContain(MCP_HEADER_SECRET);
   });
 
   it('no token or client secret reaches a GraphQL answer or the log', () => {

@@ -46,6 +46,46 @@ const foundryRun = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
+const NEW_RUN = 'run_created00000000000000001';
+const NEW_THREAD = 'thread_created0000000000001';
+const STEP = 'step_foundry000000000000001';
+
+/** A tool-calls step with one call of each kind Azure defines in a step, and one the gateway does not type. */
+const foundryStep = () => ({
+  id: STEP,
+  object: 'thread.run.step',
+  created_at: 1_764_000_050,
+  assistant_id: 'asst_fixture0000000000000001',
+  thread_id: THREAD,
+  run_id: RUN,
+  type: 'tool_calls',
+  status: 'completed',
+  step_details: {
+    type: 'tool_calls',
+    tool_calls: [
+      { id: CALL_A, type: 'mcp', name: 'search_docs', arguments: '{"q":"runs"}', server_label: 'learn', output: 'learn/search_docs: 3 pages' },
+      { id: CALL_B, type: 'mcp', name: 'fetch_page', arguments: '{"url":"https://x"}', server_label: 'learn', output: null },
+      { id: 'call_search', type: 'azure_ai_search', azure_ai_search: { input: 'retry policy', output: '{"docs":2}' } },
+      { id: 'call_bing', type: 'bing_grounding', bing_grounding: { requesturl: 'https://api.bing.microsoft.com/v7.0/search?q=retry' } },
+      { id: 'call_api', type: 'openapi', openapi: {} },
+      {
+        id: 'call_agent',
+        type: 'connected_agent',
+        connected_agent: { name: 'helper', arguments: '{"query":"x"}', output: 'done', agent_id: 'asst_helper', thread_id: 'thread_sub', run_id: 'run_sub' },
+      },
+      { id: 'call_sp', type: 'sharepoint_grounding', sharepoint_grounding: {} },
+      { id: 'call_fn', type: 'function', function: { name: 'get_time', arguments: '{}', output: '12:00' } },
+    ],
+  },
+  last_error: null,
+  expired_at: null,
+  cancelled_at: null,
+  failed_at: null,
+  completed_at: 1_764_000_060,
+  metadata: {},
+  usage: null,
+});
+
 interface Recorded {
   method: string;
   path: string;
@@ -90,6 +130,18 @@ class FoundryWire {
       res.end('event: done\ndata: [DONE]\n\n');
       return;
     }
+    if (req.method === 'POST' && (path === `/threads/${THREAD}/runs` || path === '/threads/runs')) {
+      // A create: the run's first state, then a terminal one, so the gateway has nothing left to poll for.
+      const given = (this.requests.at(-1)!.body ?? {}) as Record<string, unknown>;
+      const created = { ...wireRun({ id: NEW_RUN, thread_id: path === '/threads/runs' ? NEW_THREAD : THREAD, status: 'queued' }), tools: given['tools'] ?? [] };
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(`event: thread.run.created\ndata: ${JSON.stringify(created)}\n\n`);
+      res.write(`event: thread.run.completed\ndata: ${JSON.stringify({ ...created, status: 'completed', completed_at: 1_764_000_200 })}\n\n`);
+      res.end('event: done\ndata: [DONE]\n\n');
+      return;
+    }
+    if (req.method === 'POST' && path === `/threads/${THREAD}`) return json(200, { id: THREAD, object: 'thread', created_at: 1_764_000_000, metadata: {}, tool_resources: null });
+    if (req.method === 'GET' && path === `/threads/${THREAD}/runs/${RUN}/steps`) return json(200, { data: [foundryStep()], last_id: STEP, has_more: false });
     if (req.method === 'GET' && path === '/threads') {
       const all = ['thread_c', 'thread_b', 'thread_a'].map((id, index) => ({ id, object: 'thread', created_at: 1_764_000_300 - index, metadata: {}, tool_resources: null }));
       const after = url.searchParams.get('after');
@@ -349,5 +401,233 @@ describe("threads under tenancy: the upstream's list holds every owner's threads
     const root = await query(gateway, THREADS, undefined, { authorization: `Bearer ${KEYS.root}` });
     expect(root.errors).toBeUndefined();
     expect(root.data!['threads'].edges).toEqual([{ cursor: 'thread_c' }, { cursor: 'thread_b' }, { cursor: 'thread_a' }]);
+  });
+});
+
+const CREATE_RUN = /* GraphQL */ `mutation($input: CreateRunInput!) { createRun(input: $input) { run { runId status tools { __typename ... on McpTool { serverLabel serverUrl allowedTools } } } } }`;
+const CREATE_THREAD_AND_RUN = /* GraphQL */ `mutation($input: CreateThreadAndRunInput!) { createThreadAndRun(input: $input) { run { runId threadId } } }`;
+const MODIFY_THREAD = /* GraphQL */ `mutation($input: ModifyThreadInput!) { modifyThread(input: $input) { thread { threadId } } }`;
+
+/** One of each Foundry tool, as GraphQL input. */
+const foundryToolInputs = [
+  { codeInterpreter: true },
+  { mcp: { serverLabel: 'learn', serverUrl: 'https://learn.example/api/mcp', allowedTools: ['search_docs'] } },
+  { azureAiSearch: true },
+  { bingGrounding: { searchConfigurations: [{ connectionId: 'conn-bing', market: 'en-US', count: 5 }] } },
+  { connectedAgent: { id: 'asst_helper', name: 'helper', description: 'Looks things up' } },
+  { openapi: { name: 'weather', spec: { openapi: '3.0.0', paths: {} }, auth: { connection: { connectionId: 'conn-weather' } }, defaultParams: ['units'] } },
+];
+/** …and what the upstream must receive for them (Azure's ToolDefinition members). */
+const foundryToolsOnTheWire = [
+  { type: 'code_interpreter' },
+  { type: 'mcp', server_label: 'learn', server_url: 'https://learn.example/api/mcp', allowed_tools: ['search_docs'] },
+  { type: 'azure_ai_search' },
+  { type: 'bing_grounding', bing_grounding: { search_configurations: [{ connection_id: 'conn-bing', market: 'en-US', count: 5 }] } },
+  { type: 'connected_agent', connected_agent: { id: 'asst_helper', name: 'helper', description: 'Looks things up' } },
+  {
+    type: 'openapi',
+    openapi: { name: 'weather', spec: { openapi: '3.0.0', paths: {} }, auth: { type: 'connection', security_scheme: { connection_id: 'conn-weather' } }, default_params: ['units'] },
+  },
+];
+const mcpResources = [
+  { serverLabel: 'learn', requireApproval: { tools: { never: ['search_docs'], always: ['fetch_page'] } }, headers: { authorization: 'Bearer mcp-secret-token' } },
+  { serverLabel: 'other', requireApproval: { mode: 'NEVER' } },
+];
+const mcpResourcesOnTheWire = [
+  { server_label: 'learn', require_approval: { always: { tool_names: ['fetch_page'] }, never: { tool_names: ['search_docs'] } }, headers: { authorization: 'Bearer mcp-secret-token' } },
+  { server_label: 'other', require_approval: 'never' },
+];
+
+describe('Foundry tools as inputs, and their calls in run steps (profile foundry-classic)', () => {
+  const wire = new FoundryWire();
+  let gateway: Gateway;
+  const posts = () => wire.requests.filter((request) => request.method === 'POST');
+
+  beforeAll(async () => {
+    gateway = gatewayFor(await wire.start(), { UPSTREAM_PROFILE: 'foundry-classic', UPSTREAM_AUTH: 'key' });
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await wire.close();
+  });
+  afterEach(() => {
+    wire.requests.length = 0;
+  });
+
+  it("createRun sends every Foundry tool and the run's tool_resources exactly as Azure defines them, once", async () => {
+    const result = await query(gateway, CREATE_RUN, {
+      input: { threadId: THREAD, assistantId: 'asst_fixture0000000000000001', tools: foundryToolInputs, toolResources: { mcp: mcpResources, codeInterpreter: { fileIds: ['file-1'] } } },
+    });
+    expect(result.errors).toBeUndefined();
+    expect(result.data!['createRun'].run).toMatchObject({ runId: NEW_RUN, status: 'QUEUED' });
+    expect(result.data!['createRun'].run.tools[1]).toEqual({ __typename: 'McpTool', serverLabel: 'learn', serverUrl: 'https://learn.example/api/mcp', allowedTools: ['search_docs'] });
+    expect(posts().map((request) => `${request.path}?${request.query}`)).toEqual([`/threads/${THREAD}/runs?api-version=2025-05-01`]);
+    expect(posts()[0]!.body).toEqual({
+      assistant_id: 'asst_fixture0000000000000001',
+      tool_resources: { code_interpreter: { file_ids: ['file-1'] }, mcp: mcpResourcesOnTheWire },
+      tools: foundryToolsOnTheWire,
+      stream: true,
+    });
+  });
+
+  it('createThreadAndRun sends an mcp tool and tool_resources.mcp beside the spec’s resources', async () => {
+    const result = await query(gateway, CREATE_THREAD_AND_RUN, {
+      input: {
+        assistantId: 'asst_fixture0000000000000001',
+        thread: { messages: [{ role: 'USER', content: [{ text: 'hi' }] }] },
+        tools: [foundryToolInputs[1]],
+        toolResources: {
+          fileSearch: { vectorStoreIds: ['vs_1'] },
+          mcp: [mcpResources[1]],
+          azureAiSearch: { indexes: [{ indexConnectionId: 'conn-search', indexName: 'docs', queryType: 'VECTOR_SEMANTIC_HYBRID', topK: 3, filter: "lang eq 'en'" }] },
+        },
+      },
+    });
+    expect(result.errors).toBeUndefined();
+    expect(result.data!['createThreadAndRun'].run).toEqual({ runId: NEW_RUN, threadId: NEW_THREAD });
+    expect(posts()).toHaveLength(1);
+    expect(posts()[0]!.body).toEqual({
+      assistant_id: 'asst_fixture0000000000000001',
+      thread: { messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }] },
+      tool_resources: {
+        file_search: { vector_store_ids: ['vs_1'] },
+        mcp: [mcpResourcesOnTheWire[1]],
+        azure_ai_search: { indexes: [{ index_connection_id: 'conn-search', index_name: 'docs', query_type: 'vector_semantic_hybrid', top_k: 3, filter: "lang eq 'en'" }] },
+      },
+      tools: [foundryToolsOnTheWire[1]],
+      stream: true,
+    });
+  });
+
+  it("modifyThread sends a thread's MCP resources with the spec's", async () => {
+    const result = await query(gateway, MODIFY_THREAD, { input: { threadId: THREAD, toolResources: { codeInterpreter: { fileIds: ['file-1'] }, mcp: [mcpResources[0]] } } });
+    expect(result.errors).toBeUndefined();
+    expect(posts().map((request) => [request.path, request.body])).toEqual([[`/threads/${THREAD}`, { tool_resources: { code_interpreter: { file_ids: ['file-1'] }, mcp: [mcpResourcesOnTheWire[0]] } }]]);
+  });
+
+  it('Foundry inputs that Azure would refuse are BAD_USER_INPUT naming each field, and nothing is sent', async () => {
+    const result = await query(gateway, CREATE_RUN, {
+      input: {
+        threadId: THREAD,
+        assistantId: 'asst_fixture0000000000000001',
+        tools: [
+          { mcp: { serverLabel: 'has space', serverUrl: 'ftp://files.example' } },
+          { bingGrounding: { searchConfigurations: [] } },
+          { openapi: { name: 'weather api', spec: {}, auth: { anonymous: true } } },
+          { azureAiSearch: false },
+        ],
+        toolResources: {
+          mcp: [{ serverLabel: 'learn', headers: { 'x bad': 'v', ok: 'line\nbreak' } }],
+          azureAiSearch: { indexes: [{ indexConnectionId: 'conn-search', indexName: 'docs', indexAssetId: 'asset-1', topK: 0 }] },
+        },
+      },
+    });
+    expect(result.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+    const fields = (result.errors![0]!.extensions!['violations'] as Array<{ field: string }>).map((violation) => violation.field).sort();
+    expect(fields).toEqual(
+      [
+        'input.tools[0].mcp.serverLabel',
+        'input.tools[0].mcp.serverUrl',
+        'input.tools[1].bingGrounding.searchConfigurations',
+        'input.tools[2].openapi.name',
+        'input.tools[2].openapi.spec',
+        'input.tools[3].azureAiSearch',
+        'input.toolResources.mcp[0].headers.x bad',
+        'input.toolResources.mcp[0].headers.ok',
+        'input.toolResources.azureAiSearch.indexes[0]',
+        'input.toolResources.azureAiSearch.indexes[0].topK',
+      ].sort(),
+    );
+    expect(wire.requests).toEqual([]);
+  });
+
+  it('a ToolInput with two members is refused by GraphQL itself (oneOf), unsent', async () => {
+    const result = await query(gateway, CREATE_RUN, {
+      input: { threadId: THREAD, assistantId: 'asst_fixture0000000000000001', tools: [{ mcp: foundryToolInputs[1]!.mcp, azureAiSearch: true }] },
+    });
+    expect(result.errors?.[0]?.message).toMatch(/Exactly one key must be specified for OneOf type "ToolInput"/);
+    expect(wire.requests).toEqual([]);
+  });
+
+  it("types the step's Foundry tool calls: the MCP call with its output, the searches, the OpenAPI call, the connected agent; UnknownRunStepToolCall for the rest", async () => {
+    const STEPS = /* GraphQL */ `query($t: ID!, $r: ID!) { run(threadId: $t, runId: $r) { steps(first: 5) { edges { node { stepId stepDetails { ... on RunStepToolCallsDetails { toolCalls {
+      __typename
+      ... on McpToolCall { id type name arguments serverLabel output }
+      ... on AzureAiSearchToolCall { id azureAiSearch }
+      ... on BingGroundingToolCall { id bingGrounding }
+      ... on OpenApiToolCall { id openapi }
+      ... on ConnectedAgentToolCall { id connectedAgent { name arguments output agentId threadId runId } }
+      ... on UnknownRunStepToolCall { rawType }
+      ... on FunctionToolCall { function { name output } }
+    } } } } } } } }`;
+    const result = await query(gateway, STEPS, { t: THREAD, r: RUN });
+    expect(result.errors).toBeUndefined();
+    const [edge] = result.data!['run'].steps.edges;
+    expect(edge.node.stepDetails.toolCalls).toEqual([
+      { __typename: 'McpToolCall', id: CALL_A, type: 'mcp', name: 'search_docs', arguments: '{"q":"runs"}', serverLabel: 'learn', output: 'learn/search_docs: 3 pages' },
+      { __typename: 'McpToolCall', id: CALL_B, type: 'mcp', name: 'fetch_page', arguments: '{"url":"https://x"}', serverLabel: 'learn', output: null },
+      { __typename: 'AzureAiSearchToolCall', id: 'call_search', azureAiSearch: { input: 'retry policy', output: '{"docs":2}' } },
+      { __typename: 'BingGroundingToolCall', id: 'call_bing', bingGrounding: { requesturl: 'https://api.bing.microsoft.com/v7.0/search?q=retry' } },
+      { __typename: 'OpenApiToolCall', id: 'call_api', openapi: {} },
+      {
+        __typename: 'ConnectedAgentToolCall',
+        id: 'call_agent',
+        connectedAgent: { name: 'helper', arguments: '{"query":"x"}', output: 'done', agentId: 'asst_helper', threadId: 'thread_sub', runId: 'run_sub' },
+      },
+      { __typename: 'UnknownRunStepToolCall', rawType: 'sharepoint_grounding' },
+      { __typename: 'FunctionToolCall', function: { name: 'get_time', output: '12:00' } },
+    ]);
+  });
+});
+
+describe('Foundry tools as inputs where the profile lacks them (profile openai)', () => {
+  const wire = new FoundryWire();
+  let gateway: Gateway;
+  let overridden: Gateway;
+
+  beforeAll(async () => {
+    const baseUrl = await wire.start();
+    gateway = gatewayFor(baseUrl, {});
+    // The capability is a setting like the others: an OpenAI-shaped proxy in front of Foundry can turn it on.
+    overridden = gatewayFor(baseUrl, { UPSTREAM_CAPABILITIES: '+foundry_tools' });
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await overridden.close();
+    await wire.close();
+  });
+  afterEach(() => {
+    wire.requests.length = 0;
+  });
+
+  const refusal = (field: string) => ({ code: 'UPSTREAM_UNSUPPORTED', capability: 'foundry_tools', profile: 'openai', field });
+
+  it('an mcp tool in createRun is UPSTREAM_UNSUPPORTED, decided from the profile, naming the field: nothing is sent', async () => {
+    const result = await query(gateway, CREATE_RUN, { input: { threadId: THREAD, assistantId: 'asst_x', tools: [{ codeInterpreter: true }, foundryToolInputs[1]] } });
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors![0]!.extensions).toEqual(refusal('input.tools[1].mcp'));
+    expect(result.errors![0]!.message).toMatch(/^The upstream \(profile openai\) does not support Azure AI Foundry's tools .*\(input\.tools\[1\]\.mcp\)$/);
+    expect(wire.requests).toEqual([]);
+  });
+
+  it("createRun's toolResources (a run has none on the OpenAI wire), toolResources.mcp elsewhere: refused, unsent", async () => {
+    const createRun = await query(gateway, CREATE_RUN, { input: { threadId: THREAD, assistantId: 'asst_x', toolResources: { codeInterpreter: { fileIds: ['f'] } } } });
+    expect(createRun.errors![0]!.extensions).toEqual(refusal('input.toolResources'));
+    const andRun = await query(gateway, CREATE_THREAD_AND_RUN, { input: { assistantId: 'asst_x', toolResources: { mcp: [mcpResources[1]] } } });
+    expect(andRun.errors![0]!.extensions).toEqual(refusal('input.toolResources.mcp'));
+    const modify = await query(gateway, MODIFY_THREAD, { input: { threadId: THREAD, toolResources: { azureAiSearch: { indexes: [{ indexAssetId: 'asset-1' }] } } } });
+    expect(modify.errors![0]!.extensions).toEqual(refusal('input.toolResources.azureAiSearch'));
+    const everyTool = await query(gateway, CREATE_THREAD_AND_RUN, { input: { assistantId: 'asst_x', tools: foundryToolInputs.slice(2) } });
+    expect(everyTool.errors![0]!.extensions).toEqual(refusal('input.tools[0].azureAiSearch'));
+    expect(everyTool.errors![0]!.message).toContain('input.tools[0].azureAiSearch, input.tools[1].bingGrounding, input.tools[2].connectedAgent, input.tools[3].openapi');
+    expect(wire.requests).toEqual([]);
+  });
+
+  it('the OpenAI tools still go, and with UPSTREAM_CAPABILITIES=+foundry_tools so do Foundry’s', async () => {
+    const plain = await query(gateway, CREATE_RUN, { input: { threadId: THREAD, assistantId: 'asst_x', tools: [{ codeInterpreter: true }] } });
+    expect(plain.errors).toBeUndefined();
+    const foundry = await query(overridden, CREATE_RUN, { input: { threadId: THREAD, assistantId: 'asst_x', tools: [foundryToolInputs[1]] } });
+    expect(foundry.errors).toBeUndefined();
+    expect(wire.requests.map((request) => (request.body as { tools: unknown }).tools)).toEqual([[{ type: 'code_interpreter' }], [foundryToolsOnTheWire[1]]]);
   });
 });

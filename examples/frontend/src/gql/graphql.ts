@@ -19,6 +19,61 @@ export type AttachmentToolInput =
   /** Wire value `file_search`. */
   | 'FILE_SEARCH';
 
+/** The index the azure_ai_search tool searches: a project connection and an index name, or an index asset. */
+export type AzureAiSearchIndexInput = {
+  /** An OData filter applied to the search. */
+  filter?: string | null | undefined;
+  /** The index as a project asset, instead of a connection and a name. */
+  indexAssetId?: string | null | undefined;
+  /** The project connection to the search service (with indexName). */
+  indexConnectionId?: string | null | undefined;
+  /** The index on that service (with indexConnectionId). */
+  indexName?: string | null | undefined;
+  /** How the index is queried. */
+  queryType?: AzureAiSearchQueryTypeInput | null | undefined;
+  /** How many documents to retrieve (at least 1). */
+  topK?: number | null | undefined;
+};
+
+/** How Azure AI Search queries the index (`AzureAISearchQueryType`). */
+export type AzureAiSearchQueryTypeInput =
+  /** Wire value `semantic`. */
+  | 'SEMANTIC'
+  /** Wire value `simple`. */
+  | 'SIMPLE'
+  /** Wire value `vector`. */
+  | 'VECTOR'
+  /** Wire value `vector_semantic_hybrid`. */
+  | 'VECTOR_SEMANTIC_HYBRID'
+  /** Wire value `vector_simple_hybrid`. */
+  | 'VECTOR_SIMPLE_HYBRID';
+
+/** Resources of the azure_ai_search tool (Azure's `AzureAISearchToolResource`). (Azure AI Foundry Agent Service; not in the OpenAI spec: where the profile lacks the `foundry_tools` capability it is refused, unsent, with UPSTREAM_UNSUPPORTED.) */
+export type AzureAiSearchResourcesInput = {
+  /** The index it searches (exactly one, as Azure allows). */
+  indexes: Array<AzureAiSearchIndexInput>;
+};
+
+/** Grounding with Bing Search. (Azure AI Foundry Agent Service; not in the OpenAI spec: where the profile lacks the `foundry_tools` capability it is refused, unsent, with UPSTREAM_UNSUPPORTED.) */
+export type BingGroundingToolInput = {
+  /** The search it may make (exactly one, as Azure allows). */
+  searchConfigurations: Array<BingSearchConfigurationInput>;
+};
+
+/** One Bing search the tool may make: the Grounding with Bing Search connection and its options. */
+export type BingSearchConfigurationInput = {
+  /** The project connection to the Bing resource. */
+  connectionId: string;
+  /** How many results to return. */
+  count?: number | null | undefined;
+  /** How recent results must be (`Day`, `Week`, `Month` or a date range). */
+  freshness?: string | null | undefined;
+  /** The market results come from (e.g. `en-US`). */
+  market?: string | null | undefined;
+  /** The language of the user interface strings. */
+  setLang?: string | null | undefined;
+};
+
 /** The chunking strategy used to chunk the files: exactly one of `auto: true` or `static: {…}`. */
 export type ChunkingStrategyInput =
   {   /** The default strategy (`true`): 800-token chunks overlapping by 400. */
@@ -30,6 +85,16 @@ export type ChunkingStrategyInput =
 export type CodeInterpreterResourcesInput = {
   /** A list of [file](/docs/api-reference/files) IDs made available to the `code_interpreter` tool. There can be a maximum of 20 files associated with the tool. */
   fileIds?: Array<string> | null | undefined;
+};
+
+/** Another agent (assistant) the model may hand work to. (Azure AI Foundry Agent Service; not in the OpenAI spec: where the profile lacks the `foundry_tools` capability it is refused, unsent, with UPSTREAM_UNSUPPORTED.) */
+export type ConnectedAgentToolInput = {
+  /** What it does, for the model to decide when to call it. */
+  description: string;
+  /** The upstream id of the agent (an assistant id). */
+  id: string;
+  /** The name the model calls it by (a-z, A-Z, 0-9, `_`, `-`; at most 64). */
+  name: string;
 };
 
 /** Create a run. Every field of the upstream create-run request (`stream` excepted: follow a run with the subscription instead). */
@@ -113,6 +178,8 @@ export type CreateRunInput = {
    * Specifying a particular tool like `{"type": "file_search"}` or `{"type": "function", "function": {"name": "my_function"}}` forces the model to call that tool.
    */
   toolChoice?: ToolChoiceInput | null | undefined;
+  /** The run's own tool resources (Azure's `tool_resources` on create-run, e.g. `mcp` approvals and headers). Azure AI Foundry only: the OpenAI wire has none, so where the profile lacks the `foundry_tools` capability it is refused, unsent, with UPSTREAM_UNSUPPORTED. */
+  toolResources?: ToolResourcesInput | null | undefined;
   /**
    * Override the tools the assistant can use for this run. This is useful for modifying the behavior on a per-run basis.
    *
@@ -325,6 +392,48 @@ export type JsonSchemaFormatInput = {
   strict?: boolean | null | undefined;
 };
 
+/** Which calls of an MCP server wait for approval: exactly one of `mode` (every call or none) or `tools` (per tool). */
+export type McpApprovalInput =
+  {   /** Every call (`ALWAYS`) or none (`NEVER`). */
+  mode: McpApprovalModeInput; tools?: never; }
+  |  { mode?: never;   /** Per tool. */
+  tools: McpApprovalToolsInput; };
+
+/** Whether every call of the server waits for approval (`always`, the default) or none does (`never`). */
+export type McpApprovalModeInput =
+  /** Wire value `always`. */
+  | 'ALWAYS'
+  /** Wire value `never`. */
+  | 'NEVER';
+
+/** Per tool: the tools named under `always` wait for approval, those under `never` do not (the rest: always). */
+export type McpApprovalToolsInput = {
+  /** Tools whose calls wait for approval. */
+  always?: Array<string> | null | undefined;
+  /** Tools whose calls do not. */
+  never?: Array<string> | null | undefined;
+};
+
+/** Per-server settings of an MCP tool (Azure's `MCPToolResource`). (Azure AI Foundry Agent Service; not in the OpenAI spec: where the profile lacks the `foundry_tools` capability it is refused, unsent, with UPSTREAM_UNSUPPORTED.) */
+export type McpServerResourcesInput = {
+  /** HTTP headers sent to the server with each call (e.g. its credentials): names and one-line string values. Never read back: McpServerResources has no headers. */
+  headers?: Record<string, unknown> | null | undefined;
+  /** Which calls wait for approval (left out: all of them). */
+  requireApproval?: McpApprovalInput | null | undefined;
+  /** The server (McpToolInput.serverLabel). */
+  serverLabel: string;
+};
+
+/** A Model Context Protocol server the upstream calls (`{ type: "mcp", server_label, server_url, allowed_tools }`); its calls wait for approval unless `toolResources.mcp` says otherwise. (Azure AI Foundry Agent Service; not in the OpenAI spec: where the profile lacks the `foundry_tools` capability it is refused, unsent, with UPSTREAM_UNSUPPORTED.) */
+export type McpToolInput = {
+  /** The server's tools the model may call; left out: all of them. */
+  allowedTools?: Array<string> | null | undefined;
+  /** The label of the server (letters, digits, `_`, `-`; at most 64), as in its tool calls and tool resources. */
+  serverLabel: string;
+  /** The http(s) URL of the server. */
+  serverUrl: string;
+};
+
 /** One content part: exactly one of `text`, `imageFile` or `imageUrl`. (A plain text message is `[{ text: "…" }]`.) */
 export type MessageContentPartInput =
   {   /** References an image [File](/docs/api-reference/files) in the content of a message. */
@@ -435,6 +544,41 @@ export type NewVectorStoreInput = {
    * with a maximum length of 512 characters.
    */
   metadata?: Record<string, unknown> | null | undefined;
+};
+
+/** How the upstream authenticates to the API: exactly one of `anonymous: true`, `connection: {…}` or `managedIdentity: {…}`. */
+export type OpenApiAuthInput =
+  {   /** No authentication (`true`). */
+  anonymous: boolean; connection?: never; managedIdentity?: never; }
+  |  { anonymous?: never;   /** A project connection holds the credentials. */
+  connection: OpenApiConnectionAuthInput; managedIdentity?: never; }
+  |  { anonymous?: never; connection?: never;   /** The project's managed identity. */
+  managedIdentity: OpenApiManagedIdentityAuthInput; };
+
+/** Credentials kept in a project connection. */
+export type OpenApiConnectionAuthInput = {
+  /** The project connection that holds them. */
+  connectionId: string;
+};
+
+/** The project's managed identity, for an audience. */
+export type OpenApiManagedIdentityAuthInput = {
+  /** The audience (scope) of the token. */
+  audience: string;
+};
+
+/** An API described by an OpenAPI document, called by the upstream. (Azure AI Foundry Agent Service; not in the OpenAI spec: where the profile lacks the `foundry_tools` capability it is refused, unsent, with UPSTREAM_UNSUPPORTED.) */
+export type OpenApiToolInput = {
+  /** How the upstream authenticates to the API. */
+  auth: OpenApiAuthInput;
+  /** Parameters the upstream fills in with their defaults (`default_params`). */
+  defaultParams?: Array<string> | null | undefined;
+  /** What it does, for the model to decide when to call it. */
+  description?: string | null | undefined;
+  /** The name the model calls it by (a-z, A-Z, 0-9, `_`, `-`; at most 64). */
+  name: string;
+  /** The OpenAPI document. */
+  spec: Record<string, unknown>;
 };
 
 /**
@@ -630,14 +774,24 @@ export type ToolChoiceModeInput =
   /** Wire value `required`. */
   | 'REQUIRED';
 
-/** One tool: exactly one of `codeInterpreter: true`, `fileSearch: {…}` or `function: {…}`. */
+/** One tool: exactly one of `codeInterpreter: true`, `fileSearch: {…}` or `function: {…}`; on Azure AI Foundry (profile with `foundry_tools`) also `mcp: {…}`, `azureAiSearch: true`, `bingGrounding: {…}`, `connectedAgent: {…}` or `openapi: {…}`. */
 export type ToolInput =
-  {   /** The code interpreter tool (`true`). */
-  codeInterpreter: boolean; fileSearch?: never; function?: never; }
-  |  { codeInterpreter?: never;   /** The file search tool, with its options (`{}` for the defaults). */
-  fileSearch: FileSearchToolInput; function?: never; }
-  |  { codeInterpreter?: never; fileSearch?: never;   /** A function tool. */
-  function: FunctionToolInput; };
+  {   /** Azure AI Search (`true`) over the index named in `toolResources.azureAiSearch` (the run's, the thread's or the assistant's). (Azure AI Foundry Agent Service; not in the OpenAI spec: where the profile lacks the `foundry_tools` capability it is refused, unsent, with UPSTREAM_UNSUPPORTED.) */
+  azureAiSearch: boolean; bingGrounding?: never; codeInterpreter?: never; connectedAgent?: never; fileSearch?: never; function?: never; mcp?: never; openapi?: never; }
+  |  { azureAiSearch?: never;   /** Grounding with Bing Search. (Azure AI Foundry Agent Service; not in the OpenAI spec: where the profile lacks the `foundry_tools` capability it is refused, unsent, with UPSTREAM_UNSUPPORTED.) */
+  bingGrounding: BingGroundingToolInput; codeInterpreter?: never; connectedAgent?: never; fileSearch?: never; function?: never; mcp?: never; openapi?: never; }
+  |  { azureAiSearch?: never; bingGrounding?: never;   /** The code interpreter tool (`true`). */
+  codeInterpreter: boolean; connectedAgent?: never; fileSearch?: never; function?: never; mcp?: never; openapi?: never; }
+  |  { azureAiSearch?: never; bingGrounding?: never; codeInterpreter?: never;   /** A connected agent. (Azure AI Foundry Agent Service; not in the OpenAI spec: where the profile lacks the `foundry_tools` capability it is refused, unsent, with UPSTREAM_UNSUPPORTED.) */
+  connectedAgent: ConnectedAgentToolInput; fileSearch?: never; function?: never; mcp?: never; openapi?: never; }
+  |  { azureAiSearch?: never; bingGrounding?: never; codeInterpreter?: never; connectedAgent?: never;   /** The file search tool, with its options (`{}` for the defaults). */
+  fileSearch: FileSearchToolInput; function?: never; mcp?: never; openapi?: never; }
+  |  { azureAiSearch?: never; bingGrounding?: never; codeInterpreter?: never; connectedAgent?: never; fileSearch?: never;   /** A function tool. */
+  function: FunctionToolInput; mcp?: never; openapi?: never; }
+  |  { azureAiSearch?: never; bingGrounding?: never; codeInterpreter?: never; connectedAgent?: never; fileSearch?: never; function?: never;   /** An MCP server. (Azure AI Foundry Agent Service; not in the OpenAI spec: where the profile lacks the `foundry_tools` capability it is refused, unsent, with UPSTREAM_UNSUPPORTED.) */
+  mcp: McpToolInput; openapi?: never; }
+  |  { azureAiSearch?: never; bingGrounding?: never; codeInterpreter?: never; connectedAgent?: never; fileSearch?: never; function?: never; mcp?: never;   /** An OpenAPI tool. (Azure AI Foundry Agent Service; not in the OpenAI spec: where the profile lacks the `foundry_tools` capability it is refused, unsent, with UPSTREAM_UNSUPPORTED.) */
+  openapi: OpenApiToolInput; };
 
 /** The output of one tool call. */
 export type ToolOutputInput = {
@@ -649,8 +803,12 @@ export type ToolOutputInput = {
 
 /** A set of resources that are made available to the assistant's tools in this thread. The resources are specific to the type of tool. For example, the `code_interpreter` tool requires a list of file IDs, while the `file_search` tool requires a list of vector store IDs. */
 export type ToolResourcesInput = {
+  /** The index of the azure_ai_search tool. (Azure AI Foundry Agent Service; not in the OpenAI spec: where the profile lacks the `foundry_tools` capability it is refused, unsent, with UPSTREAM_UNSUPPORTED.) */
+  azureAiSearch?: AzureAiSearchResourcesInput | null | undefined;
   codeInterpreter?: CodeInterpreterResourcesInput | null | undefined;
   fileSearch?: FileSearchResourcesInput | null | undefined;
+  /** Settings of each MCP server the tools name. (Azure AI Foundry Agent Service; not in the OpenAI spec: where the profile lacks the `foundry_tools` capability it is refused, unsent, with UPSTREAM_UNSUPPORTED.) */
+  mcp?: Array<McpServerResourcesInput> | null | undefined;
 };
 
 /** Controls for how a thread will be truncated prior to the run. Use this to control the initial context window of the run. */
@@ -696,9 +854,14 @@ export type RunPageQuery = { run: { id: string, runId: string, threadId: string,
           > } }> } | null, steps: { edges: Array<{ node: { stepId: string, type: RunStepType, status: RunStepStatus, stepDetails:
             | { __typename: 'RunStepMessageCreationDetails', messageCreation: { messageId: string } }
             | { __typename: 'RunStepToolCallsDetails', toolCalls: Array<
+                | { __typename: 'AzureAiSearchToolCall' }
+                | { __typename: 'BingGroundingToolCall' }
                 | { __typename: 'CodeInterpreterToolCall' }
+                | { __typename: 'ConnectedAgentToolCall' }
                 | { __typename: 'FileSearchToolCall' }
                 | { __typename: 'FunctionToolCall', id: string, function: { name: string, arguments: string, output: string | null } }
+                | { __typename: 'McpToolCall' }
+                | { __typename: 'OpenApiToolCall' }
                 | { __typename: 'UnknownRunStepToolCall' }
               > }
             | { __typename: 'UnknownRunStepDetails' }
