@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { UpstreamConfig } from '../../src/config.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { createUpstreamClient, type UpstreamClientOptions } from '../../src/upstream/client.js';
+import { newRequestContext, withRequestContext } from '../../src/observability/request-context.js';
 import { UpstreamError } from '../../src/upstream/errors.js';
 import { testUpstreamConfig } from '../helpers/upstream-config.js';
 import { nextTurn, waitUntil } from '../helpers/wait.js';
@@ -254,6 +255,31 @@ describe('upstream client: in-flight dedupe', () => {
     expect(upstream.inFlight).toBe(0);
     await upstream.getRun('thread_1', 'run_1');
     expect(calls).toHaveLength(2); // settled entries are not a cache
+  });
+
+  it('with the caller named upstream (UPSTREAM_FORWARD_CALLER), GETs are shared and cached per caller, and a write reaches every caller\'s copy', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const { fetch, calls } = fakeFetch(async () => {
+      await gate;
+      return json(run);
+    });
+    const { upstream } = client(fetch);
+    const as = <T>(caller: string | undefined, work: () => Promise<T>): Promise<T> =>
+      withRequestContext({ ...newRequestContext(), ...(caller === undefined ? {} : { caller }) }, work);
+    const reads = Promise.all(['alice', 'alice', 'bob', undefined].map((caller) => as(caller, () => upstream.getRun('thread_1', 'run_1'))));
+    await waitUntil(() => calls.length === 3, 1_000);
+    release();
+    await reads;
+    // One call for both of alice's reads, one for bob's, one for the gateway's own (no caller): never another's answer.
+    expect(calls.map((call) => call.headers.get('x-gateway-caller')).sort()).toEqual(['alice', 'bob', null].sort());
+
+    const cached = upstream.withReadCache(60_000);
+    for (const caller of ['alice', 'bob', 'alice', 'bob']) await as(caller, () => cached.getRun('thread_1', 'run_1'));
+    expect(calls).toHaveLength(5);
+    upstream.invalidate('/threads/thread_1');
+    for (const caller of ['alice', 'bob']) await as(caller, () => cached.getRun('thread_1', 'run_1'));
+    expect(calls).toHaveLength(7);
   });
 
   it('shares failures too, then forgets them', async () => {
