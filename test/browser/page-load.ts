@@ -62,3 +62,14 @@ export async function measureGraphiQLLoad(page: Page, traffic: Traffic, url: str
   await page.waitForLoadState('networkidle');
   return { transferredBytes: traffic.bytes(), requests: traffic.requests(), interactiveMs };
 }
+
+/** A link to a shared dev server or a staging cluster over a VPN: the network the issue's "seconds per load" is on. */
+export const REMOTE_LINK = { latencyMs: 40, megabitsPerSecond: 10 } as const;
+
+/** Makes the page's network (its requests and the fetches of its worker scripts) as slow as `link`. */
+export async function throttle(page: Page, link: { latencyMs: number; megabitsPerSecond: number }): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  const bytesPerSecond = (link.megabitsPerSecond * 1e6) / 8;
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: link.latencyMs, downloadThroughput: bytesPerSecond, uploadThroughput: bytesPerSecond });
+}
