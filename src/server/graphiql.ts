@@ -144,9 +144,12 @@ export async function minifiedScript(source: string): Promise<string> {
     return source;
   }
   const { code } = await esbuild.transform(source, { loader: 'js', minify: true, legalComments: 'none', target: 'es2020' });
-  await mkdir(COMPRESSED_CACHE_DIR, { recursive: true });
+  // Kept when the cache directory can be written; served all the same when it cannot.
   const temporary = `${file}.tmp-${process.pid}`;
-  await writeFile(temporary, code).then(() => rename(temporary, file)).catch(() => undefined);
+  await mkdir(COMPRESSED_CACHE_DIR, { recursive: true })
+    .then(() => writeFile(temporary, code))
+    .then(() => rename(temporary, file))
+    .catch(() => undefined);
   return code;
 }
 

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { join, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
 
@@ -21,7 +21,17 @@ export const REVALIDATE = 'no-cache';
  * Brotli at its highest quality takes about 25 s of CPU for GraphiQL's 9 MB: too long for every start-up, so a
  * gateway without this cache compresses at a quality that takes about a second, once per process.
  */
-export const COMPRESSED_CACHE_DIR = fileURLToPath(new URL('../../node_modules/.cache/runs-gateway/assets/', import.meta.url));
+export const COMPRESSED_CACHE_DIR = join(dependenciesDirectory(), '.cache', 'runs-gateway', 'assets') + sep;
+
+/**
+ * The node_modules the gateway's dependencies load from, found through one of them: the same from src/ (tsx) and from
+ * the bundle in dist/, which sit at different depths.
+ */
+function dependenciesDirectory(): string {
+  const resolved = createRequire(import.meta.url).resolve('graphql');
+  const marker = `${sep}node_modules${sep}`;
+  return resolved.slice(0, resolved.lastIndexOf(marker) + marker.length - 1);
+}
 
 /** Brotli's quality when compressing at run time: large bodies at 5 (≈ 70 ms per MB), others at 9. */
 const runtimeBrotliQuality = (size: number): number => (size > 2 * 1024 * 1024 ? 5 : 9);
