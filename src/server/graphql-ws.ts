@@ -5,7 +5,8 @@ import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import type { Config } from '../config.js';
 import type { GatewayContext } from '../context.js';
-import { newRequestContext, withRequestContext } from '../observability/request-context.js';
+import { newRequestContext, withRequestContext, type RequestContext } from '../observability/request-context.js';
+import { clientAddressOf, type PeerRequest } from '../security/client-address.js';
 import type { Security } from '../security/plugins.js';
 import type { createWebSocketGuard } from '../security/websocket.js';
 import { useGraphQLWs } from './ws-transport.js';
@@ -27,6 +28,12 @@ export interface GraphQLWsOptions {
  * operation goes through yoga's envelop pipeline (same plugins, context and limits as HTTP), at most
  * WS_MAX_SUBSCRIPTIONS_PER_CONNECTION run on one socket, and a client that stops reading is closed.
  */
+/** An operation's request context on a socket, with the client address its upgrade was given (TRUST_PROXY): for its log lines. */
+function socketRequestContext(args: ExecutionArgs): RequestContext {
+  const request = (args.contextValue as { req?: PeerRequest } | undefined)?.req;
+  return { ...newRequestContext(), ...(request ? { clientAddress: clientAddressOf(request) } : {}) };
+}
+
 export function attachGraphQLWs(server: Server, options: GraphQLWsOptions): { wsServer: WebSocketServer; disposable: Disposable } {
   const { config, path, yoga, security, guard: wsGuard } = options;
   const wsServer = new WebSocketServer({
@@ -44,7 +51,7 @@ export function attachGraphQLWs(server: Server, options: GraphQLWsOptions): { ws
   };
   /** A WebSocket operation's request context: its caller is named upstream as an HTTP operation's is (context.ts). */
   const operationContext = (args: ExecutionArgs) => {
-    const request = newRequestContext();
+    const request = socketRequestContext(args);
     const { identity } = args.contextValue as GatewayContext;
     if (config.upstream.forwardCaller && !identity.admin) request.caller = identity.subject;
     return request;
