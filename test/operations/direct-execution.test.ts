@@ -1,3 +1,5 @@
+import { request as httpRequest } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAssistant, settledRun } from '../helpers/fixtures.js';
 import type { Stack } from '../helpers/stack.js';
@@ -19,6 +21,20 @@ const replayed = (answer: HttpAnswer) => {
   for (const own of ['date', 'x-request-id', 'connection', 'keep-alive']) delete headers[own];
   return headers;
 };
+
+/** node:http, which (unlike fetch) neither asks for nor undoes any encoding: the bytes as sent. */
+function rawPost(stack: Stack, body: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(stack.gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 describe('direct execution of known queries', () => {
   let stack: Stack;
@@ -114,6 +130,23 @@ describe('direct execution of known queries', () => {
     }
     expect(served()).toBe(before);
     expect(stack.gateway.direct.size).toBe(size);
+  });
+
+  it('compresses a large answer as yoga does (same encoding, same JSON, Vary: Accept-Encoding)', async () => {
+    // Over COMPRESSION_MIN_BYTES (1 KiB): the whole schema's type names.
+    const body = JSON.stringify({ query: '{ __schema { types { name description } } }' });
+    const headers = { ...bearer(KEYS.alice), 'accept-encoding': 'gzip' };
+    const viaYoga = await rawPost(stack, body, headers);
+    const before = served();
+    const direct = await rawPost(stack, body, headers);
+    expect(served()).toBe(before + 1);
+    expect(direct.status).toBe(200);
+    expect(direct.headers['content-encoding']).toBe('gzip');
+    expect(direct.headers['vary']).toMatch(/accept-encoding/i);
+    expect(Number(direct.headers['content-length'])).toBe(direct.body.length);
+    expect(viaYoga.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(direct.body).toString()).toBe(gunzipSync(viaYoga.body).toString());
+    expect(gunzipSync(direct.body).length).toBeGreaterThan(1024);
   });
 
   it('rate-limits every request it answers: a refusal is a 429 with Retry-After and no data, as from yoga', async () => {
