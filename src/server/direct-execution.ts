@@ -203,8 +203,8 @@ export class DirectExecution {
     let status = 200;
     let body: string;
     const answerHeaders: OutgoingHttpHeaders = { ...template.headers };
-    if (result.errors?.length || result.extensions) {
-      // Errors: the same overload status and the same serialisation and status rules as yoga's.
+    if (result.errors?.length || result.extensions || Symbol.asyncIterator in result) {
+      // Errors (or a stream, which yoga answers 406 here): the same overload status, serialisation and status as yoga's.
       const retryAfterMs = overloadRetryAfterMs(result.errors);
       if (retryAfterMs !== undefined) {
         result = { ...result, extensions: { ...result.extensions, http: { status: 503, headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) } } } };
