@@ -43,8 +43,8 @@ interface Recording {
   document?: DocumentNode;
 }
 
-/** The fields of a JSON body this path answers; anything else (extensions: persisted documents…) goes to yoga. */
-const BODY_FIELDS = new Set(['query', 'operationName', 'variables']);
+/** The fields of a JSON body this path answers; anything else (extensions: Apollo's persisted queries…) goes to yoga. */
+const BODY_FIELDS = new Set(['query', 'documentId', 'operationName', 'variables']);
 /** Headers of an answer that are the answer's own (its length, encoding, request id, connection) or never replayed. */
 const OWN_HEADERS = new Set(['x-request-id', 'date', 'connection', 'keep-alive', 'transfer-encoding', 'content-length', 'content-encoding', 'set-cookie', 'retry-after']);
 /** Longer documents are left to yoga every time: the table's size in bytes stays bounded (1000 × 16 KiB at most). */
@@ -107,7 +107,8 @@ class Lru<V> {
  * error masking), then the overload status (503 + Retry-After) and compression, as yoga would.
  *
  * A request takes this path only when its shape is one yoga answered before with this document: POST, a JSON body
- * of `query`, `operationName` and `variables` only, and the same accept, accept-encoding, content-type and origin
+ * of `query` (or a trusted document's `documentId`), `operationName` and `variables` only, and the same accept,
+ * accept-encoding, content-type and origin
  * headers (so CORS, CSRF and content negotiation gave the same answer). Anything else goes to yoga, which is also how
  * a document gets here: `plugin` notes the document of each query yoga executes, `record` the headers it answered with.
  */
@@ -149,7 +150,9 @@ export class DirectExecution {
     if (body === null || typeof body !== 'object' || Array.isArray(body) || body instanceof Uint8Array) return false;
     const fields = body as Record<string, unknown>;
     const query = fields['query'];
-    if (typeof query !== 'string') return false;
+    const documentId = fields['documentId'];
+    // A document's text or a trusted document's id (PERSISTED_DOCUMENTS), never both: either names the document.
+    if (typeof query === 'string' ? documentId !== undefined : typeof documentId !== 'string') return false;
     for (const name in fields) if (!BODY_FIELDS.has(name)) return false;
     const operationName = fields['operationName'];
     if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return false;
@@ -158,7 +161,8 @@ export class DirectExecution {
     const { headers } = req;
     const accept = headers.accept ?? '';
     if (accept.includes('text/event-stream') || accept.includes('multipart/')) return false;
-    const key = `${accept}\u0000${headers['accept-encoding'] ?? ''}\u0000${headers['content-type'] ?? ''}\u0000${headers.origin ?? ''}\u0000${operationName ?? ''}\u0000${query}`;
+    const named = typeof query === 'string' ? `query:${query}` : `id:${documentId as string}`;
+    const key = `${accept}\u0000${headers['accept-encoding'] ?? ''}\u0000${headers['content-type'] ?? ''}\u0000${headers.origin ?? ''}\u0000${operationName ?? ''}\u0000${named}`;
     const template = this.templates.get(key);
     if (!template) {
       if (key.length <= MAX_KEY_LENGTH) this.record(req, res, key);
@@ -175,7 +179,7 @@ export class DirectExecution {
     }
     this.served += 1;
     try {
-      await this.execute(req, res, template, identity, query, typeof operationName === 'string' ? operationName : undefined, (variables ?? undefined) as Record<string, unknown> | undefined);
+      await this.execute(req, res, template, identity, fields, typeof operationName === 'string' ? operationName : undefined, (variables ?? undefined) as Record<string, unknown> | undefined);
     } catch (error) {
       // Execute hooks turn resolver failures into results; what throws here is the gateway's own, told as yoga would.
       if (res.headersSent) throw error;
@@ -188,7 +192,7 @@ export class DirectExecution {
     return true;
   }
 
-  private async execute(req: IncomingMessage, res: ServerResponse, template: Template, identity: Identity, query: string, operationName: string | undefined, variableValues: Record<string, unknown> | undefined): Promise<void> {
+  private async execute(req: IncomingMessage, res: ServerResponse, template: Template, identity: Identity, params: Record<string, unknown>, operationName: string | undefined, variableValues: Record<string, unknown> | undefined): Promise<void> {
     // Aborts when the client goes before its answer is written, as a Fetch Request's signal does under yoga.
     const client = new AbortController();
     const onClose = () => {
@@ -197,7 +201,7 @@ export class DirectExecution {
     res.once('close', onClose);
     const yoga = this.yoga();
     const request = new NodeRequestView(req, client.signal) as unknown as Request;
-    const enveloped = yoga.getEnveloped({ req, res, request, identity, params: { query, operationName, variables: variableValues } });
+    const enveloped = yoga.getEnveloped({ req, res, request, identity, params });
     const contextValue = await enveloped.contextFactory();
     let result = (await enveloped.execute({ schema: enveloped.schema, document: template.document, contextValue, variableValues: variableValues ?? null, operationName: operationName ?? null })) as ExecutionResult;
     let status = 200;

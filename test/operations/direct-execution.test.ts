@@ -1,8 +1,12 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAssistant, settledRun } from '../helpers/fixtures.js';
-import type { Stack } from '../helpers/stack.js';
+import { startStack, type Stack } from '../helpers/stack.js';
 import { KEYS, bearer, codes, postJson, startSecureStack, upstreamCalls, type HttpAnswer } from '../security/helpers.js';
 
 /**
@@ -166,5 +170,33 @@ describe('direct execution of known queries', () => {
     stack.gateway.direct.enabled = true;
     expect(viaYoga.status).toBe(429);
     expect(replayed(refused)).toEqual(replayed(viaYoga));
+  });
+});
+
+describe('direct execution of trusted documents (PERSISTED_DOCUMENTS)', () => {
+  const DOCUMENT = '{ assistants(first: 1) { edges { cursor } } }';
+  const ID = createHash('sha256').update(DOCUMENT).digest('hex');
+  let stack: Stack;
+  beforeAll(async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'persisted-')), 'documents.json');
+    writeFileSync(file, JSON.stringify({ [ID]: DOCUMENT }));
+    stack = await startStack({ env: { PERSISTED_DOCUMENTS: file, UPSTREAM_READ_CACHE_MS: '0' } });
+  });
+  afterAll(() => stack?.close());
+
+  it('runs a known id on the direct path once yoga ran it, and never a raw document, even the same text', async () => {
+    const viaYoga = await postJson(stack, { documentId: ID });
+    expect(viaYoga.json!.errors).toBeUndefined();
+    const before = stack.gateway.direct.served;
+    const direct = await postJson(stack, { documentId: ID });
+    expect(stack.gateway.direct.served).toBe(before + 1);
+    expect(direct.text).toBe(viaYoga.text);
+    for (let i = 0; i < 2; i++) {
+      const raw = await postJson(stack, { query: DOCUMENT });
+      expect(codes(raw.json)).toEqual(['PERSISTED_QUERY_ONLY']);
+      // Both a text and an id: yoga's to judge, every time.
+      await postJson(stack, { query: DOCUMENT, documentId: ID });
+    }
+    expect(stack.gateway.direct.served).toBe(before + 1);
   });
 });
