@@ -32,6 +32,11 @@ export function fetchTransport(doFetch: typeof fetch): Transport {
   };
 }
 
+/** The error node's own signal handling destroys a request with (an AbortError caused by the signal's reason). */
+function abortErrorOf(signal: AbortSignal): Error {
+  return Object.assign(new Error('The operation was aborted', { cause: signal.reason }), { name: 'AbortError', code: 'ABORT_ERR' });
+}
+
 class NodeHeaders implements HeaderReader {
   constructor(private readonly raw: http.IncomingHttpHeaders) {}
   get(name: string): string | null {
@@ -75,7 +80,9 @@ export function httpTransport(options: { maxSockets: number }): Transport {
       const secure = url.startsWith('https:');
       if (!secure && !url.startsWith('http:')) return reject(new Error(`unsupported protocol in ${url.slice(0, url.indexOf(':') + 1)}`));
       const send = secure ? https.request : http.request;
-      const req = send({ ...targetOf(url), method: request.method, headers: request.headers, agent: secure ? agents['https:'] : agents['http:'], signal: request.signal }, (res) => {
+      const { signal } = request;
+      if (signal.aborted) return reject(abortErrorOf(signal));
+      const req = send({ ...targetOf(url), method: request.method, headers: request.headers, agent: secure ? agents['https:'] : agents['http:'] }, (res) => {
         const status = res.statusCode ?? 0;
         if (status >= 300 && status < 400) {
           res.destroy();
@@ -93,6 +100,11 @@ export function httpTransport(options: { maxSockets: number }): Transport {
         resolve({ status, ok: status >= 200 && status < 300, headers: new NodeHeaders(res.headers), text: () => body });
       });
       req.once('error', reject);
+      // What http.request's `signal` option does (destroy the request, so the body rejects too), with one listener
+      // on each side: the option's end-of-stream watch puts half a dozen on the request, per call.
+      const onAbort = () => req.destroy(abortErrorOf(signal));
+      signal.addEventListener('abort', onAbort, { once: true });
+      req.once('close', () => signal.removeEventListener('abort', onAbort));
       if (request.body !== undefined) req.end(request.body);
       else req.end();
     });
