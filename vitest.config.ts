@@ -27,6 +27,10 @@ export default defineConfig({
     hookTimeout: 30_000,
     pool: 'forks',
     reporters: ['default'],
-    projects: TEST_PROJECTS.map((name) => ({ extends: true, test: { name, include: [`test/${name}/**/*.test.ts`] } })),
+    projects: [
+      ...TEST_PROJECTS.map((name) => ({ extends: true as const, test: { name, include: [`test/${name}/**/*.test.ts`] } })),
+      // The examples' own tests (examples/<example>/test): `vitest run --project examples`.
+      { extends: true, test: { name: 'examples', include: ['examples/*/test/**/*.test.ts'] } },
+    ],
   },
 });

@@ -4,7 +4,8 @@
  * machine (req/s does). Printed as µs per request:
  * - answer from the cache: 50 connections asking for the same `run` with the read cache on (1000 ms);
  * - full execution: 50 connections, read cache, in-flight dedupe and shared executions off, so that every request parses
- *   nothing new but executes, reads the upstream over HTTP and serialises its own answer;
+ *   nothing new but executes, reads the upstream over HTTP and serialises its own answer; once on the direct path
+ *   (src/server/direct-execution.ts) and once with it off (through yoga's HTTP layer), to compare;
  * - per delivered event: 10,000 graphql-ws subscribers on `runUpdated` (BENCH_HOT_SUBSCRIBERS), 100 runs changing.
  * BENCH_HOT_PROFILE=1 writes CPU profiles (bench/.profiles/hot-*.cpuprofile) and prints their top entries.
  */
@@ -22,6 +23,8 @@ export interface HotPathResult {
   fullUs: number;
   cachedRequests: number;
   fullRequests: number;
+  /** The same full execution with the direct path off: every request through yoga's HTTP layer. */
+  fullViaYogaUs?: number;
   event?: { subscribers: number; delivered: number; cpuUsPerDelivery: number; latencyP99: number; rssPerSub: number };
   profiles: Record<string, ProfileSummary>;
 }
@@ -68,6 +71,7 @@ export async function hotPath(gatewayEnv: (upstream: string) => Record<string, s
   let gateway: Child<{ url: string; wsUrl: string }> | undefined;
   let cached: Awaited<ReturnType<typeof cpuPerRequest>>;
   let full: Awaited<ReturnType<typeof cpuPerRequest>>;
+  let fullViaYoga: Awaited<ReturnType<typeof cpuPerRequest>>;
   try {
     const rest = restClient(api.ready.url);
     const assistants = await createAssistants(rest, ['Ada']);
@@ -78,13 +82,16 @@ export async function hotPath(gatewayEnv: (upstream: string) => Record<string, s
     cached = await cpuPerRequest(gateway, target, 50, requests, profile ? 'hot-cached' : undefined);
     await gateway.call('mode', { loaders: true, dedupe: false, readCache: false });
     full = await cpuPerRequest(gateway, target, 50, Math.ceil(requests / 2), profile ? 'hot-full' : undefined);
+    await gateway.call('mode', { loaders: true, dedupe: false, readCache: false, direct: false });
+    fullViaYoga = await cpuPerRequest(gateway, target, 50, Math.ceil(requests / 2), profile ? 'hot-full-yoga' : undefined);
   } finally {
     await gateway?.stop();
     await api.stop();
   }
   if (cached.profile) profiles['cached'] = cached.profile;
   if (full.profile) profiles['full'] = full.profile;
-  const result: HotPathResult = { cachedUs: cached.us, fullUs: full.us, cachedRequests: cached.requests, fullRequests: full.requests, profiles };
+  if (fullViaYoga.profile) profiles['full (direct path off)'] = fullViaYoga.profile;
+  const result: HotPathResult = { cachedUs: cached.us, fullUs: full.us, fullViaYogaUs: fullViaYoga.us, cachedRequests: cached.requests, fullRequests: full.requests, profiles };
   if (subscribers > 0) {
     const liveApi = await spawnChild<{ url: string }>('api-child.ts', { label: 'runs API (live)', env: { BENCH_API_STEP_MS: '400' } });
     try {
@@ -121,6 +128,9 @@ export function hotPathLines(r: HotPathResult): string[] {
     `| \`run\` answered from the cache (50 connections, ${r.cachedRequests.toLocaleString('en-US')} requests) | ${r.cachedUs.toFixed(0)} µs | ≤ 100 µs |`,
     `| \`run\` fully executed (read cache, in-flight dedupe and sharing off, 50 connections, ${r.fullRequests.toLocaleString('en-US')} requests) | ${r.fullUs.toFixed(0)} µs | ≤ 200 µs |`,
   ];
+  if (r.fullViaYogaUs !== undefined) {
+    lines.push(`| \`run\` fully executed as above, direct path off (every request through yoga's HTTP layer) | ${r.fullViaYogaUs.toFixed(0)} µs | — |`);
+  }
   if (r.event) {
     lines.push(
       `| delivered event, ${r.event.subscribers.toLocaleString('en-US')} subscribers (${r.event.delivered.toLocaleString('en-US')} delivered; p99 ${r.event.latencyP99.toFixed(1)} ms, RSS ${(r.event.rssPerSub / 1024).toFixed(1)} KiB per subscriber) | ${r.event.cpuUsPerDelivery.toFixed(0)} µs | ≤ 60 µs |`,

@@ -1,6 +1,6 @@
 /**
  * The build step of the browser tools' static files (`npm run assets:build`, also run on install): GraphiQL's and the
- * console's assets compressed at brotli's highest quality and gzip -9 into node_modules/.cache, where gateways
+ * console's assets (GraphiQL's Monaco workers minified first) compressed at brotli's highest quality and gzip -9 into node_modules/.cache, where gateways
  * read them at start-up instead of compressing at a faster, larger setting. Safe to run again: only missing files
  * are written.
  */
@@ -11,7 +11,7 @@ import { buildCompressedCache, COMPRESSED_CACHE_DIR } from '../src/server/static
 
 const started = performance.now();
 const cpu = process.cpuUsage();
-const { assets, page } = graphiqlPage();
+const { assets, page } = await graphiqlPage();
 const { written, kept } = await buildCompressedCache([...assets.all(), page, ...consoleAssets().all()]);
 const used = process.cpuUsage(cpu);
 console.log(

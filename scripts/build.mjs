@@ -37,7 +37,7 @@ const ENTRY_POINTS = {
  * Left in node_modules and loaded from there: native addons and optional native helpers, and the libraries of
  * features that are off by default (Redis, tracing, GraphiQL), which the code loads only when they are switched on.
  */
-const EXTERNAL = ['classic-level', 'pg-native', 'bufferutil', 'utf-8-validate', 'ioredis', '@opentelemetry/*', '@graphql-yoga/render-graphiql'];
+const EXTERNAL = ['classic-level', 'pg-native', 'bufferutil', 'utf-8-validate', 'ioredis', '@opentelemetry/*', '@graphql-yoga/render-graphiql', 'esbuild'];
 
 function filesUnder(dir) {
   const out = [];

@@ -4,6 +4,7 @@ import { trustProxySchema, type TrustProxy } from './security/client-address.js'
 import { runsApiSettings } from './runs-api/settings.js';
 import { ENTRA_TOKEN_URL, UPSTREAM_CAPABILITIES, UPSTREAM_PROFILES, type CapabilityChange, type UpstreamCapability } from './upstream/profiles.js';
 import { resolveUpstream, type ResolvedUpstreamConfig } from './upstream/resolve.js';
+import { resolveResponsesUpstream } from './runs-api/engines/responses/profile.js';
 import {
   ConfigError,
   apiKeys,
@@ -97,6 +98,11 @@ const upstreamSettings = {
     refreshMarginMs: setting('UPSTREAM_TOKEN_REFRESH_MARGIN_MS', positiveInt.default(300_000), 'a token is replaced this long before it expires (at most half its lifetime before), by one request however many wait'),
   },
   capabilities: setting('UPSTREAM_CAPABILITIES', capabilityChanges.default([]), `operations taken from or added to the profile's (\`-cancel_run,+list_threads\`; known: ${UPSTREAM_CAPABILITIES.map((name) => `\`${name}\``).join(', ')}): one the upstream lacks is refused before sending with \`UPSTREAM_UNSUPPORTED\``, { shown: 'by profile' }),
+  forwardCaller: setting(
+    'UPSTREAM_FORWARD_CALLER',
+    bool.optional(),
+    "name each operation's authenticated subject to the upstream in `x-gateway-caller` (percent-encoded), for a runs API on `RESPONSES_PROFILE=foundry` that keeps each user's data under their own isolation key; only for a runs API this gateway holds the key of. Default: on for the embedded runs API when it isolates users, else off",
+  ),
   headers: setting('UPSTREAM_HEADERS', stringMap.default({}), 'extra headers for every upstream request: `k=v,k2=v2` or a JSON object'),
   queryParams: setting('UPSTREAM_QUERY_PARAMS', stringMap.default({}), 'extra query parameters for every upstream request (e.g. `api-version=2024-05-01-preview`)'),
   timeoutMs: setting('UPSTREAM_TIMEOUT_MS', positiveInt.default(30_000), 'per-attempt timeout of an upstream request'),
@@ -318,6 +324,9 @@ export function loadConfig(env: Env = process.env): Config {
     throw refuse('NODE_ENV=production needs GATEWAY_AUTH (api-key or jwt; none only on purpose, e.g. behind an authenticating proxy).');
   }
   const embeddedRunsApi = upstream.baseUrl === undefined;
+  // The Responses engine's upstream settings are refused here, before anything starts, rather than at its start-up.
+  const responsesUpstream = s.runsApi.engine === 'responses' ? resolveResponsesUpstream(s.runsApi.responsesUpstream, { apiKey: s.responsesApi.apiKey, runsApiAuthenticates: s.runsApi.apiKey !== undefined || s.runsApi.profile === 'foundry-classic' }) : undefined;
+  const forwardCaller = upstream.forwardCaller ?? (embeddedRunsApi && responsesUpstream?.isolateCallers === true);
   const { authMode: _mode, apiKeys: _keys, adminSubjects: _admins, jwt: _jwt, ...security } = s.security;
   return {
     nodeEnv: server.nodeEnv,
@@ -329,7 +338,7 @@ export function loadConfig(env: Env = process.env): Config {
     embeddedRunsApi,
     redis: s.redis.url === undefined ? undefined : { url: s.redis.url, keyPrefix: s.redis.keyPrefix },
     // The embedded API's key, when it has one, is the key the gateway sends it.
-    upstream: resolveUpstream({ ...upstream, apiKey: upstream.apiKey ?? (embeddedRunsApi ? s.runsApi.apiKey : undefined) }),
+    upstream: resolveUpstream({ ...upstream, forwardCaller, apiKey: upstream.apiKey ?? (embeddedRunsApi ? s.runsApi.apiKey : undefined) }),
     runsApi: s.runsApi,
     tracing: server.tracing,
     shutdownTimeoutMs: server.shutdownTimeoutMs,

@@ -6,6 +6,7 @@ import { accessPolicy, tenancyOn } from './security/tenants.js';
 import type { GatewayServices } from './services.js';
 import type { AnswerObserver, UpstreamClient } from './upstream/client.js';
 import { ClientInterest } from './upstream/interest.js';
+import { currentRequestContext } from './observability/request-context.js';
 
 /**
  * What every resolver receives: fresh loaders per operation. Across operations, upstream answers are shared only
@@ -58,6 +59,9 @@ export function createContext(services: GatewayServices, identity: Identity = AN
   const interest = clientSignal ? new ClientInterest(clientSignal) : undefined;
   const client = interest ? shared.withClientSignal(interest) : shared;
   const upstream = withCallBudget(client, services.config.security.maxUpstreamCallsPerOperation);
+  // An admin sees every thread, so it is named to nobody upstream: it acts as the gateway itself.
+  const request = services.config.upstream.forwardCaller && !identity.admin ? currentRequestContext() : undefined;
+  if (request) request.caller = identity.subject;
   return {
     services,
     upstream,

@@ -1,6 +1,7 @@
 import { loadConfigOrExit } from './config.js';
 import type { RunsApi } from './runs-api/index.js';
 import { createGateway } from './server/app.js';
+import { onEmbeddedFoundry } from './upstream/resolve.js';
 import { onShutdown } from './shutdown.js';
 
 async function main(): Promise<void> {
@@ -10,12 +11,19 @@ async function main(): Promise<void> {
   // upstream elsewhere its code (engine, routes, validators) is never loaded.
   const embedded = config.embeddedRunsApi ? await import('./runs-api/index.js') : undefined;
   const runsApi: RunsApi | undefined = embedded ? await embedded.startRunsApi(embedded.runsApiOptionsFrom(config)) : undefined;
-  const gateway = createGateway({ config, ...(runsApi ? { upstreamUrl: runsApi.url } : {}) });
+  const foundry = runsApi?.tokenEndpoint && config.runsApi.clientId && config.runsApi.clientSecret
+    ? { tokenUrl: runsApi.tokenEndpoint.url, clientId: config.runsApi.clientId, clientSecret: config.runsApi.clientSecret }
+    : undefined;
+  const gateway = createGateway({
+    config: foundry ? { ...config, upstream: onEmbeddedFoundry(config.upstream, foundry) } : config,
+    ...(runsApi ? { upstreamUrl: runsApi.url } : {}),
+  });
   await gateway.listen();
 
   const origin = gateway.url.replace(/\/graphql$/, '');
   const engine = runsApi && config.runsApi.engine === 'responses' ? `, engine responses on ${runsApi.responsesApi ? `${runsApi.responsesApi.url} (embedded Responses API)` : config.runsApi.responsesBaseUrl}` : '';
-  const upstream = runsApi ? `${runsApi.url} (embedded runs API${engine})` : `${config.upstream.baseUrl ?? ''} (UPSTREAM_BASE_URL)`;
+  const presented = foundry ? `, presenting Foundry classic, tokens from ${foundry.tokenUrl}` : '';
+  const upstream = runsApi ? `${runsApi.url} (embedded runs API${engine}${presented})` : `${config.upstream.baseUrl ?? ''} (UPSTREAM_BASE_URL)`;
   console.log(
     [
       'Runs gateway is up',

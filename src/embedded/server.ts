@@ -37,11 +37,15 @@ export interface EmbeddedServerParts<R extends RouteEntry> {
   faultControl: boolean;
   apiKey: string | undefined;
   requestLog: RequestLogEntry[];
+  /** The path the API's routes are under. @default '/v1' */
+  basePath?: string | undefined;
+  /** Replaces the API key check (Foundry classic's bearer tokens); throws the API's 401. */
+  authenticate?: ((req: IncomingMessage) => void) | undefined;
 }
 
 /**
- * A route outside `/v1` that authenticates itself (a signed webhook): no API key or beta header, and the raw body,
- * since a signature is over the exact bytes.
+ * A route outside `/v1` that authenticates itself (a signed webhook, Foundry classic's token endpoint): no API key or
+ * beta header, and the raw body, since a signature is over the exact bytes (and a token request is form-encoded).
  */
 export interface SignedRoute {
   method: 'POST';
@@ -54,7 +58,7 @@ export interface EmbeddedHttpOptions<R extends RouteEntry> extends EmbeddedServe
   label: string;
   bodyLimitBytes: number;
   /** A server's own request checks, after the key and the route are known good and before the body is read. */
-  checkRequest?: (req: IncomingMessage) => void;
+  checkRequest?: (req: IncomingMessage, query: URLSearchParams) => void;
   respond: (route: R, request: EmbeddedRequest) => Promise<EmbeddedAnswer>;
 }
 
@@ -95,15 +99,17 @@ export function createEmbeddedHttpServer<R extends RouteEntry>(options: Embedded
         return;
       }
 
-      const subPath = path.startsWith('/v1/') ? path.slice(3) : undefined;
+      const basePath = options.basePath ?? '/v1';
+      const subPath = path.startsWith(`${basePath}/`) ? path.slice(basePath.length) : undefined;
       const matched: RouteMatch<R> = subPath === undefined ? { found: undefined, templated: undefined } : options.routes.match(method, subPath);
       entry.route = 'params' in matched ? matched.found.route : (matched.templated ?? path);
 
       if ((await gate.apply(method, entry.route, req)) === 'stopped') return;
 
-      checkBearerKey(req, options.apiKey);
+      if (options.authenticate) options.authenticate(req);
+      else checkBearerKey(req, options.apiKey);
       if (!('params' in matched)) throw invalidUrl(method, path);
-      options.checkRequest?.(req);
+      options.checkRequest?.(req, url.searchParams);
 
       const body = method === 'POST' ? await readBody(req) : undefined;
       const answer = await options.respond(matched.found, { req, res, params: matched.params, query: url.searchParams, body, headers });

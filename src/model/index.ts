@@ -1,10 +1,11 @@
 import { randomInt } from 'node:crypto';
 import { FAILURE_MESSAGE, lastUserText, promptText, REFUSAL, replyContent, replyText, truncateContent, usage } from './text.js';
-import { argumentsFor, runBuiltin, toolsToCall } from './tools.js';
+import { argumentsFor, mcpCallFor, runBuiltin, toolsToCall } from './tools.js';
 import type { BuiltinCall, CompletedCall, ModelOptions, ModelResponse, ReplyPart, Turn } from './types.js';
 
 export * from './types.js';
 export { lastUserText, promptText, replyText, splitText, tokens, usage } from './text.js';
+export { DEFAULT_MCP_TOOL, mcpOutput } from './tools.js';
 
 /**
  * The simulated model: what it does with a turn. Pure apart from the file ids its tools make
@@ -17,8 +18,9 @@ export function respond(turn: Turn, options: ModelOptions = {}): ModelResponse {
   if (turn.simulate === 'expire') return { kind: 'reply', builtinCalls: [], content: [], ending: { kind: 'expired' }, usage: null };
   let builtinCalls: BuiltinCall[] = [];
   if (turn.completedCalls.length === 0) {
-    const { builtins, fn } = toolsToCall(turn);
+    const { builtins, fn, mcp } = toolsToCall(turn);
     builtinCalls = builtins.map((type) => runBuiltin(type, turn.tools, newFileId));
+    if (mcp) return { kind: 'mcp_call', builtinCalls, mcpCall: mcpCallFor(mcp, lastUserText(turn.messages)) };
     if (fn) return { kind: 'function_call', builtinCalls, functionCall: { name: fn.name, arguments: argumentsFor(fn, lastUserText(turn.messages)) } };
   }
   return { kind: 'reply', builtinCalls, ...reply(turn, [...turn.completedCalls, ...builtinCalls]) };

@@ -28,7 +28,10 @@ export function promptText(turn: Pick<Turn, 'instructions' | 'messages'>): strin
 /** The echo reply, with what the tools returned, a chart link and a citation when those tools ran. */
 export function replyContent(userText: string, calls: CompletedCall[]): ReplyPart[] {
   let text = userText ? `You said: ${userText}` : 'Hello! How can I help you today?';
-  for (const call of calls) if (call.type === 'function') text += `\nThe ${call.name} tool returned: ${call.output}`;
+  for (const call of calls) {
+    if (call.type === 'function') text += `\nThe ${call.name} tool returned: ${call.output}`;
+    if (call.type === 'mcp') text += call.output === null ? `\nThe call to ${call.serverLabel}/${call.name} was not approved, so I answered without it.` : `\nThe ${call.serverLabel}/${call.name} tool returned: ${call.output}`;
+  }
   const imageFileId = calls.find((c) => c.type === 'code_interpreter')?.imageFileId;
   const citedFileId = calls.find((c) => c.type === 'file_search')?.results[0]?.fileId;
   const annotations: Annotation[] = [];

@@ -18,7 +18,9 @@ export interface TurnMessage {
 export type ModelTool =
   | { type: 'function'; name: string; /** JSON Schema of the arguments, as the client gave it. */ parameters?: unknown }
   | { type: 'code_interpreter' }
-  | { type: 'file_search'; scoreThreshold?: number };
+  | { type: 'file_search'; scoreThreshold?: number }
+  /** A remote MCP server (Foundry classic): the model asks to call one of its tools, which the wire may gate behind an approval. */
+  | { type: 'mcp'; serverLabel: string; allowedTools?: string[] | undefined };
 
 export type BuiltinToolType = 'code_interpreter' | 'file_search';
 
@@ -42,8 +44,18 @@ export interface FunctionCall {
   arguments: string;
 }
 
-/** A call already made in this turn: a built-in one with its results, or a function with the client's output. */
-export type CompletedCall = BuiltinCall | { type: 'function'; name: string; output: string };
+/** A call the model asks an MCP server for: the tool's name there and its arguments (JSON text). */
+export interface McpCall {
+  serverLabel: string;
+  name: string;
+  arguments: string;
+}
+
+/**
+ * A call already made in this turn: a built-in one with its results, a function with the client's output, or an MCP
+ * call with the server's output (`null`: the call was denied and never made).
+ */
+export type CompletedCall = BuiltinCall | { type: 'function'; name: string; output: string } | { type: 'mcp'; serverLabel: string; name: string; output: string | null };
 
 export interface Turn {
   instructions: string | null;
@@ -80,10 +92,11 @@ export interface Usage {
 
 /**
  * What the model does with a turn: run built-in tools (in order), then either call a function
- * and wait for its output, or reply. A reply that fails or expires has no content.
+ * and wait for its output, ask for an MCP call and wait for it to be made (or denied), or reply. A reply that fails or expires has no content.
  */
 export type ModelResponse =
   | { kind: 'function_call'; builtinCalls: BuiltinCall[]; functionCall: FunctionCall }
+  | { kind: 'mcp_call'; builtinCalls: BuiltinCall[]; mcpCall: McpCall }
   | { kind: 'reply'; builtinCalls: BuiltinCall[]; content: ReplyPart[]; ending: Ending; usage: Usage | null };
 
 export interface ModelOptions {

@@ -4,6 +4,7 @@ import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { SubscriptionObserver } from '../server/subscription-events.js';
 import { currentRequestContext } from './request-context.js';
+import { isSpanContextValid } from '@opentelemetry/api';
 import { context, SpanStatusCode, trace, type Tracer } from './tracing.js';
 
 /** Operation names are client input: past this many distinct names, the metric label is "other". */
@@ -85,9 +86,12 @@ export function useOperationObservability(options: { logger: Logger; metrics: Me
       const { type, name } = describe(args.document, args.operationName);
       const started = performance.now();
       const span = tracer.startSpan(`graphql.${type}${name ? ` ${name}` : ''}`, { attributes: { 'graphql.operation.type': type, ...(name ? { 'graphql.operation.name': name } : {}) } });
-      // Upstream calls made while executing become children of this span.
-      const spanContext = trace.setSpan(context.active(), span);
-      setExecuteFn((executeArgs) => context.with(spanContext, () => executeFn(executeArgs)));
+      // Upstream calls made while executing become children of this span. A span that records nothing and carries
+      // no trace (tracing off) has nothing to hand on: execution is not wrapped for it.
+      if (span.isRecording() || isSpanContextValid(span.spanContext())) {
+        const spanContext = trace.setSpan(context.active(), span);
+        setExecuteFn((executeArgs) => context.with(spanContext, () => executeFn(executeArgs)));
+      }
       return {
         onExecuteDone({ result }) {
           const seconds = (performance.now() - started) / 1000;

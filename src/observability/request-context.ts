@@ -11,6 +11,8 @@ export interface RequestContext {
   upstreamCalls: number;
   /** The client's address (the TCP peer, or what a trusted proxy forwarded: TRUST_PROXY). */
   clientAddress?: string;
+  /** The authenticated subject, named to the upstream in `x-gateway-caller` (UPSTREAM_FORWARD_CALLER). */
+  caller?: string;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

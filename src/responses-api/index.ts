@@ -3,6 +3,7 @@ import type { FaultRule } from '../embedded/faults.js';
 import { initialFaults, listenEmbedded, type EmbeddedServerHandle } from '../embedded/start.js';
 import { RouteTable } from '../embedded/routing.js';
 import { Engine } from './engine.js';
+import type { ResponsesPresentation } from './foundry.js';
 import { createRoutes } from './routes.js';
 import { createHttpServer, type RequestLogEntry } from './server.js';
 import { Store } from './store.js';
@@ -13,6 +14,7 @@ export type { FaultRule } from '../embedded/faults.js';
 export { FaultRuleError } from '../embedded/faults.js';
 export type { RequestLogEntry } from './server.js';
 export type { WebhookDelivery, WebhookEvent } from './webhooks.js';
+export { ISOLATION_KEY_HEADER, RESPONSES_PRESENTATIONS, type AgentReference, type ResponsesPresentation } from './foundry.js';
 
 export interface ResponsesApiOptions {
   /** When set, requests must send `Authorization: Bearer <apiKey>`, else 401. */
@@ -27,6 +29,11 @@ export interface ResponsesApiOptions {
   webhook?: { url: string; secret: string; maxAttempts?: number; timeoutMs?: number; retryMs?: number };
   /** Time and timers of the simulation (not of webhook retries, whose timestamps receivers check). @default realClock */
   clock?: Clock;
+  /**
+   * `foundry`: the wire of Azure AI Foundry's new agents (foundry.ts): `agent_reference` required in place of
+   * `model`/`instructions`, `GET /conversations`, everything scoped by `x-ms-user-isolation-key`. @default 'openai'
+   */
+  presentation?: ResponsesPresentation;
 }
 
 /** close() also stops every webhook delivery. */
@@ -56,11 +63,12 @@ export async function startResponsesApi(options: ResponsesApiOptions & { port?: 
     },
     onBackgroundEnd: (type, response) => webhooks?.announce(type, response.id),
   });
-  const routes = new RouteTable(createRoutes({ store, engine, clock }));
+  const presentation = options.presentation ?? 'openai';
+  const routes = new RouteTable(createRoutes({ store, engine, clock, presentation }));
   const faults = initialFaults(routes, options.faults);
 
   const requestLog: RequestLogEntry[] = [];
-  const http = createHttpServer({ routes, faults, faultControl: options.faultControl ?? false, apiKey: options.apiKey, requestLog });
+  const http = createHttpServer({ routes, faults, faultControl: options.faultControl ?? false, apiKey: options.apiKey, requestLog, presentation });
   const handle = await listenEmbedded({
     http,
     faults,

@@ -34,6 +34,7 @@ async function main(): Promise<void> {
       stepMs: settings.stepMs,
       faults: settings.faults,
       faultControl: settings.faultControl,
+      presentation: settings.presentation,
       webhook: url !== undefined && secret !== undefined ? { url, secret, ...delivery } : undefined,
     });
   } catch (error) {
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
   }
   const lines = [
     `Responses API (embedded) listening on ${api.url}`,
-    `  step: ${settings.stepMs} ms, API key: ${settings.apiKey ? 'required' : 'not required'}, validators compiled in ${api.validatorCompileMs} ms`,
+    `  presentation: ${settings.presentation}, step: ${settings.stepMs} ms, API key: ${settings.apiKey ? 'required' : 'not required'}, validators compiled in ${api.validatorCompileMs} ms`,
     `  webhooks: ${url === undefined ? 'off' : `${url} (at most ${delivery.maxAttempts} attempts, ${delivery.timeoutMs} ms each)`}`,
   ];
   if (api.faults.list().length > 0) lines.push(`  fault rules: ${JSON.stringify(api.faults.list())}`);

@@ -16,12 +16,13 @@ import { EventLog } from './events.js';
 import { nowSeconds, type Clock } from '../embedded/clock.js';
 import { newHexId } from './ids.js';
 import { answeredCalls, checkContinuation, checkDuplicates, toItems } from './items.js';
+import { agentId, listConversationsUnsupported, splitAgentReference, type AgentReference, type ResponsesPresentation } from './foundry.js';
 import { present } from './present.js';
 import { page, type Store, type StoredResponse } from './store.js';
 import { IdempotencyKeys } from './idempotency.js';
 import { streamEvents } from './streaming.js';
 import type { Conversation, Item, ResponseObject } from './types.js';
-import { parseCreateConversation, parseCreateItems, parseCreateResponse, parseListQuery, parseUpdateConversation, queryBoolean, queryInclude, queryInteger, type CreateResponseRequest, type ListQuery } from './validation.js';
+import { parseCreateConversation, parseCreateItems, parseCreateResponse, parseListConversationsQuery, parseListQuery, parseUpdateConversation, queryBoolean, queryInclude, queryInteger, type CreateResponseRequest, type ListQuery } from './validation.js';
 
 export interface HandlerContext {
   params: Record<string, string>;
@@ -33,6 +34,8 @@ export interface HandlerContext {
   headers: Record<string, string>;
   /** The request's `Idempotency-Key`, when it sent one. */
   idempotencyKey?: string | undefined;
+  /** Whose objects the request sees (foundry.ts `scopeOf`): '' unless the foundry presentation isolates callers. */
+  scope: string;
 }
 
 /** Returned by handlers that answered with an event stream. */
@@ -46,31 +49,38 @@ export interface Deps {
   store: Store;
   engine: Engine;
   clock: Clock;
+  /** `foundry`: the wire of Azure AI Foundry's new agents (foundry.ts). */
+  presentation: ResponsesPresentation;
 }
 
 /** The spec's 13 Responses and Conversations operations. */
-export function createRoutes({ store, engine, clock }: Deps): Route[] {
+export function createRoutes({ store, engine, clock, presentation }: Deps): Route[] {
   const idempotency = new IdempotencyKeys(clock);
-  const responseOr404 = (id: string): StoredResponse => {
-    const stored = store.response(id);
+  const responseOr404 = (id: string, scope: string): StoredResponse => {
+    const stored = store.response(id, scope);
     if (!stored) throw responseNotFound(id);
     return stored;
   };
-  const conversationOr404 = (id: string): Conversation => {
-    const conversation = store.conversation(id);
+  const conversationOr404 = (id: string, scope: string): Conversation => {
+    const conversation = store.conversation(id, scope);
     if (!conversation) throw conversationNotFound(id);
     return conversation;
   };
+  // Idempotency keys are per scope too: a key reused by another caller must not answer the first caller's object.
+  const onceIn = (scope: string, operation: string) => (scope === '' ? operation : `${operation} [${scope}]`);
   const listPage = <T extends { id: string }>(items: readonly T[], query: ListQuery) => {
     if (query.after !== undefined && !items.some((item) => item.id === query.after)) throw badCursor('after', query.after);
     return present(page(items, query), query.include);
   };
 
-  const createResponse = async ({ body, res, headers, idempotencyKey }: HandlerContext): Promise<unknown> => {
-    const request = parseCreateResponse(body);
+  const createResponse = async ({ body, res, headers, idempotencyKey, scope }: HandlerContext): Promise<unknown> => {
+    const agent = presentation === 'foundry' ? splitAgentReference(body) : undefined;
+    // The agent's definition stands for the model: the simulated model answers every agent alike.
+    const request = agent ? parseCreateResponse({ ...agent.rest, model: `agent:${agentId(agent.reference)}` }) : parseCreateResponse(body);
     // A response that is not stored cannot be found again, so only stored ones are kept under their key; a stream
     // asked for again with the same key replays the first response's events from the start.
-    const { stored, ended } = request.store ? await idempotency.once('POST /responses', idempotencyKey, body, async () => begin(request)) : begin(request);
+    const started = () => begin(request, scope, agent?.reference);
+    const { stored, ended } = request.store ? await idempotency.once(onceIn(scope, 'POST /responses'), idempotencyKey, body, async () => started()) : started();
     if (request.stream) {
       void streamEvents(res, headers, stored.log, -1, request.include).catch(() => res.destroy());
       return STREAMED;
@@ -79,16 +89,16 @@ export function createRoutes({ store, engine, clock }: Deps): Route[] {
     return present(stored.response, request.include);
   };
 
-  const begin = (request: CreateResponseRequest): { stored: StoredResponse; ended: Promise<void> } => {
+  const begin = (request: CreateResponseRequest, scope: string, agent: AgentReference | undefined): { stored: StoredResponse; ended: Promise<void> } => {
     // Every check before anything is stored: a refused request changes nothing.
     if (request.conversation !== undefined && request.previousResponseId !== undefined) throw conversationWithPreviousResponse();
     if (request.background && !request.store) throw backgroundNeedsStore();
     let context: readonly Item[] = [];
     if (request.previousResponseId !== undefined) {
-      if (!store.response(request.previousResponseId)) throw previousResponseNotFound(request.previousResponseId);
-      context = store.chainItems(request.previousResponseId);
+      if (!store.response(request.previousResponseId, scope)) throw previousResponseNotFound(request.previousResponseId);
+      context = store.chainItems(request.previousResponseId, scope);
     } else if (request.conversation !== undefined) {
-      if (!store.conversation(request.conversation)) throw conversationNotFound(request.conversation, 'conversation');
+      if (!store.conversation(request.conversation, scope)) throw conversationNotFound(request.conversation, 'conversation');
       context = store.conversationItems(request.conversation);
     }
     const input = toItems(request.input, (id) => context.find((item) => item.id === id));
@@ -96,9 +106,18 @@ export function createRoutes({ store, engine, clock }: Deps): Route[] {
 
     const answers = answeredCalls(context, input);
     const firstAnswer = answers[0];
-    const stored: StoredResponse = { response: newResponse(request, nowSeconds(clock)), inputItems: input, log: new EventLog() };
+    const response = newResponse(request, nowSeconds(clock));
+    if (agent) {
+      // Foundry answers with the agent it ran, and no instructions of the request's own.
+      response.agent_reference = agent;
+      response.model = agent.name;
+    }
+    const stored: StoredResponse = { response, inputItems: input, log: new EventLog(), scope };
     if (request.store) store.addResponse(stored);
-    if (request.conversation !== undefined) store.appendItems(request.conversation, input);
+    if (request.conversation !== undefined) {
+      store.appendItems(request.conversation, input);
+      if (agent) store.markAgent(request.conversation, [agent.name, agentId(agent)]);
+    }
 
     const ended = engine.start(stored, {
       // Instructions are not carried over from earlier responses, as on the real API.
@@ -120,8 +139,8 @@ export function createRoutes({ store, engine, clock }: Deps): Route[] {
     {
       method: 'GET',
       route: '/responses/{response_id}',
-      handler: ({ params, query, res, headers }) => {
-        const stored = responseOr404(params['response_id'] ?? '');
+      handler: ({ params, query, res, headers, scope }) => {
+        const stored = responseOr404(params['response_id'] ?? '', scope);
         const include = queryInclude(query);
         const stream = queryBoolean(query, 'stream') ?? false;
         const startingAfter = queryInteger(query, 'starting_after');
@@ -135,9 +154,9 @@ export function createRoutes({ store, engine, clock }: Deps): Route[] {
     {
       method: 'DELETE',
       route: '/responses/{response_id}',
-      handler: ({ params }) => {
+      handler: ({ params, scope }) => {
         const id = params['response_id'] ?? '';
-        responseOr404(id);
+        responseOr404(id, scope);
         engine.forget(id);
         store.deleteResponse(id);
         return { id, object: 'response', deleted: true };
@@ -146,8 +165,8 @@ export function createRoutes({ store, engine, clock }: Deps): Route[] {
     {
       method: 'POST',
       route: '/responses/{response_id}/cancel',
-      handler: ({ params }) => {
-        const stored = responseOr404(params['response_id'] ?? '');
+      handler: ({ params, scope }) => {
+        const stored = responseOr404(params['response_id'] ?? '', scope);
         if (!stored.response.background) throw cancelNotBackground();
         // Idempotent: a response that already ended (cancelled or not) is returned as it is.
         engine.cancel(stored.response.id);
@@ -157,26 +176,36 @@ export function createRoutes({ store, engine, clock }: Deps): Route[] {
     {
       method: 'GET',
       route: '/responses/{response_id}/input_items',
-      handler: ({ params, query }) => listPage(responseOr404(params['response_id'] ?? '').inputItems, parseListQuery(query)),
+      handler: ({ params, query, scope }) => listPage(responseOr404(params['response_id'] ?? '', scope).inputItems, parseListQuery(query)),
+    },
+    {
+      // Foundry's addition: the caller's conversations (its isolation key's), newest first by default.
+      method: 'GET',
+      route: '/conversations',
+      handler: ({ query, scope }) => {
+        if (presentation !== 'foundry') throw listConversationsUnsupported();
+        const { agentName, agentId: agentIdFilter, ...list } = parseListConversationsQuery(query);
+        return listPage(store.conversationsOf(scope, agentIdFilter ?? agentName), list);
+      },
     },
     {
       method: 'POST',
       route: '/conversations',
-      handler: ({ body, idempotencyKey }) => idempotency.once('POST /conversations', idempotencyKey, body, async () => {
+      handler: ({ body, idempotencyKey, scope }) => idempotency.once(onceIn(scope, 'POST /conversations'), idempotencyKey, body, async () => {
         const request = parseCreateConversation(body);
         const items = toItems(request.items, () => undefined, 'items');
         checkDuplicates([], items);
         const conversation: Conversation = { id: newHexId('conv'), object: 'conversation', created_at: nowSeconds(clock), metadata: request.metadata };
-        store.addConversation(conversation, items);
+        store.addConversation(conversation, items, scope);
         return conversation;
       }),
     },
-    { method: 'GET', route: '/conversations/{conversation_id}', handler: ({ params }) => conversationOr404(params['conversation_id'] ?? '') },
+    { method: 'GET', route: '/conversations/{conversation_id}', handler: ({ params, scope }) => conversationOr404(params['conversation_id'] ?? '', scope) },
     {
       method: 'POST',
       route: '/conversations/{conversation_id}',
-      handler: ({ params, body }) => {
-        const conversation = conversationOr404(params['conversation_id'] ?? '');
+      handler: ({ params, body, scope }) => {
+        const conversation = conversationOr404(params['conversation_id'] ?? '', scope);
         conversation.metadata = parseUpdateConversation(body).metadata;
         return conversation;
       },
@@ -184,8 +213,8 @@ export function createRoutes({ store, engine, clock }: Deps): Route[] {
     {
       method: 'DELETE',
       route: '/conversations/{conversation_id}',
-      handler: ({ params }) => {
-        const { id } = conversationOr404(params['conversation_id'] ?? '');
+      handler: ({ params, scope }) => {
+        const { id } = conversationOr404(params['conversation_id'] ?? '', scope);
         store.deleteConversation(id);
         return { id, object: 'conversation.deleted', deleted: true };
       },
@@ -193,8 +222,8 @@ export function createRoutes({ store, engine, clock }: Deps): Route[] {
     {
       method: 'POST',
       route: '/conversations/{conversation_id}/items',
-      handler: ({ params, query, body, idempotencyKey }) => idempotency.once(`POST /conversations/${params['conversation_id']}/items`, idempotencyKey, body, async () => {
-        const { id } = conversationOr404(params['conversation_id'] ?? '');
+      handler: ({ params, query, body, idempotencyKey, scope }) => idempotency.once(onceIn(scope, `POST /conversations/${params['conversation_id']}/items`), idempotencyKey, body, async () => {
+        const { id } = conversationOr404(params['conversation_id'] ?? '', scope);
         const include = queryInclude(query);
         const items = toItems(parseCreateItems(body), (itemId) => store.conversationItems(id).find((item) => item.id === itemId), 'items');
         checkDuplicates(store.conversationItems(id), items);
@@ -205,16 +234,16 @@ export function createRoutes({ store, engine, clock }: Deps): Route[] {
     {
       method: 'GET',
       route: '/conversations/{conversation_id}/items',
-      handler: ({ params, query }) => {
-        const { id } = conversationOr404(params['conversation_id'] ?? '');
+      handler: ({ params, query, scope }) => {
+        const { id } = conversationOr404(params['conversation_id'] ?? '', scope);
         return listPage(store.conversationItems(id), parseListQuery(query));
       },
     },
     {
       method: 'GET',
       route: '/conversations/{conversation_id}/items/{item_id}',
-      handler: ({ params, query }) => {
-        const { id } = conversationOr404(params['conversation_id'] ?? '');
+      handler: ({ params, query, scope }) => {
+        const { id } = conversationOr404(params['conversation_id'] ?? '', scope);
         const item = store.conversationItems(id).find((candidate) => candidate.id === params['item_id']);
         if (!item) throw itemNotFound(params['item_id'] ?? '');
         return present(item, queryInclude(query));
@@ -223,8 +252,8 @@ export function createRoutes({ store, engine, clock }: Deps): Route[] {
     {
       method: 'DELETE',
       route: '/conversations/{conversation_id}/items/{item_id}',
-      handler: ({ params }) => {
-        const conversation = conversationOr404(params['conversation_id'] ?? '');
+      handler: ({ params, scope }) => {
+        const conversation = conversationOr404(params['conversation_id'] ?? '', scope);
         if (!store.deleteItem(conversation.id, params['item_id'] ?? '')) throw itemNotFound(params['item_id'] ?? '');
         return conversation;
       },

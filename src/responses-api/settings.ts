@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { bool, port, positiveInt, setting, url } from '../settings.js';
+import { RESPONSES_PRESENTATIONS } from './foundry.js';
 
 /** A Standard Webhooks secret: `whsec_` and the base64 of the key (at least 16 bytes, as the vendor's dashboard makes them 32). */
 export const webhookSecret = z
@@ -13,6 +14,11 @@ export const responsesApiSettings = {
   apiKey: setting('RESPONSES_API_KEY', z.string().min(1).optional(), 'when set, the embedded Responses API requires `Authorization: Bearer <key>`', { secret: true }),
   stepMs: setting('RESPONSES_API_STEP_MS', positiveInt.default(400), 'length of one simulated step of a response (one without tools takes 3 steps, as a run does)'),
   faults: setting('RESPONSES_API_FAULTS', z.string().default(''), 'fault injection rules in the `RUNS_API_FAULTS` syntax over this API\'s routes, e.g. `POST /responses status=500 count=1`', { shown: 'none' }),
+  presentation: setting(
+    'RESPONSES_API_PRESENTATION',
+    z.enum(RESPONSES_PRESENTATIONS).default('openai'),
+    "`foundry`: present the wire of Azure AI Foundry's new agents: `POST /responses` requires `agent_reference` in place of `model`/`instructions`, `GET /conversations` lists conversations, and `x-ms-user-isolation-key` scopes conversations and responses (another key answers 404)",
+  ),
   faultControl: setting('RESPONSES_API_FAULT_CONTROL', bool.default(false), 'expose `GET/PUT/DELETE /__control/faults` to change the rules at run time'),
   webhook: {
     url: setting('RESPONSES_API_WEBHOOK_URL', url.optional(), 'where each background response that ends is announced (`response.completed`, `.failed`, `.cancelled` or `.incomplete`); needs `RESPONSES_API_WEBHOOK_SECRET`'),

@@ -8,12 +8,17 @@ export interface StoredResponse {
   inputItems: Item[];
   /** Every event of the response, for streams and their resumption. */
   log: EventLog;
+  /** Whose it is (foundry presentation: the `x-ms-user-isolation-key`; '' for everybody otherwise). */
+  scope: string;
 }
 
 interface StoredConversation {
   conversation: Conversation;
   /** Oldest first. */
   items: Item[];
+  scope: string;
+  /** The agents (`name` and `name:version`) whose responses ran in it, for the list's filters. */
+  agents: Set<string>;
 }
 
 export interface ListOptions {
@@ -35,20 +40,39 @@ export class Store {
     this.responses.set(stored.response.id, stored);
   }
 
-  response(id: string): StoredResponse | undefined {
-    return this.responses.get(id);
+  /** Another scope's response is not found, the same as a missing one. */
+  response(id: string, scope: string): StoredResponse | undefined {
+    const stored = this.responses.get(id);
+    return stored?.scope === scope ? stored : undefined;
   }
 
   deleteResponse(id: string): boolean {
     return this.responses.delete(id);
   }
 
-  addConversation(conversation: Conversation, items: Item[]): void {
-    this.conversations.set(conversation.id, { conversation, items: [...items] });
+  addConversation(conversation: Conversation, items: Item[], scope: string): void {
+    this.conversations.set(conversation.id, { conversation, items: [...items], scope, agents: new Set() });
   }
 
-  conversation(id: string): Conversation | undefined {
-    return this.conversations.get(id)?.conversation;
+  /** Another scope's conversation is not found, the same as a missing one. */
+  conversation(id: string, scope: string): Conversation | undefined {
+    const stored = this.conversations.get(id);
+    return stored?.scope === scope ? stored.conversation : undefined;
+  }
+
+  /** The conversations of a scope, oldest first (maps keep insertion order), optionally only those an agent ran in. */
+  conversationsOf(scope: string, agent: string | undefined): Conversation[] {
+    const found: Conversation[] = [];
+    for (const stored of this.conversations.values()) {
+      if (stored.scope === scope && (agent === undefined || stored.agents.has(agent))) found.push(stored.conversation);
+    }
+    return found;
+  }
+
+  /** An agent's response ran in this conversation: it is listed under the agent's name and under `name:version`. */
+  markAgent(conversationId: string, names: readonly string[]): void {
+    const stored = this.conversations.get(conversationId);
+    if (stored) for (const name of names) stored.agents.add(name);
   }
 
   deleteConversation(id: string): boolean {
@@ -77,13 +101,13 @@ export class Store {
    * Every item a new response would see after `previousResponseId`: the chain's inputs and outputs,
    * oldest first (a response's own input, then its output, then the next link's).
    */
-  chainItems(previousResponseId: string): Item[] {
+  chainItems(previousResponseId: string, scope: string): Item[] {
     const links: StoredResponse[] = [];
     const seen = new Set<string>();
     let id: string | null = previousResponseId;
     while (id !== null && !seen.has(id)) {
       seen.add(id);
-      const stored = this.responses.get(id);
+      const stored = this.response(id, scope);
       if (!stored) break;
       links.unshift(stored);
       id = stored.response.previous_response_id;

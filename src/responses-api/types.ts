@@ -77,6 +77,8 @@ export type ResponseTool =
 export type ResponseToolChoice = 'none' | 'auto' | 'required' | { type: 'function'; name: string } | { type: 'file_search' | 'code_interpreter' } | { type: string; [field: string]: unknown };
 
 export interface ResponseObject {
+  /** The foundry presentation's: the agent that ran (foundry.ts). */
+  agent_reference?: { type: 'agent_reference'; name: string; version?: string };
   id: string;
   object: 'response';
   created_at: number;

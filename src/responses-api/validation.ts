@@ -356,6 +356,15 @@ export function parseListQuery(query: URLSearchParams): ListQuery {
   return { limit: parseListLimit(query), order: parseListOrder(query), after: query.get('after') ?? undefined, include: queryInclude(query) };
 }
 
+/** Foundry's `GET /conversations`: the list query and its agent filters (`agent_id` is `name:version`). */
+export function parseListConversationsQuery(query: URLSearchParams): ListQuery & { agentName: string | undefined; agentId: string | undefined } {
+  if (query.get('before') !== null) throw badRequest("'before' is not supported by this server; page with 'after'.", 'before', 'unsupported_parameter');
+  const agentName = query.get('agent_name') ?? undefined;
+  const agentId = query.get('agent_id') ?? undefined;
+  if (agentName !== undefined && agentId !== undefined) throw badRequest("Mutually exclusive parameters: Ensure you are only providing one of: 'agent_name' or 'agent_id'.", 'agent_id', 'mutually_exclusive_parameters');
+  return { ...parseListQuery(query), agentName, agentId };
+}
+
 /** `include[]=…` as the SDKs send it (brackets), or repeated `include=…`. */
 export function queryInclude(query: URLSearchParams): Set<string> {
   return parseInclude([...query.getAll('include[]'), ...query.getAll('include')], 'include');

@@ -1,4 +1,5 @@
 import type { ListPage, ListQuery } from './pagination.js';
+import type { SubmitToolApprovalsRequest } from './rules.js';
 import type * as W from './types.js';
 
 /**
@@ -33,6 +34,8 @@ export interface RunsEngine {
     del(threadId: string): Promise<void>;
     /** With `stream`, the events begin with `thread.created`. */
     createAndRun(body: W.CreateThreadAndRunRequest): Promise<RunStart & { thread: W.Thread }>;
+    /** Every thread (Foundry classic's `GET /threads`); an engine without it answers that operation with a 400. */
+    list?(query: ListQuery): Promise<ListPage<W.Thread>>;
   };
   messages: {
     create(threadId: string, body: W.CreateMessageRequest): Promise<W.Message>;
@@ -48,6 +51,8 @@ export interface RunsEngine {
     list(threadId: string, query: ListQuery): Promise<ListPage<W.Run>>;
     cancel(threadId: string, runId: string): Promise<W.Run>;
     submitToolOutputs(threadId: string, runId: string, body: W.SubmitToolOutputsRequest): Promise<RunStart>;
+    /** Approves or denies the MCP calls a run waits on (Foundry classic); an engine without MCP tools lacks it. */
+    submitToolApprovals?(threadId: string, runId: string, body: SubmitToolApprovalsRequest): Promise<RunStart>;
     steps: {
       retrieve(threadId: string, runId: string, stepId: string): Promise<W.RunStep>;
       list(threadId: string, runId: string, query: ListQuery): Promise<ListPage<W.RunStep>>;

@@ -3,13 +3,15 @@ import { RouteTable } from '../embedded/routing.js';
 import type { RunsEngine } from './engine.js';
 import { createSimulatedEngine } from './engines/simulated/index.js';
 import type { ResponsesApi } from '../responses-api/index.js';
-import { createOperations } from './routes/index.js';
+import { foundryClassicPresentation, openAiPresentation, type WirePresentation } from './profiles.js';
+import { TOKEN_PATH } from './token-endpoint.js';
 import { createHttpServer, type RequestLogEntry } from './server.js';
 import type { RunsApiConfig } from '../config.js';
 import { responsesApiSettings } from '../responses-api/settings.js';
 import { readSettings, type Env } from '../settings.js';
 import type { RunsEngineName } from './settings.js';
 import { pollAfterMs, type ChosenEngine, type RunsApiOptions } from './options.js';
+import { resolveResponsesUpstream } from './engines/responses/profile.js';
 
 export type { FaultRule } from '../embedded/faults.js';
 export { FaultRuleError, parseFaultRules } from '../embedded/faults.js';
@@ -22,7 +24,12 @@ export type { RequestLogEntry } from './server.js';
 export type { RunsApiOptions } from './options.js';
 export { pollAfterMs, RESPONSES_WEBHOOK_PATH, webhookFallbackMs } from './options.js';
 
+export { FOUNDRY_API_VERSIONS, RUNS_API_PROFILES, type RunsApiProfileName } from './profiles.js';
+export { FOUNDRY_TOKEN_SCOPE, TOKEN_PATH } from './token-endpoint.js';
+
 export interface RunsApi extends EmbeddedServerHandle {
+  /** Foundry classic's token endpoint (client-credentials grant) and how many tokens it has issued. */
+  tokenEndpoint?: { url: string; issued(): number; recent(): string[] };
   /** The embedded Responses API the `responses` engine runs on, when this process started it. */
   responsesApi?: ResponsesApi;
   /** Upstream calls of the `responses` engine, by kind (empty for the simulated engine). */
@@ -35,13 +42,14 @@ export interface RunsApi extends EmbeddedServerHandle {
  * RESPONSES_API_PORT, which then requires that same key: one process, one key).
  */
 export function runsApiOptionsFrom(config: { host: string; runsApi: RunsApiConfig }, env: Env = process.env): RunsApiOptions & { port: number; host: string } {
-  const { responsesBaseUrl, webhookSecret, dataDir, databaseUrl, ...runsApi } = config.runsApi;
+  const { responsesBaseUrl, webhookSecret, dataDir, databaseUrl, responsesUpstream, ...runsApi } = config.runsApi;
   // Checked with every other setting when the config was loaded.
   const responsesApi = readSettings(responsesApiSettings, env);
+  const upstream = runsApi.engine === 'responses' ? resolveResponsesUpstream(responsesUpstream, { apiKey: responsesApi.apiKey, runsApiAuthenticates: runsApi.apiKey !== undefined || runsApi.profile === 'foundry-classic' }) : undefined;
   return {
     ...runsApi,
     host: config.host,
-    responses: { baseUrl: responsesBaseUrl, apiKey: responsesApi.apiKey, port: responsesApi.port },
+    responses: { baseUrl: responsesBaseUrl, apiKey: responsesApi.apiKey, port: responsesApi.port, upstream },
     storeLocation: { dataDir, databaseUrl },
     webhookSecret,
   };
@@ -51,7 +59,8 @@ export function runsApiOptionsFrom(config: { host: string; runsApi: RunsApiConfi
 export async function startRunsApi(options: RunsApiOptions & { port?: number; host?: string } = {}): Promise<RunsApi> {
   const stepMs = options.stepMs ?? 400;
   const { engine, responsesApi, upstreamCalls, signedRoutes } = await createEngine(options.engine ?? 'simulated', { ...options, stepMs });
-  const routes = new RouteTable(createOperations(engine));
+  const presentation = presentationOf(engine, options);
+  const routes = new RouteTable(presentation.operations);
   const faults = initialFaults(routes, options.faults);
 
   const requestLog: RequestLogEntry[] = [];
@@ -60,10 +69,13 @@ export async function startRunsApi(options: RunsApiOptions & { port?: number; ho
     faults,
     faultControl: options.faultControl ?? false,
     apiKey: options.apiKey,
-    requireBetaHeader: options.requireBetaHeader ?? true,
+    requireBetaHeader: presentation.requireBetaHeader,
     pollAfterMs: pollAfterMs(stepMs),
     requestLog,
-    signedRoutes,
+    signedRoutes: [...(signedRoutes ?? []), ...presentation.signedRoutes],
+    basePath: presentation.basePath,
+    authenticate: presentation.authenticate,
+    checkWireRequest: presentation.checkRequest,
   });
   const handle = await listenEmbedded({
     http,
@@ -76,7 +88,24 @@ export async function startRunsApi(options: RunsApiOptions & { port?: number; ho
       await responsesApi?.close();
     },
   });
-  return { ...handle, ...(responsesApi ? { responsesApi } : {}), upstreamCalls };
+  const origin = handle.url.replace(/\/v1$/, '');
+  const tokens = presentation.tokens;
+  return {
+    ...handle,
+    url: `${origin}${presentation.basePath}`,
+    ...(responsesApi ? { responsesApi } : {}),
+    ...(tokens ? { tokenEndpoint: { url: `${origin}${TOKEN_PATH}`, issued: () => tokens.issued, recent: () => tokens.recent() } } : {}),
+    upstreamCalls,
+  };
+}
+
+/** The wire the API speaks (RUNS_API_PROFILE); refused at start when the profile's settings do not fit. */
+function presentationOf(engine: RunsEngine, options: RunsApiOptions): WirePresentation {
+  if ((options.profile ?? 'openai') === 'openai') return openAiPresentation(engine, options.requireBetaHeader ?? true);
+  const { clientId, clientSecret } = options;
+  if (options.apiKey !== undefined) throw new Error('RUNS_API_KEY does not apply with RUNS_API_PROFILE=foundry-classic: it takes bearer tokens from its token endpoint only.');
+  if (!clientId || !clientSecret) throw new Error('RUNS_API_PROFILE=foundry-classic needs RUNS_API_CLIENT_ID and RUNS_API_CLIENT_SECRET: the client credentials its token endpoint accepts.');
+  return foundryClassicPresentation(engine, { project: options.project ?? 'demo', clientId, clientSecret, tokenLifetimeMs: options.tokenLifetimeMs ?? 3_600_000 });
 }
 
 /** The one place an engine is chosen: the wire above it is the same for every engine. */

@@ -92,7 +92,9 @@ export function newRun(threadId: string, assistant: Assistant, req: RunRequest, 
     parallel_tool_calls: s.parallel_tool_calls,
     response_format: s.response_format,
   };
-  return Object.assign(run, { reasoning_effort: s.reasoning_effort });
+  // Foundry classic's runs carry the request's `tool_resources` (the wire passes them only on that profile).
+  const resources = (req as { tool_resources?: unknown }).tool_resources;
+  return Object.assign(run, { reasoning_effort: s.reasoning_effort }, resources === undefined ? {} : { tool_resources: resources });
 }
 
 type ToolResourcesInput = CreateThreadRequest['tool_resources'] | CreateAssistantRequest['tool_resources'] | ModifyAssistantRequest['tool_resources'];

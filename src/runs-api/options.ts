@@ -5,11 +5,21 @@ import type { ResponsesApi } from '../responses-api/index.js';
 import type { RunsEngine } from './engine.js';
 import type { EngineStore } from './engines/responses/store/contract.js';
 import type { EngineStoreLocation } from './engines/responses/store/index.js';
-import type { RunsEngineName } from './settings.js';
+import type { ResponsesUpstream } from './engines/responses/profile.js';
+import type { RunsApiProfileName, RunsEngineName } from './settings.js';
 
 /** What `startRunsApi` takes, and what an engine's start-up is given of it; the poll timing both need. */
 
 export interface RunsApiOptions {
+  /** The wire it presents (RUNS_API_PROFILE): `openai` under `/v1`, or Azure's `foundry-classic` (see profiles.ts). @default 'openai' */
+  profile?: RunsApiProfileName;
+  /** Foundry classic: the project of the endpoint path `/api/projects/{project}`. @default 'demo' */
+  project?: string;
+  /** Foundry classic: the client id and secret its token endpoint accepts. */
+  clientId?: string | undefined;
+  clientSecret?: string | undefined;
+  /** Foundry classic: how long a token is good for. @default 3_600_000 */
+  tokenLifetimeMs?: number;
   /** What serves the API (RUNS_ENGINE). @default 'simulated' */
   engine?: RunsEngineName;
   /** When set, requests must send `Authorization: Bearer <apiKey>`, else 401. */
@@ -32,7 +42,13 @@ export interface RunsApiOptions {
    * The Responses upstream of the `responses` engine (RESPONSES_BASE_URL + RESPONSES_API_KEY). Without `baseUrl`,
    * the embedded Responses API starts in this process (on `port`, 0 for a free one; same step and clock).
    */
-  responses?: { baseUrl?: string | undefined; apiKey?: string | undefined; port?: number | undefined };
+  responses?: {
+    baseUrl?: string | undefined;
+    apiKey?: string | undefined;
+    port?: number | undefined;
+    /** What kind of server the upstream is (RESPONSES_PROFILE and the settings it implies). @default the openai profile */
+    upstream?: ResponsesUpstream | undefined;
+  };
   /** The `responses` engine's records, given ready (tests). Without it: the durable store of `storeLocation`, else in memory. */
   store?: EngineStore;
   /** Where the `responses` engine's durable store is (RUNS_DATABASE_URL, else RUNS_DATA_DIR). */

@@ -46,6 +46,9 @@ export function checkToolOutputs(run: Run, request: SubmitToolOutputsRequest): v
   if (run.status !== 'requires_action' || !run.required_action) {
     throw badRequest(`Runs in status "${run.status}" do not accept tool outputs.`, null, null);
   }
+  if (pendingApprovals(run) !== undefined) {
+    throw badRequest(`Run ${run.id} is waiting for tool approvals: answer them with 'tool_approvals', not 'tool_outputs'.`, 'tool_outputs', 'invalid_value');
+  }
   const pending = run.required_action.submit_tool_outputs.tool_calls;
   const given = request.tool_outputs.map((output, index) => {
     if (typeof output.tool_call_id !== 'string') {
@@ -53,19 +56,59 @@ export function checkToolOutputs(run: Run, request: SubmitToolOutputsRequest): v
     }
     return output.tool_call_id;
   });
-  const pendingIds = pending.map((call) => call.id);
+  checkOneAnswerEach('tool_outputs', 'output', pending.map((call) => call.id), given);
+}
+
+/** An MCP call waiting for approval (Foundry classic's `submit_tool_approval` required action). */
+export interface PendingApproval {
+  id: string;
+  type: 'mcp';
+  name: string;
+  arguments: string;
+  server_label: string;
+}
+
+/** The answer to one pending approval (Foundry classic's ToolApproval): `headers` go to the MCP server with the call. */
+export interface ToolApproval {
+  tool_call_id: string;
+  approve: boolean;
+  headers?: Record<string, string> | undefined;
+}
+
+export interface SubmitToolApprovalsRequest {
+  tool_approvals: ToolApproval[];
+  stream?: boolean | null | undefined;
+}
+
+/** The calls a run waits to have approved, or undefined when it waits for nothing of the kind. */
+export function pendingApprovals(run: Run): PendingApproval[] | undefined {
+  const action = run.required_action as { type?: string; submit_tool_approval?: { tool_calls: PendingApproval[] } } | null;
+  return action?.type === 'submit_tool_approval' ? action.submit_tool_approval?.tool_calls : undefined;
+}
+
+/** One approval (or denial) for each pending MCP call, in one request, as for tool outputs. */
+export function checkToolApprovals(run: Run, request: SubmitToolApprovalsRequest): void {
+  const pending = run.status === 'requires_action' ? pendingApprovals(run) : undefined;
+  if (run.status === 'requires_action' && pending === undefined) {
+    throw badRequest(`Run ${run.id} is waiting for tool outputs: answer them with 'tool_outputs', not 'tool_approvals'.`, 'tool_approvals', 'invalid_value');
+  }
+  if (pending === undefined) throw badRequest(`Runs in status "${run.status}" do not accept tool approvals.`, null, null);
+  checkOneAnswerEach('tool_approvals', 'approval', pending.map((call) => call.id), request.tool_approvals.map((approval) => approval.tool_call_id));
+}
+
+function checkOneAnswerEach(param: 'tool_outputs' | 'tool_approvals', noun: 'output' | 'approval', pendingIds: string[], given: string[]): void {
   const unknown = given.filter((id) => !pendingIds.includes(id));
   const missing = pendingIds.filter((id) => !given.includes(id));
   const duplicate = given.filter((id, index) => given.indexOf(id) !== index);
   if (unknown.length === 0 && missing.length === 0 && duplicate.length === 0) return;
   const problems = [
-    missing.length > 0 ? `missing outputs for ${missing.map((id) => `'${id}'`).join(', ')}` : '',
+    missing.length > 0 ? `missing ${noun}s for ${missing.map((id) => `'${id}'`).join(', ')}` : '',
     unknown.length > 0 ? `no pending tool call ${unknown.map((id) => `'${id}'`).join(', ')}` : '',
-    duplicate.length > 0 ? `more than one output for ${[...new Set(duplicate)].map((id) => `'${id}'`).join(', ')}` : '',
+    duplicate.length > 0 ? `more than one ${noun} for ${[...new Set(duplicate)].map((id) => `'${id}'`).join(', ')}` : '',
   ].filter(Boolean);
   throw badRequest(
-    `Invalid 'tool_outputs': expected exactly one output for each pending tool call [${pendingIds.join(', ')}] in one request; ${problems.join('; ')}.`,
-    'tool_outputs',
+    `Invalid '${param}': expected exactly one ${noun} for each pending tool call [${pendingIds.join(', ')}] in one request; ${problems.join('; ')}.`,
+    param,
     'invalid_value',
   );
 }

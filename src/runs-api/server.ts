@@ -1,7 +1,8 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { headerValue } from '../embedded/http.js';
 import { createEmbeddedHttpServer, type EmbeddedServerParts } from '../embedded/server.js';
 import { writeEventStream } from '../embedded/sse.js';
+import { CALLER_HEADER, callerFromHeader, withCaller } from './caller.js';
 import { missingBetaHeader } from './errors.js';
 import { EventStreamAnswer, type Operation } from './routes/index.js';
 import { NON_TERMINAL_RUN_STATUSES } from './rules.js';
@@ -12,21 +13,27 @@ export type { RequestLogEntry } from '../embedded/server.js';
 export interface HttpOptions extends EmbeddedServerParts<Operation> {
   requireBetaHeader: boolean;
   pollAfterMs: number;
+  /** The wire's own request checks (Foundry's `api-version`), after the beta header's. */
+  checkWireRequest?: ((req: IncomingMessage, query: URLSearchParams) => void) | undefined;
 }
 
 const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
 
 /** The shared embedded HTTP layer with the runs API's own parts: the beta header, poll hints and event streams. */
-export function createHttpServer({ requireBetaHeader, pollAfterMs, ...parts }: HttpOptions): { server: Server; stop: () => void } {
+export function createHttpServer({ requireBetaHeader, pollAfterMs, checkWireRequest, ...parts }: HttpOptions): { server: Server; stop: () => void } {
+  // Only a client that proved itself (the key, or Foundry classic's tokens) may name the caller.
+  const keyRequired = parts.apiKey !== undefined || parts.authenticate !== undefined;
   return createEmbeddedHttpServer({
     ...parts,
     label: 'runs-api',
     bodyLimitBytes: BODY_LIMIT_BYTES,
-    checkRequest: (req) => {
+    checkRequest: (req, query) => {
       if (requireBetaHeader && !/\bassistants=v2\b/.test(headerValue(req, 'openai-beta'))) throw missingBetaHeader();
+      checkWireRequest?.(req, query);
     },
-    respond: async (operation, { res, params, query, body, headers }) => {
-      const result = await operation.handler({ params, query, body });
+    respond: async (operation, { req, res, params, query, body, headers }) => {
+      const caller = callerFromHeader(headerValue(req, CALLER_HEADER), keyRequired);
+      const result = await withCaller(caller, () => operation.handler({ params, query, body }));
       if (result instanceof EventStreamAnswer) {
         await writeEventStream(res, headers, result.events, { present: result.present, terminator: { event: 'done', data: '[DONE]' } });
         return 'written';

@@ -20,15 +20,27 @@ export interface WireEnum {
  * A GraphQL enum whose values are the spec's wire values (`thread.run` → THREAD_RUN), plus UNKNOWN.
  * The values come from the spec at build time, so they cannot drift from it.
  */
-export function wireEnum(name: string, path: string, description?: string): WireEnum {
+export function wireEnum(name: string, path: string, description?: string, extensions: readonly WireExtension[] = []): WireEnum {
   const fromSpec = specEnum(path);
-  return enumFromValues(name, fromSpec.values, description ?? fromSpec.description);
+  return enumFromValues(name, fromSpec.values, description ?? fromSpec.description, extensions);
 }
 
-export function enumFromValues(name: string, values: readonly string[], description: string | undefined): WireEnum {
-  const known = new Set(values);
+/**
+ * A wire value that servers of the wire other than OpenAI's send (Foundry's `submit_tool_approval`): not in the
+ * spec, so not read from it, but a member of the enum like the spec's own, described by who sends it.
+ */
+export interface WireExtension {
+  value: string;
+  /** Who sends it and what it means. */
+  description: string;
+}
+
+export function enumFromValues(name: string, values: readonly string[], description: string | undefined, extensions: readonly WireExtension[] = []): WireEnum {
+  const allValues = [...values, ...extensions.map((extension) => extension.value)];
+  const known = new Set(allValues);
   const config: Record<string, { value: string; description?: string }> = {};
   for (const value of values) config[enumName(value)] = { value, description: `Wire value \`${value}\`.` };
+  for (const extension of extensions) config[enumName(extension.value)] = { value: extension.value, description: `Wire value \`${extension.value}\`: ${extension.description}` };
   config['UNKNOWN'] = { value: UNKNOWN, description: UNKNOWN_ENUM_NOTE };
   const ref = builder.enumType(name, {
     description: [description, UNKNOWN_ENUM_NOTE].filter(Boolean).join('\n\n'),
@@ -36,7 +48,7 @@ export function enumFromValues(name: string, values: readonly string[], descript
   });
   return {
     ref,
-    values,
+    values: allValues,
     wire: (value) => (value == null ? null : known.has(value) ? value : UNKNOWN),
   };
 }

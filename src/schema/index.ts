@@ -9,5 +9,6 @@ import './message.js';
 import './assistant.js';
 import './viewer.js';
 import './subscriptions.js';
+import './upstream-threads.js';
 
 export const schema = builder.toSchema();

@@ -173,14 +173,125 @@ const FunctionToolCallRef = builder.objectRef<FunctionCall>('FunctionToolCall').
   }),
 });
 
+/*
+ * Azure AI Foundry's tool calls (`Azure.AI.Agents` RunStepToolCall members RunStepMcpToolCall, RunStepAzureAISearchToolCall,
+ * RunStepBingGroundingToolCall, RunStepOpenAPIToolCall, RunStepConnectedAgentToolCall): not in the OpenAI spec, so typed
+ * here. Azure defines the search and OpenAPI calls' details only as string maps ("reserved for future use"): JSONObject.
+ * Its other calls (sharepoint_grounding, fabric_dataagent, bing_custom_search, azure_function, deep_research) stay UnknownRunStepToolCall.
+ */
+
+const FOUNDRY = '(Azure AI Foundry Agent Service; not in the OpenAI spec.)';
+
+interface McpCall {
+  id: string;
+  type: 'mcp';
+  name: string;
+  arguments: string;
+  server_label?: string | null;
+  output?: string | null;
+}
+const McpToolCallRef = builder.objectRef<McpCall>('McpToolCall').implement({
+  description: `A call of a tool on an MCP server (\`RunStepMcpToolCall\`); while it waits for approval the run's required action lists it too (RunMcpToolCall). ${FOUNDRY}`,
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'The id of the tool call (the one approvals answer).' }),
+    type: t.exposeString('type', { description: 'Always `mcp`.' }),
+    name: t.exposeString('name', { description: 'The tool called on the server.' }),
+    arguments: t.exposeString('arguments', { description: 'Its arguments, as the model gave them: a JSON document as a string.' }),
+    serverLabel: t.string({ nullable: true, description: 'The server (McpTool.serverLabel).', resolve: (o) => o.server_label ?? null }),
+    output: t.string({ nullable: true, description: "The server's answer; null until the call is made, and for good when it was refused.", resolve: (o) => o.output ?? null }),
+  }),
+});
+
+/** A call whose details Azure gives as a string map under a member named after its type. */
+interface DetailsCall {
+  id: string;
+  type: string;
+  [details: string]: unknown;
+}
+function detailsCall(name: string, wireType: string, field: string, description: string) {
+  return builder.objectRef<DetailsCall>(name).implement({
+    description: `${description} ${FOUNDRY}`,
+    fields: (t) => ({
+      id: t.id({ description: 'The id of the tool call.', resolve: (o) => o.id }),
+      type: t.string({ description: `Always \`${wireType}\`.`, resolve: (o) => o.type }),
+      [field]: t.field({
+        type: 'JSONObject',
+        nullable: true,
+        description: `\`${wireType}\` as sent: Azure types it only as a map of strings (e.g. the request and the response), "reserved for future use".`,
+        resolve: (o) => (isRecord(o[wireType]) ? o[wireType] : null),
+      }),
+    }),
+  });
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const AzureAiSearchToolCallRef = detailsCall('AzureAiSearchToolCall', 'azure_ai_search', 'azureAiSearch', 'A search of an Azure AI Search index (`RunStepAzureAISearchToolCall`).');
+const BingGroundingToolCallRef = detailsCall('BingGroundingToolCall', 'bing_grounding', 'bingGrounding', 'A Grounding with Bing Search query (`RunStepBingGroundingToolCall`).');
+const OpenApiToolCallRef = detailsCall('OpenApiToolCall', 'openapi', 'openapi', 'A call of an OpenAPI tool (`RunStepOpenAPIToolCall`).');
+
+interface ConnectedAgentCallDetails {
+  name?: string | null;
+  arguments?: string | null;
+  output?: string | null;
+  run_id?: string | null;
+  thread_id?: string | null;
+  agent_id?: string | null;
+}
+interface ConnectedAgentCall {
+  id: string;
+  type: 'connected_agent';
+  connected_agent?: ConnectedAgentCallDetails | null;
+}
+const ConnectedAgentCallRef = builder.objectRef<ConnectedAgentCallDetails>('ConnectedAgentCall').implement({
+  description: `What a connected agent was asked and answered, and the run it did it in (\`RunStepConnectedAgent\`). ${FOUNDRY}`,
+  fields: (t) => ({
+    name: t.string({ nullable: true, description: 'The name of the connected agent.', resolve: (o) => o.name ?? null }),
+    arguments: t.string({ nullable: true, description: 'The query it was given: a JSON document as a string.', resolve: (o) => o.arguments ?? null }),
+    output: t.string({ nullable: true, description: 'Its answer.', resolve: (o) => o.output ?? null }),
+    agentId: t.string({ nullable: true, description: 'The upstream id of the connected agent (an assistant id).', resolve: (o) => o.agent_id ?? null }),
+    threadId: t.string({ nullable: true, description: 'The thread the connected agent ran in.', resolve: (o) => o.thread_id ?? null }),
+    runId: t.string({ nullable: true, description: 'The run of the connected agent.', resolve: (o) => o.run_id ?? null }),
+  }),
+});
+const ConnectedAgentToolCallRef = builder.objectRef<ConnectedAgentCall>('ConnectedAgentToolCall').implement({
+  description: `A call of a connected agent (\`RunStepConnectedAgentToolCall\`). ${FOUNDRY}`,
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'The id of the tool call.' }),
+    type: t.exposeString('type', { description: 'Always `connected_agent`.' }),
+    connectedAgent: t.field({ type: ConnectedAgentCallRef, nullable: true, description: 'The call and its answer.', resolve: (o) => o.connected_agent ?? null }),
+  }),
+});
+
 const UnknownRunStepToolCallRef = unknownMember('UnknownRunStepToolCall', 'tool call');
-const toolCalls = unionOf<CodeCall | FileSearchCall | FunctionCall>(
-  { code_interpreter: CodeInterpreterToolCallRef, file_search: FileSearchToolCallRef, function: FunctionToolCallRef },
+const toolCalls = unionOf<CodeCall | FileSearchCall | FunctionCall | McpCall | ConnectedAgentCall | DetailsCall>(
+  {
+    code_interpreter: CodeInterpreterToolCallRef,
+    file_search: FileSearchToolCallRef,
+    function: FunctionToolCallRef,
+    mcp: McpToolCallRef,
+    azure_ai_search: AzureAiSearchToolCallRef,
+    bing_grounding: BingGroundingToolCallRef,
+    openapi: OpenApiToolCallRef,
+    connected_agent: ConnectedAgentToolCallRef,
+  },
   UnknownRunStepToolCallRef,
 );
 const RunStepToolCallRef = builder.unionType('RunStepToolCall', {
-  description: 'A tool call of a run step: code interpreter, file search or function (UnknownRunStepToolCall for a kind the gateway does not know).',
-  types: [CodeInterpreterToolCallRef, FileSearchToolCallRef, FunctionToolCallRef, UnknownRunStepToolCallRef],
+  description:
+    'A tool call of a run step: code interpreter, file search or function; on Azure AI Foundry also an MCP call, an Azure AI Search, a Bing grounding search, ' +
+    'an OpenAPI call or a connected agent (UnknownRunStepToolCall for a kind the gateway does not know).',
+  types: [
+    CodeInterpreterToolCallRef,
+    FileSearchToolCallRef,
+    FunctionToolCallRef,
+    McpToolCallRef,
+    AzureAiSearchToolCallRef,
+    BingGroundingToolCallRef,
+    OpenApiToolCallRef,
+    ConnectedAgentToolCallRef,
+    UnknownRunStepToolCallRef,
+  ],
   resolveType: toolCalls.resolveType,
 });
 

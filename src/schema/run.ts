@@ -1,7 +1,8 @@
 import type { GatewayContext } from '../context.js';
 import { isStale } from '../live/index.js';
 import type { Schemas } from '../spec/index.js';
-import { cancelRun, createRun, createThreadAndRun, modifyRun, submitToolOutputs } from '../writes/actions.js';
+import { cancelRun, createRun, createThreadAndRun, modifyRun, submitToolApprovals, submitToolOutputs } from '../writes/actions.js';
+import { asToolApprovalAction, type McpToolCallWire, type ToolApprovalActionWire } from '../writes/tool-approvals.js';
 import type { WriteResult } from '../writes/run-write.js';
 import { builder } from './builder.js';
 import { wireEnum } from './helpers.js';
@@ -11,7 +12,7 @@ import { AssistantRef, MessageConnection, MessageRef, RunConnection, RunRef, Run
 import { INCLUDE_ARG_DESCRIPTION, RunStepInclude } from './run-step.js';
 import { fromUnix } from './scalars.js';
 import { describeNode, operationDescription, parameterDescription, schemaAt, specObject } from './spec.js';
-import { AssistantToolRef, ToolChoiceRef, ResponseFormatRef, wrapResponseFormat, wrapTool, wrapToolChoice } from './tools.js';
+import { AssistantToolRef, ToolChoiceRef, ResponseFormatRef, toolResourcesType, wrapResponseFormat, wrapTool, wrapToolChoice, type WireToolResources } from './tools.js';
 import {
   MessageInput,
   MetadataDescription,
@@ -34,7 +35,9 @@ type Run = Schemas['RunObject'];
 
 export const RunObjectStatus = wireEnum('RunObjectStatus', 'RunObject.status');
 export const RunObjectObject = wireEnum('RunObjectObject', 'RunObject.object');
-export const RunRequiredActionType = wireEnum('RunRequiredActionType', 'RunObject.required_action.type');
+export const RunRequiredActionType = wireEnum('RunRequiredActionType', 'RunObject.required_action.type', undefined, [
+  { value: 'submit_tool_approval', description: 'MCP tool calls wait for approval (Azure AI Foundry Agent Service): see `submitToolApproval`, answer with the submitToolApprovals mutation.' },
+]);
 export const RunLastErrorCode = wireEnum('RunLastErrorCode', 'RunObject.last_error.code');
 export const RunIncompleteReason = wireEnum('RunIncompleteReason', 'RunObject.incomplete_details.reason');
 export const RunToolCallType = wireEnum('RunToolCallType', 'RunToolCallObject.type');
@@ -59,23 +62,64 @@ const RunToolCallRef = builder.objectRef<Schemas['RunToolCallObject']>('RunToolC
   }),
 });
 
-type RequiredAction = NonNullable<Run['required_action']>;
+/** OpenAI's action, or Foundry's `submit_tool_approval` (which has no `submit_tool_outputs`). */
+type RequiredAction = NonNullable<Run['required_action']> | ToolApprovalActionWire;
+type SubmitToolOutputs = NonNullable<Run['required_action']>['submit_tool_outputs'];
+const NO_OUTPUTS_AWAITED: SubmitToolOutputs = Object.freeze({ tool_calls: [] }) as unknown as SubmitToolOutputs;
+
 const submitSpec = specObject('RunSubmitToolOutputs', 'RunObject.required_action.submit_tool_outputs');
-const RunSubmitToolOutputsRef = builder.objectRef<RequiredAction['submit_tool_outputs']>('RunSubmitToolOutputs').implement({
+const RunSubmitToolOutputsRef = builder.objectRef<SubmitToolOutputs>('RunSubmitToolOutputs').implement({
   description: submitSpec.description,
   fields: (t) => ({
     toolCalls: t.field({ type: [RunToolCallRef], ...submitSpec.prop('tool_calls'), resolve: (o) => o.tool_calls }),
   }),
 });
 
-const requiredActionSpec = specObject('RunRequiredAction', 'RunObject.required_action');
-const RunRequiredActionRef = builder.objectRef<RequiredAction>('RunRequiredAction').implement({
-  description: requiredActionSpec.description,
+const RunMcpToolCallRef = builder.objectRef<McpToolCallWire>('RunMcpToolCall').implement({
+  description: 'An MCP tool call that waits to be approved or refused (`RequiredMcpToolCall`, Azure AI Foundry Agent Service; not in the OpenAI spec).',
   fields: (t) => ({
-    type: t.field({ type: RunRequiredActionType.ref, ...requiredActionSpec.prop('type'), resolve: (o) => RunRequiredActionType.wire(o.type)! }),
-    submitToolOutputs: t.field({ type: RunSubmitToolOutputsRef, ...requiredActionSpec.prop('submit_tool_outputs'), resolve: (o) => o.submit_tool_outputs }),
+    id: t.exposeID('id', { description: 'The tool call id: answer it by `toolCallId` in submitToolApprovals.' }),
+    type: t.exposeString('type', { description: 'Always `mcp`.' }),
+    name: t.exposeString('name', { description: 'The MCP tool the model wants to call.' }),
+    arguments: t.exposeString('arguments', { description: 'The arguments the model chose, as a JSON string.' }),
+    serverLabel: t.exposeString('server_label', { description: 'The MCP server of the tool (McpTool.serverLabel).' }),
   }),
 });
+
+const RunSubmitToolApprovalRef = builder.objectRef<ToolApprovalActionWire['submit_tool_approval']>('RunSubmitToolApproval').implement({
+  description: 'Details of the MCP tool calls awaiting approval (Azure AI Foundry Agent Service; not in the OpenAI spec).',
+  fields: (t) => ({
+    toolCalls: t.field({ type: [RunMcpToolCallRef], description: 'The calls to approve or refuse, all in one submitToolApprovals.', resolve: (o) => o.tool_calls }),
+  }),
+});
+
+const requiredActionSpec = specObject('RunRequiredAction', 'RunObject.required_action');
+const RunRequiredActionRef = builder.objectRef<RequiredAction>('RunRequiredAction').implement({
+  description: `${requiredActionSpec.description ?? ''} On Azure AI Foundry the action may instead be SUBMIT_TOOL_APPROVAL: MCP tool calls in \`submitToolApproval\`.`.trim(),
+  fields: (t) => ({
+    type: t.field({ type: RunRequiredActionType.ref, ...requiredActionSpec.prop('type'), resolve: (o) => RunRequiredActionType.wire(o.type)! }),
+    submitToolOutputs: t.field({
+      type: RunSubmitToolOutputsRef,
+      ...requiredActionSpec.prop('submit_tool_outputs'),
+      // Non-null as the spec says: a run awaiting approvals awaits no outputs, so it has none to list.
+      resolve: (o) => ('submit_tool_outputs' in o && o.submit_tool_outputs ? o.submit_tool_outputs : NO_OUTPUTS_AWAITED),
+    }),
+    submitToolApproval: t.field({
+      type: RunSubmitToolApprovalRef,
+      nullable: true,
+      description: 'With SUBMIT_TOOL_APPROVAL: the MCP tool calls awaiting approval (answer them with submitToolApprovals); null otherwise. Azure AI Foundry Agent Service; not in the OpenAI spec.',
+      resolve: (o) => asToolApprovalAction(o)?.submit_tool_approval ?? null,
+    }),
+  }),
+});
+
+/** Foundry's runs carry the tool resources they run with; OpenAI's do not (null there). */
+const RunToolResourcesRef = toolResourcesType(
+  'Run',
+  'AssistantObject.tool_resources',
+  'The resources the run\'s tools use (Azure AI Foundry Agent Service sends `tool_resources` on runs; the OpenAI wire does not, so it is null there).',
+);
+const runToolResources = (run: Run): WireToolResources | null => (run as Run & { tool_resources?: WireToolResources | null }).tool_resources ?? null;
 
 const lastErrorSpec = specObject('RunLastError', 'RunObject.last_error');
 const RunLastErrorRef = builder.objectRef<NonNullable<Run['last_error']>>('RunLastError').implement({
@@ -161,6 +205,12 @@ builder.node(RunRef, {
     toolChoice: t.field({ type: ToolChoiceRef, ...prop('tool_choice'), resolve: (run) => wrapToolChoice(run.tool_choice) }),
     parallelToolCalls: t.exposeBoolean('parallel_tool_calls', prop('parallel_tool_calls')),
     responseFormat: t.field({ type: ResponseFormatRef, ...prop('response_format'), resolve: (run) => wrapResponseFormat(run.response_format) }),
+    toolResources: t.field({
+      type: RunToolResourcesRef,
+      nullable: true,
+      description: 'The resources the run\'s tools use: sent by Azure AI Foundry Agent Service (`tool_resources`), not by the OpenAI wire (null there).',
+      resolve: runToolResources,
+    }),
     upstreamStatus: t.field({
       type: UpstreamStatus,
       nullable: false,
@@ -304,6 +354,12 @@ const CreateRunInput = builder.inputType('CreateRunInput', {
     parallelToolCalls: t.boolean({ description: describeNode(schemaAt('ParallelToolCalls')) }),
     responseFormat: t.field({ type: ResponseFormatInput, description: describeNode(schemaAt('AssistantsApiResponseFormatOption')) }),
     include: t.field({ type: [RunStepInclude.ref], description: parameterDescription('POST', '/threads/{thread_id}/runs', 'include[]') }),
+    toolResources: t.field({
+      type: ToolResourcesInput,
+      description:
+        "The run's own tool resources (Azure's `tool_resources` on create-run, e.g. `mcp` approvals and headers). Azure AI Foundry only: " +
+        'the OpenAI wire has none, so where the profile lacks the `foundry_tools` capability it is refused, unsent, with UPSTREAM_UNSUPPORTED.',
+    }),
     ...mutationFields(t),
   }),
 });
@@ -363,7 +419,32 @@ const SubmitToolOutputsInput = builder.inputType('SubmitToolOutputsInput', {
   }),
 });
 
+const ToolApprovalInput = builder.inputType('ToolApprovalInput', {
+  description: 'The answer to one MCP tool call awaiting approval (`ToolApproval`, Azure AI Foundry Agent Service).',
+  fields: (t) => ({
+    toolCallId: t.id({ required: true, description: 'The call: RunMcpToolCall.id.' }),
+    approve: t.boolean({ required: true, description: 'True lets the upstream call the tool; false refuses the call.' }),
+    headers: t.field({
+      type: 'JSONObject',
+      description: 'HTTP headers the upstream sends to the MCP server with this call (e.g. its credentials): string values. Sent upstream only, never logged.',
+    }),
+  }),
+});
+
+const SubmitToolApprovalsInput = builder.inputType('SubmitToolApprovalsInput', {
+  description:
+    'Approves or refuses the MCP tool calls a run waits for (Azure AI Foundry Agent Service: `tool_approvals` on POST …/submit_tool_outputs). ' +
+    'The run must be in requires_action with a SUBMIT_TOOL_APPROVAL action (else CONFLICT), and `approvals` must answer each of its calls exactly once ' +
+    '(else BAD_USER_INPUT); both are checked before the write. Where the upstream has no tool approvals (profile without `tool_approvals`) it is refused, unsent, with UPSTREAM_UNSUPPORTED.',
+  fields: (t) => ({
+    ...runRefFields(t),
+    approvals: t.field({ type: [ToolApprovalInput], required: true, description: 'One answer per pending call.' }),
+    ...mutationFields(t),
+  }),
+});
+
 const CreateRunPayload = runPayload('CreateRunPayload', 'The run created on the thread.');
+const SubmitToolApprovalsPayload = runPayload('SubmitToolApprovalsPayload', 'The run, resumed with the approvals.');
 const CreateThreadAndRunPayload = runPayload('CreateThreadAndRunPayload', 'The thread created and the run started on it.');
 const ModifyRunPayload = runPayload('ModifyRunPayload', 'The run with its new metadata.');
 const CancelRunPayload = runPayload('CancelRunPayload', 'The run being cancelled (usually CANCELLING, then CANCELLED).');
@@ -406,6 +487,20 @@ builder.mutationFields((t) => ({
           ...input,
           ...runRefArgs(input),
           toolOutputs: input.toolOutputs.map((output) => ({ toolCallId: String(output.toolCallId), output: output.output })),
+        }),
+      ),
+  }),
+  submitToolApprovals: t.field({
+    type: SubmitToolApprovalsPayload,
+    description: 'Approves or refuses the MCP tool calls of a run in requires_action (Azure AI Foundry Agent Service; UPSTREAM_UNSUPPORTED elsewhere). Never retried; idempotent with an idempotencyKey.',
+    args: { input: t.arg({ type: SubmitToolApprovalsInput, required: true, description: INPUT_ARG_DESCRIPTION }) },
+    resolve: async (_root, { input }, context) =>
+      toRunPayload(
+        input,
+        await submitToolApprovals(context, {
+          ...input,
+          ...runRefArgs(input),
+          approvals: input.approvals.map((approval) => ({ toolCallId: String(approval.toolCallId), approve: approval.approve, headers: approval.headers })),
         }),
       ),
   }),

@@ -62,13 +62,94 @@ export const FunctionToolInput = builder.inputType('FunctionToolInput', {
   }),
 });
 
+/* Azure AI Foundry's tools (`Azure.AI.Agents` 2025-05-01 ToolDefinition members): not in the OpenAI spec, so described here. */
+
+const FOUNDRY_ONLY =
+  '(Azure AI Foundry Agent Service; not in the OpenAI spec: where the profile lacks the `foundry_tools` capability it is refused, unsent, with UPSTREAM_UNSUPPORTED.)';
+
+const McpToolInput = builder.inputType('McpToolInput', {
+  description: `A Model Context Protocol server the upstream calls (\`{ type: "mcp", server_label, server_url, allowed_tools }\`); its calls wait for approval unless \`toolResources.mcp\` says otherwise. ${FOUNDRY_ONLY}`,
+  fields: (t) => ({
+    serverLabel: t.string({ required: true, description: 'The label of the server (letters, digits, `_`, `-`; at most 64), as in its tool calls and tool resources.' }),
+    serverUrl: t.string({ required: true, description: 'The http(s) URL of the server.' }),
+    allowedTools: t.stringList({ description: "The server's tools the model may call; left out: all of them." }),
+  }),
+});
+
+const BingSearchConfigurationInput = builder.inputType('BingSearchConfigurationInput', {
+  description: 'One Bing search the tool may make: the Grounding with Bing Search connection and its options.',
+  fields: (t) => ({
+    connectionId: t.string({ required: true, description: 'The project connection to the Bing resource.' }),
+    market: t.string({ description: 'The market results come from (e.g. `en-US`).' }),
+    setLang: t.string({ description: 'The language of the user interface strings.' }),
+    count: t.int({ description: 'How many results to return.' }),
+    freshness: t.string({ description: 'How recent results must be (`Day`, `Week`, `Month` or a date range).' }),
+  }),
+});
+
+const BingGroundingToolInput = builder.inputType('BingGroundingToolInput', {
+  description: `Grounding with Bing Search. ${FOUNDRY_ONLY}`,
+  fields: (t) => ({
+    searchConfigurations: t.field({ type: [BingSearchConfigurationInput], required: true, description: 'The search it may make (exactly one, as Azure allows).' }),
+  }),
+});
+
+const ConnectedAgentToolInput = builder.inputType('ConnectedAgentToolInput', {
+  description: `Another agent (assistant) the model may hand work to. ${FOUNDRY_ONLY}`,
+  fields: (t) => ({
+    id: t.string({ required: true, description: 'The upstream id of the agent (an assistant id).' }),
+    name: t.string({ required: true, description: 'The name the model calls it by (a-z, A-Z, 0-9, `_`, `-`; at most 64).' }),
+    description: t.string({ required: true, description: 'What it does, for the model to decide when to call it.' }),
+  }),
+});
+
+const OpenApiAuthInput = builder.inputType('OpenApiAuthInput', {
+  isOneOf: true,
+  description: 'How the upstream authenticates to the API: exactly one of `anonymous: true`, `connection: {…}` or `managedIdentity: {…}`.',
+  fields: (t) => ({
+    anonymous: t.boolean({ description: 'No authentication (`true`).' }),
+    connection: t.field({
+      type: builder.inputType('OpenApiConnectionAuthInput', {
+        description: 'Credentials kept in a project connection.',
+        fields: (f) => ({ connectionId: f.string({ required: true, description: 'The project connection that holds them.' }) }),
+      }),
+      description: 'A project connection holds the credentials.',
+    }),
+    managedIdentity: t.field({
+      type: builder.inputType('OpenApiManagedIdentityAuthInput', {
+        description: "The project's managed identity, for an audience.",
+        fields: (f) => ({ audience: f.string({ required: true, description: 'The audience (scope) of the token.' }) }),
+      }),
+      description: "The project's managed identity.",
+    }),
+  }),
+});
+
+const OpenApiToolInput = builder.inputType('OpenApiToolInput', {
+  description: `An API described by an OpenAPI document, called by the upstream. ${FOUNDRY_ONLY}`,
+  fields: (t) => ({
+    name: t.string({ required: true, description: 'The name the model calls it by (a-z, A-Z, 0-9, `_`, `-`; at most 64).' }),
+    description: t.string({ description: 'What it does, for the model to decide when to call it.' }),
+    spec: t.field({ type: 'JSONObject', required: true, description: 'The OpenAPI document.' }),
+    auth: t.field({ type: OpenApiAuthInput, required: true, description: 'How the upstream authenticates to the API.' }),
+    defaultParams: t.stringList({ description: 'Parameters the upstream fills in with their defaults (`default_params`).' }),
+  }),
+});
+
 export const ToolInput = builder.inputType('ToolInput', {
   isOneOf: true,
-  description: 'One tool: exactly one of `codeInterpreter: true`, `fileSearch: {…}` or `function: {…}`.',
+  description:
+    'One tool: exactly one of `codeInterpreter: true`, `fileSearch: {…}` or `function: {…}`; on Azure AI Foundry (profile with `foundry_tools`) ' +
+    'also `mcp: {…}`, `azureAiSearch: true`, `bingGrounding: {…}`, `connectedAgent: {…}` or `openapi: {…}`.',
   fields: (t) => ({
     codeInterpreter: t.boolean({ description: 'The code interpreter tool (`true`).' }),
     fileSearch: t.field({ type: FileSearchToolInput, description: 'The file search tool, with its options (`{}` for the defaults).' }),
     function: t.field({ type: FunctionToolInput, description: 'A function tool.' }),
+    mcp: t.field({ type: McpToolInput, description: `An MCP server. ${FOUNDRY_ONLY}` }),
+    azureAiSearch: t.boolean({ description: `Azure AI Search (\`true\`) over the index named in \`toolResources.azureAiSearch\` (the run's, the thread's or the assistant's). ${FOUNDRY_ONLY}` }),
+    bingGrounding: t.field({ type: BingGroundingToolInput, description: `Grounding with Bing Search. ${FOUNDRY_ONLY}` }),
+    connectedAgent: t.field({ type: ConnectedAgentToolInput, description: `A connected agent. ${FOUNDRY_ONLY}` }),
+    openapi: t.field({ type: OpenApiToolInput, description: `An OpenAPI tool. ${FOUNDRY_ONLY}` }),
   }),
 });
 
@@ -177,11 +258,68 @@ const FileSearchResourcesInput = builder.inputType('FileSearchResourcesInput', {
   }),
 });
 
+const McpApprovalModeInput = inputEnum('McpApprovalModeInput', ['always', 'never'], 'Whether every call of the server waits for approval (`always`, the default) or none does (`never`).');
+
+const McpApprovalInput = builder.inputType('McpApprovalInput', {
+  isOneOf: true,
+  description: 'Which calls of an MCP server wait for approval: exactly one of `mode` (every call or none) or `tools` (per tool).',
+  fields: (t) => ({
+    mode: t.field({ type: McpApprovalModeInput, description: 'Every call (`ALWAYS`) or none (`NEVER`).' }),
+    tools: t.field({
+      type: builder.inputType('McpApprovalToolsInput', {
+        description: 'Per tool: the tools named under `always` wait for approval, those under `never` do not (the rest: always).',
+        fields: (f) => ({
+          always: f.stringList({ description: 'Tools whose calls wait for approval.' }),
+          never: f.stringList({ description: 'Tools whose calls do not.' }),
+        }),
+      }),
+      description: 'Per tool.',
+    }),
+  }),
+});
+
+const McpServerResourcesInput = builder.inputType('McpServerResourcesInput', {
+  description: `Per-server settings of an MCP tool (Azure's \`MCPToolResource\`). ${FOUNDRY_ONLY}`,
+  fields: (t) => ({
+    serverLabel: t.string({ required: true, description: 'The server (McpToolInput.serverLabel).' }),
+    requireApproval: t.field({ type: McpApprovalInput, description: 'Which calls wait for approval (left out: all of them).' }),
+    headers: t.field({
+      type: 'JSONObject',
+      description: "HTTP headers sent to the server with each call (e.g. its credentials): names and one-line string values. Never read back: McpServerResources has no headers.",
+    }),
+  }),
+});
+
+const AzureAiSearchQueryTypeInput = inputEnum(
+  'AzureAiSearchQueryTypeInput',
+  ['simple', 'semantic', 'vector', 'vector_simple_hybrid', 'vector_semantic_hybrid'],
+  'How Azure AI Search queries the index (`AzureAISearchQueryType`).',
+);
+
+const AzureAiSearchIndexInput = builder.inputType('AzureAiSearchIndexInput', {
+  description: 'The index the azure_ai_search tool searches: a project connection and an index name, or an index asset.',
+  fields: (t) => ({
+    indexConnectionId: t.string({ description: 'The project connection to the search service (with indexName).' }),
+    indexName: t.string({ description: 'The index on that service (with indexConnectionId).' }),
+    indexAssetId: t.string({ description: 'The index as a project asset, instead of a connection and a name.' }),
+    queryType: t.field({ type: AzureAiSearchQueryTypeInput, description: 'How the index is queried.' }),
+    topK: t.int({ description: 'How many documents to retrieve (at least 1).' }),
+    filter: t.string({ description: 'An OData filter applied to the search.' }),
+  }),
+});
+
+const AzureAiSearchResourcesInput = builder.inputType('AzureAiSearchResourcesInput', {
+  description: `Resources of the azure_ai_search tool (Azure's \`AzureAISearchToolResource\`). ${FOUNDRY_ONLY}`,
+  fields: (t) => ({ indexes: t.field({ type: [AzureAiSearchIndexInput], required: true, description: 'The index it searches (exactly one, as Azure allows).' }) }),
+});
+
 export const ToolResourcesInput = builder.inputType('ToolResourcesInput', {
   description: describe('ModifyThreadRequest.tool_resources'),
   fields: (t) => ({
     codeInterpreter: t.field({ type: CodeInterpreterResourcesInput }),
     fileSearch: t.field({ type: FileSearchResourcesInput }),
+    mcp: t.field({ type: [McpServerResourcesInput], description: `Settings of each MCP server the tools name. ${FOUNDRY_ONLY}` }),
+    azureAiSearch: t.field({ type: AzureAiSearchResourcesInput, description: `The index of the azure_ai_search tool. ${FOUNDRY_ONLY}` }),
   }),
 });
 

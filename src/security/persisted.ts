@@ -7,10 +7,16 @@ import { ConfigError } from '../config.js';
 /**
  * Trusted documents (PERSISTED_DOCUMENTS): a JSON map from id to document, built with the frontend. With it set only
  * these documents run: clients send `documentId` (or Apollo's `extensions.persistedQuery.sha256Hash`) instead of
- * `query`, and any other document is refused (PERSISTED_QUERY_ONLY) before it is parsed.
+ * `query`, and any other document is refused (PERSISTED_QUERY_ONLY) before it is parsed. An id is the hex SHA-256
+ * of the document, bare or with a `sha256:` prefix (GraphQL Code Generator's client preset writes its manifest and
+ * its document ids so): both forms name the same document, in the manifest and in a request.
  */
 export class PersistedDocuments {
-  private constructor(private readonly documents: ReadonlyMap<string, string>) {}
+  private readonly documents: ReadonlyMap<string, string>;
+
+  private constructor(documents: Record<string, string>) {
+    this.documents = new Map(Object.entries(documents).map(([id, document]) => [bareId(id), document]));
+  }
 
   static load(path: string): PersistedDocuments {
     let parsed: unknown;
@@ -22,15 +28,15 @@ export class PersistedDocuments {
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || !Object.values(parsed).every((value) => typeof value === 'string')) {
       throw new ConfigError(`Invalid configuration:\n  PERSISTED_DOCUMENTS=${path}: must be a JSON object of id → document`);
     }
-    return new PersistedDocuments(new Map(Object.entries(parsed as Record<string, string>)));
+    return new PersistedDocuments(parsed as Record<string, string>);
   }
 
   static of(documents: Record<string, string>): PersistedDocuments {
-    return new PersistedDocuments(new Map(Object.entries(documents)));
+    return new PersistedDocuments(documents);
   }
 
   get(id: string): string | undefined {
-    return this.documents.get(id.replace(/^sha256:/, ''));
+    return this.documents.get(bareId(id));
   }
 
   get size(): number {
@@ -47,6 +53,8 @@ export class PersistedDocuments {
     return this.get(id) ?? persistedNotFound(false);
   }
 }
+
+const bareId = (id: string): string => id.replace(/^sha256:/, '');
 
 function persistedId(params: { documentId?: unknown; extensions?: Record<string, unknown> | null }): string | undefined {
   if (typeof params.documentId === 'string') return params.documentId;

@@ -18,6 +18,7 @@ import { useOverloadStatus } from './overload-status.js';
 import { useSharedSubscriptionEvents } from './subscription-events.js';
 import { useSharedQueryExecution } from './shared-execution.js';
 import { AnswerCache } from './answer-cache.js';
+import { DirectExecution, type EnvelopedYoga } from './direct-execution.js';
 import { attachGraphQLWs } from './graphql-ws.js';
 import { readBoundedBody } from '../security/http.js';
 import { createClientAddressResolver, rememberClientAddress } from '../security/client-address.js';
@@ -54,6 +55,8 @@ export interface Gateway {
   metrics: Metrics;
   /** Answers of identical fresh queries, served before yoga (tests look at its size). */
   answers: AnswerCache;
+  /** Known queries executed without yoga's HTTP layer (tests and benchmarks turn it off to compare). */
+  direct: DirectExecution;
   /** http://host:port/graphql once listening. */
   readonly url: string;
   readonly wsUrl: string;
@@ -110,6 +113,13 @@ export function createGateway(options: GatewayOptions): Gateway {
     admit: async (identity, req) => !security.rateLimits || (await security.rateLimits.take(clientKey({ identity, req }), 1)).ok,
     served: (operation, durationMs) => observability.answeredFromCache(operation, durationMs),
   });
+  // Queries yoga has validated and executed once for a request of the same shape, executed again without its HTTP layer.
+  const direct = new DirectExecution(() => yoga as unknown as EnvelopedYoga, {
+    authenticate: (authorization) => security.authenticator.authenticate(authorization),
+    authenticated: security.authenticated,
+    compression: config.compression,
+    onError: (error) => logger.error({ err: error }, 'direct execution failed'),
+  });
   const yoga: YogaServerInstance<Record<string, unknown>, GatewayContext> = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
@@ -149,6 +159,8 @@ export function createGateway(options: GatewayOptions): Gateway {
         maskError: (error) => masker.mask(error),
         observe: (args) => observability.subscriptionOf(args),
       }),
+      // Last: notes the documents yoga let through, for the direct path.
+      direct.plugin,
     ],
   });
 
@@ -217,7 +229,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (consoleRoute && (await consoleRoute(req, res, path ?? '/'))) return;
     if (graphiqlRoute && (await graphiqlRoute(req, res, path ?? '/'))) return;
     if (!(await readBoundedBody(req, res, config.security.maxRequestBodyBytes))) return;
-    if (path === GRAPHQL_PATH && (await answers.answer(req, res))) return;
+    if (path === GRAPHQL_PATH && ((await answers.answer(req, res)) || (await direct.handle(req, res)))) return;
     await yoga.requestListener(req, res);
   }
 
@@ -233,6 +245,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     services,
     metrics,
     answers,
+    direct,
     get url() {
       return `${baseUrl}${GRAPHQL_PATH}`;
     },

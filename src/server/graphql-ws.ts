@@ -5,7 +5,8 @@ import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Config } from '../config.js';
 import type { GatewayContext } from '../context.js';
-import { newRequestContext, withRequestContext } from '../observability/request-context.js';
+import { newRequestContext, withRequestContext, type RequestContext } from '../observability/request-context.js';
+import { clientAddressOf, type PeerRequest } from '../security/client-address.js';
 import type { Security } from '../security/plugins.js';
 import type { createWebSocketGuard } from '../security/websocket.js';
 import { isPushable } from './subscription-events.js';
@@ -29,6 +30,12 @@ export interface GraphQLWsOptions {
  * operation goes through yoga's envelop pipeline (same plugins, context and limits as HTTP), at most
  * WS_MAX_SUBSCRIPTIONS_PER_CONNECTION run on one socket, and a client that stops reading is closed.
  */
+/** An operation's request context on a socket, with the client address its upgrade was given (TRUST_PROXY): for its log lines. */
+function socketRequestContext(args: ExecutionArgs): RequestContext {
+  const request = (args.contextValue as { req?: PeerRequest } | undefined)?.req;
+  return { ...newRequestContext(), ...(request ? { clientAddress: clientAddressOf(request) } : {}) };
+}
+
 export function attachGraphQLWs(server: Server, options: GraphQLWsOptions): { wsServer: WebSocketServer; disposable: Disposable } {
   const { config, path, yoga, security, guard: wsGuard } = options;
   const wsServer = new WebSocketServer({
@@ -50,14 +57,21 @@ export function attachGraphQLWs(server: Server, options: GraphQLWsOptions): { ws
     socket.close(SLOW_CONSUMER_CLOSE_CODE, 'Slow consumer');
     return true;
   };
+  /** A WebSocket operation's request context: its caller is named upstream as an HTTP operation's is (context.ts). */
+  const operationContext = (args: ExecutionArgs) => {
+    const request = socketRequestContext(args);
+    const { identity } = args.contextValue as GatewayContext;
+    if (config.upstream.forwardCaller && !identity.admin) request.caller = identity.subject;
+    return request;
+  };
   type EnvelopedRoot = { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown };
   const disposable = useGraphQLWs(
     {
       isProd: config.nodeEnv === 'production',
       connectionInitWaitTimeout: config.ws.connectionInitTimeoutMs,
       onConnect: (ctx) => wsGuard.onConnect(ctx),
-      execute: (args) => withRequestContext(newRequestContext(), () => (args.rootValue as EnvelopedRoot).execute(args)) as never,
-      subscribe: (args) => withRequestContext(newRequestContext(), () => (args.rootValue as EnvelopedRoot).subscribe(args)) as never,
+      execute: (args) => withRequestContext(operationContext(args), () => (args.rootValue as EnvelopedRoot).execute(args)) as never,
+      subscribe: (args) => withRequestContext(operationContext(args), () => (args.rootValue as EnvelopedRoot).subscribe(args)) as never,
       // Every WebSocket operation goes through yoga's envelop pipeline: same plugins, context and limits as HTTP.
       onSubscribe: async (ctx, id, payload) => {
         const running = operationsOf(ctx.extra.socket);

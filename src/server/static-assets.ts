@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { join, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
 
@@ -21,7 +21,17 @@ export const REVALIDATE = 'no-cache';
  * Brotli at its highest quality takes about 25 s of CPU for GraphiQL's 9 MB: too long for every start-up, so a
  * gateway without this cache compresses at a quality that takes about a second, once per process.
  */
-export const COMPRESSED_CACHE_DIR = fileURLToPath(new URL('../../node_modules/.cache/runs-gateway/assets/', import.meta.url));
+export const COMPRESSED_CACHE_DIR = join(dependenciesDirectory(), '.cache', 'runs-gateway', 'assets') + sep;
+
+/**
+ * The node_modules the gateway's dependencies load from, found through one of them: the same from src/ (tsx) and from
+ * the bundle in dist/, which sit at different depths.
+ */
+function dependenciesDirectory(): string {
+  const resolved = createRequire(import.meta.url).resolve('graphql');
+  const marker = `${sep}node_modules${sep}`;
+  return resolved.slice(0, resolved.lastIndexOf(marker) + marker.length - 1);
+}
 
 /** Brotli's quality when compressing at run time: large bodies at 5 (≈ 70 ms per MB), others at 9. */
 const runtimeBrotliQuality = (size: number): number => (size > 2 * 1024 * 1024 ? 5 : 9);
@@ -42,12 +52,14 @@ export interface StaticAsset {
 const compressed = new Map<string, Promise<Buffer>>();
 
 function cacheFile(hash: string, encoding: ContentEncoding): string {
-  return join(COMPRESSED_CACHE_DIR, `${hash}.${encoding}`);
+  // Named by the settings too: files left by an older build step (a smaller brotli window) are not taken for these.
+  return join(COMPRESSED_CACHE_DIR, encoding === 'br' ? `${hash}.q11w24.br` : `${hash}.gzip`);
 }
 
 export async function compressBody(body: Buffer, encoding: ContentEncoding, brotliQuality: number): Promise<Buffer> {
   if (encoding === 'gzip') return gzipAsync(body, { level: 9 });
-  return brotliAsync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: brotliQuality, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length } });
+  // A 16 MB window (brotli's largest that browsers decode) finds repeats across the whole of GraphiQL's 5 MB bundle.
+  return brotliAsync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: brotliQuality, [zlib.BROTLI_PARAM_LGWIN]: zlib.BROTLI_MAX_WINDOW_BITS, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length } });
 }
 
 /** The build step's result when there is one, else compressed now (in libuv's thread pool, off the event loop). */

@@ -1,5 +1,6 @@
 import type { UpstreamConfig } from '../config.js';
 import type { Metrics } from '../observability/metrics.js';
+import { currentRequestContext } from '../observability/request-context.js';
 import { Endpoint } from './endpoint.js';
 import { unsupportedOperation } from './http-errors.js';
 import { CAPABILITY_OPERATION, capabilityOf } from './profiles.js';
@@ -67,6 +68,16 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   // A parsed answer weighs a few times its text; twice the text's length in bytes is a floor, not an exact count.
   const cache = new ReadCache<UpstreamResponse<unknown>>({ sizeOf: (response) => 2 * (response.bodyLength ?? 0), ...(options.now ? { now: options.now } : {}) });
 
+  /**
+   * What identical GETs are shared and cached under: the URL, and the caller when the request names one upstream
+   * (UPSTREAM_FORWARD_CALLER), whose answer is that caller's alone. The caller follows the URL, so that invalidating a
+   * path prefix still reaches every caller's copy.
+   */
+  const sharingKey = (url: string): string => {
+    const caller = currentRequestContext()?.caller;
+    return caller === undefined ? url : `${url}#caller=${encodeURIComponent(caller)}`;
+  };
+
   /** Sends with the URL already built (the cached view has built it for its key). */
   const sendAt = <T>(request: UpstreamRequest, url: string): Promise<UpstreamResponse<T>> => {
     checkSupported(request);
@@ -76,7 +87,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       const signal = request.signal ?? (request.method === 'GET' && request.clientSignal ? abortSignalOf(request.clientSignal) : undefined);
       return core.send<T>(signal ? { ...request, signal } : request, url);
     }
-    return shared.get(url, (signal) => core.send({ ...request, signal }, url), request.clientSignal) as Promise<UpstreamResponse<T>>;
+    return shared.get(sharingKey(url), (signal) => core.send({ ...request, signal }, url), request.clientSignal) as Promise<UpstreamResponse<T>>;
   };
   const send: Send = (request) => sendAt(request, endpoint.url(request));
 
@@ -89,7 +100,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       if (request.method !== 'GET' || request.signal) return send<T>(request);
       const url = endpoint.url(request);
       const startedAt = cache.now();
-      const hit = cache.get(url, maxAgeMs, startedAt);
+      const key = sharingKey(url);
+      const hit = cache.get(key, maxAgeMs, startedAt);
       if (hit) {
         observer?.answered(hit.startedAt);
         return hit.value as UpstreamResponse<T>;
@@ -97,7 +109,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       const generation = cache.generation;
       const response = await sendAt<T>(request, url);
       observer?.answered(startedAt);
-      cache.set(url, { startedAt, value: response }, generation);
+      cache.set(key, { startedAt, value: response }, generation);
       return response;
     },
     invalidate(pathPrefix) {

@@ -8,7 +8,7 @@ export const UPSTREAM_PROFILES = ['openai', 'foundry-classic', 'astra', 'cogitat
 export type UpstreamProfileName = (typeof UPSTREAM_PROFILES)[number];
 
 /** Operations some servers of the wire lack; the gateway refuses them before sending when the profile says so. */
-export const UPSTREAM_CAPABILITIES = ['cancel_run', 'modify_run', 'list_runs', 'run_steps', 'list_threads', 'tool_approvals'] as const;
+export const UPSTREAM_CAPABILITIES = ['cancel_run', 'modify_run', 'list_runs', 'run_steps', 'list_threads', 'tool_approvals', 'foundry_tools'] as const;
 export type UpstreamCapability = (typeof UPSTREAM_CAPABILITIES)[number];
 
 export type UpstreamAuthMode = 'key' | 'client-credentials';
@@ -50,7 +50,7 @@ export const PROFILES: Readonly<Record<UpstreamProfileName, UpstreamProfile>> = 
     auth: 'client-credentials',
     tokenScope: 'https://ai.azure.com/.default',
     tokenUrl: ENTRA_TOKEN_URL,
-    capabilities: new Set([...EVERY_OPERATION_OF_OPENAI, 'list_threads', 'tool_approvals']),
+    capabilities: new Set([...EVERY_OPERATION_OF_OPENAI, 'list_threads', 'tool_approvals', 'foundry_tools']),
   },
   astra: {
     label: 'DataStax astra-assistants (self-hosted)',
@@ -114,4 +114,5 @@ export const CAPABILITY_OPERATION: Readonly<Record<UpstreamCapability, string>> 
   run_steps: "reading a run's steps",
   list_threads: 'listing threads',
   tool_approvals: 'answering tool approvals',
+  foundry_tools: "Azure AI Foundry's tools (mcp, azure_ai_search, bing_grounding, connected_agent, openapi) or a run's tool_resources",
 };

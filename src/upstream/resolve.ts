@@ -7,7 +7,9 @@ import { PROFILES, applyCapabilityChanges, type UpstreamCapability, type Upstrea
 export type UpstreamAuth = { mode: 'key' } | ({ mode: 'client-credentials' } & ClientCredentials);
 
 /** The upstream settings with the profile's values filled in where a setting was left unset. */
-export type ResolvedUpstreamConfig = Omit<UpstreamSettings, 'betaHeader' | 'apiVersion' | 'auth' | 'token' | 'capabilities'> & {
+export type ResolvedUpstreamConfig = Omit<UpstreamSettings, 'betaHeader' | 'apiVersion' | 'auth' | 'token' | 'capabilities' | 'forwardCaller'> & {
+  /** Send `x-gateway-caller` (UPSTREAM_FORWARD_CALLER). @default false */
+  forwardCaller?: boolean | undefined;
   profile: UpstreamProfileName;
   /** `OpenAI-Beta`; empty: not sent. */
   betaHeader: string;
@@ -61,3 +63,38 @@ export function resolveUpstream(settings: UpstreamSettings): ResolvedUpstreamCon
     capabilities: applyCapabilityChanges(profile.capabilities, capabilities),
   };
 }
+
+/** The token endpoint and credentials of an embedded runs API presenting Foundry classic. */
+export interface EmbeddedFoundryGrant {
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+/**
+ * The upstream when it is the embedded runs API presenting Foundry classic (RUNS_API_PROFILE=foundry-classic without
+ * UPSTREAM_BASE_URL): the gateway speaks that profile to it, with tokens from the API's own endpoint, as it would to
+ * Azure. The token endpoint is known only once the API listens, hence after the config was loaded.
+ */
+export function onEmbeddedFoundry(upstream: ResolvedUpstreamConfig, grant: EmbeddedFoundryGrant): ResolvedUpstreamConfig {
+  const profile = PROFILES['foundry-classic'];
+  return {
+    ...upstream,
+    apiKey: undefined,
+    profile: 'foundry-classic',
+    betaHeader: profile.betaHeader,
+    queryParams: { ...(profile.apiVersion ? { 'api-version': profile.apiVersion } : {}), ...upstream.queryParams },
+    auth: {
+      mode: 'client-credentials',
+      ...grant,
+      scope: profile.tokenScope ?? '',
+      timeoutMs: EMBEDDED_TOKEN_TIMEOUT_MS,
+      refreshMarginMs: EMBEDDED_TOKEN_REFRESH_MARGIN_MS,
+    },
+    capabilities: profile.capabilities,
+  };
+}
+
+/** The defaults of UPSTREAM_TOKEN_TIMEOUT_MS and UPSTREAM_TOKEN_REFRESH_MARGIN_MS (the margin is capped at half a lifetime). */
+const EMBEDDED_TOKEN_TIMEOUT_MS = 5_000;
+const EMBEDDED_TOKEN_REFRESH_MARGIN_MS = 300_000;

@@ -32,6 +32,11 @@ export function fetchTransport(doFetch: typeof fetch): Transport {
   };
 }
 
+/** The error node's own signal handling destroys a request with (an AbortError caused by the signal's reason). */
+function abortErrorOf(signal: AbortSignal): Error {
+  return Object.assign(new Error('The operation was aborted', { cause: signal.reason }), { name: 'AbortError', code: 'ABORT_ERR' });
+}
+
 class NodeHeaders implements HeaderReader {
   constructor(private readonly raw: http.IncomingHttpHeaders) {}
   get(name: string): string | null {
@@ -52,13 +57,32 @@ export function httpTransport(options: { maxSockets: number }): Transport {
     'http:': new http.Agent({ keepAlive: true, maxSockets: options.maxSockets }),
     'https:': new https.Agent({ keepAlive: true, maxSockets: options.maxSockets }),
   };
+  // The host part of each upstream origin, parsed once: node parses a URL string with the URL class on every call.
+  const origins = new Map<string, { protocol: string; hostname: string; port: string; auth?: string }>();
+  const targetOf = (url: string) => {
+    const pathAt = url.indexOf('/', url.indexOf('//') + 2);
+    const origin = pathAt < 0 ? url : url.slice(0, pathAt);
+    let host = origins.get(origin);
+    if (!host) {
+      const parsed = new URL(origin);
+      const hostname = parsed.hostname.startsWith('[') ? parsed.hostname.slice(1, -1) : parsed.hostname;
+      const auth = parsed.username || parsed.password ? `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}` : undefined;
+      host = { protocol: parsed.protocol, hostname, port: parsed.port, ...(auth !== undefined ? { auth } : {}) };
+      // Origins come from the config (a handful); the bound only guards against a caller that makes many.
+      if (origins.size >= 64) origins.clear();
+      origins.set(origin, host);
+    }
+    return { ...host, path: pathAt < 0 ? '/' : url.slice(pathAt) };
+  };
   return (url, request) =>
     new Promise<TransportResponse>((resolve, reject) => {
       // The client builds `url` with the URL class: only the scheme is left to check here.
       const secure = url.startsWith('https:');
       if (!secure && !url.startsWith('http:')) return reject(new Error(`unsupported protocol in ${url.slice(0, url.indexOf(':') + 1)}`));
       const send = secure ? https.request : http.request;
-      const req = send(url, { method: request.method, headers: request.headers, agent: secure ? agents['https:'] : agents['http:'], signal: request.signal }, (res) => {
+      const { signal } = request;
+      if (signal.aborted) return reject(abortErrorOf(signal));
+      const req = send({ ...targetOf(url), method: request.method, headers: request.headers, agent: secure ? agents['https:'] : agents['http:'] }, (res) => {
         const status = res.statusCode ?? 0;
         if (status >= 300 && status < 400) {
           res.destroy();
@@ -76,6 +100,11 @@ export function httpTransport(options: { maxSockets: number }): Transport {
         resolve({ status, ok: status >= 200 && status < 300, headers: new NodeHeaders(res.headers), text: () => body });
       });
       req.once('error', reject);
+      // What http.request's `signal` option does (destroy the request, so the body rejects too), with one listener
+      // on each side: the option's end-of-stream watch puts half a dozen on the request, per call.
+      const onAbort = () => req.destroy(abortErrorOf(signal));
+      signal.addEventListener('abort', onAbort, { once: true });
+      req.once('close', () => signal.removeEventListener('abort', onAbort));
       if (request.body !== undefined) req.end(request.body);
       else req.end();
     });

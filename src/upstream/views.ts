@@ -1,7 +1,7 @@
 import type { Schemas } from '../spec/index.js';
 import type { UpstreamCapability } from './profiles.js';
 import type { AnswerObserver, ListParams, ListThreadsParams, ListThreadsResponse, QueryValue, Route, StepInclude, UpstreamClient, UpstreamRequest, UpstreamResponse, UpstreamStream } from './types.js';
-import { rethrowAsGraphQL } from './errors.js';
+import { errorFromNetwork, rethrowAsGraphQL } from './errors.js';
 import type { ClientSignal } from './interest.js';
 import type { UpstreamHealth } from './request.js';
 
@@ -44,11 +44,17 @@ export class RunsView implements UpstreamClient {
     return (await this.request<T>({ method: 'GET', route, params, ...(query ? { query } : {}) })).data;
   }
 
+  /** A list read through the tolerant reader (`readListPage`). */
+  private async list<T extends ListPage>(route: Route, params: Record<string, string>, query: Record<string, QueryValue>): Promise<T> {
+    const response = await this.request<unknown>({ method: 'GET', route, params, query });
+    return readListPage(response.data, typeof query['limit'] === 'number' ? query['limit'] : undefined, response.requestId) as T;
+  }
+
   getRun(threadId: string, runId: string) {
     return this.get<Schemas['RunObject']>('/threads/{thread_id}/runs/{run_id}', { thread_id: threadId, run_id: runId });
   }
   listRuns(threadId: string, params?: ListParams<'/threads/{thread_id}/runs'>) {
-    return this.get<Schemas['ListRunsResponse']>('/threads/{thread_id}/runs', { thread_id: threadId }, { ...params });
+    return this.list<Schemas['ListRunsResponse']>('/threads/{thread_id}/runs', { thread_id: threadId }, { ...params });
   }
   getThread(threadId: string) {
     return this.get<Schemas['ThreadObject']>('/threads/{thread_id}', { thread_id: threadId });
@@ -57,22 +63,22 @@ export class RunsView implements UpstreamClient {
     return this.get<Schemas['AssistantObject']>('/assistants/{assistant_id}', { assistant_id: assistantId });
   }
   listAssistants(params?: ListParams<'/assistants'>) {
-    return this.get<Schemas['ListAssistantsResponse']>('/assistants', {}, { ...params });
+    return this.list<Schemas['ListAssistantsResponse']>('/assistants', {}, { ...params });
   }
   getMessage(threadId: string, messageId: string) {
     return this.get<Schemas['MessageObject']>('/threads/{thread_id}/messages/{message_id}', { thread_id: threadId, message_id: messageId });
   }
   listMessages(threadId: string, params?: ListParams<'/threads/{thread_id}/messages'>) {
-    return this.get<Schemas['ListMessagesResponse']>('/threads/{thread_id}/messages', { thread_id: threadId }, { ...params });
+    return this.list<Schemas['ListMessagesResponse']>('/threads/{thread_id}/messages', { thread_id: threadId }, { ...params });
   }
   getRunStep(threadId: string, runId: string, stepId: string, include?: readonly StepInclude[]) {
     return this.get<Schemas['RunStepObject']>('/threads/{thread_id}/runs/{run_id}/steps/{step_id}', { thread_id: threadId, run_id: runId, step_id: stepId }, withInclude(include));
   }
   listRunSteps(threadId: string, runId: string, params?: ListParams<'/threads/{thread_id}/runs/{run_id}/steps'>, include?: readonly StepInclude[]) {
-    return this.get<Schemas['ListRunStepsResponse']>('/threads/{thread_id}/runs/{run_id}/steps', { thread_id: threadId, run_id: runId }, { ...params, ...withInclude(include) });
+    return this.list<Schemas['ListRunStepsResponse']>('/threads/{thread_id}/runs/{run_id}/steps', { thread_id: threadId, run_id: runId }, { ...params, ...withInclude(include) });
   }
   listThreads(params?: ListThreadsParams) {
-    return this.get<ListThreadsResponse>('/threads', {}, { ...params });
+    return this.list<ListThreadsResponse>('/threads', {}, { ...params });
   }
   supports(capability: UpstreamCapability): boolean {
     return this.parts.capabilities.has(capability);
@@ -99,4 +105,37 @@ export class RunsView implements UpstreamClient {
   get health(): UpstreamHealth {
     return this.parts.health;
   }
+}
+
+interface ListPage {
+  object?: 'list';
+  data: Array<{ id: string }>;
+  first_id?: string | null;
+  last_id?: string | null;
+  has_more: boolean;
+}
+
+/** What an upstream asks for when a list request names no `limit` (the OpenAI and Foundry default). */
+const DEFAULT_LIST_LIMIT = 20;
+
+/**
+ * The tolerant reader of list answers: Foundry sends `{data, last_id?, has_more}` without `object` or `first_id`, and
+ * look-alikes drop more, so the envelope is rebuilt from the items (cursors are item ids anyway). A missing `has_more`
+ * is inferred from a full page, which may cost one empty page at the end but never loses one. An answer without a
+ * `data` array of objects with ids is not a list: UPSTREAM_UNAVAILABLE (`invalid_response`), never a page of nothing.
+ */
+export function readListPage(answer: unknown, limit: number | undefined, requestId?: string): ListPage {
+  const page = (typeof answer === 'object' && answer !== null ? answer : {}) as Partial<ListPage>;
+  const data = page.data;
+  if (!Array.isArray(data) || !data.every((item) => typeof item === 'object' && item !== null && typeof (item as { id?: unknown }).id === 'string')) {
+    throw errorFromNetwork('invalid_response', requestId);
+  }
+  return {
+    ...page,
+    object: 'list',
+    data,
+    first_id: page.first_id ?? data[0]?.id ?? null,
+    last_id: page.last_id ?? data.at(-1)?.id ?? null,
+    has_more: typeof page.has_more === 'boolean' ? page.has_more : data.length >= (limit ?? DEFAULT_LIST_LIMIT),
+  };
 }

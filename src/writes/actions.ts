@@ -5,12 +5,16 @@ import { assistantIdArg, messageKeyArgs, runKeyArgs, threadIdArg } from '../sche
 import type { Schemas } from '../spec/index.js';
 import type { Route } from '../upstream/client.js';
 import { UpstreamError } from '../upstream/errors.js';
+import { unsupportedOperation } from '../upstream/http-errors.js';
+import { CAPABILITY_OPERATION } from '../upstream/profiles.js';
 import { assertThreadAccess, forgetThread, newThreadOwner, ownerOf, rememberOwner, tenancyOn, threadMetadataViolations, withOwner } from '../security/tenants.js';
 import type { FieldViolation } from './errors.js';
 import { idempotencyStoreKey, requestFingerprint } from './idempotency.js';
 import { runWrite, type WriteResult } from './run-write.js';
 import { invalidateEverywhere } from '../services.js';
 import { assertToolOutputsMatch } from './tool-outputs.js';
+import { foundryParts } from './foundry-tools.js';
+import { assertToolApprovalsMatch, toolApprovalsToWire, type ToolApprovalInput } from './tool-approvals.js';
 import { assertNoViolations, idempotencyKeyViolations, includeViolations, writeViolations, type WireBody, type WriteSchemaName } from './validate.js';
 import {
   createRunToWire,
@@ -57,6 +61,9 @@ export interface ModifyRunInput extends RunRefInput {
 export interface SubmitToolOutputsInput extends RunRefInput {
   toolOutputs: ReadonlyArray<{ toolCallId: string; output: string }>;
 }
+export interface SubmitToolApprovalsInput extends RunRefInput {
+  approvals: readonly ToolApprovalInput[];
+}
 export interface CreateThreadInput extends MutationInputBase, ThreadInput {}
 export interface ModifyThreadInput extends MutationInputBase {
   threadId: string;
@@ -89,7 +96,9 @@ export async function createRun(ctx: GatewayContext, input: CreateRunInput): Pro
   const threadId = argument(() => threadIdArg(input.threadId), 'threadId');
   const body = createRunToWire({ ...input, assistantId: argument(() => assistantIdArg(input.assistantId), 'assistantId') });
   const include = input.include ?? undefined;
-  check(input, 'CreateRunRequest', body, includeViolations(include));
+  const foundry = foundryParts(body, { runToolResources: true });
+  assertFoundrySupported(ctx, foundry.used);
+  check(input, 'CreateRunRequest', foundry.checkable, [...foundry.violations, ...includeViolations(include)]);
   await assertThreadAccess(ctx, threadId);
   const request = { method: 'POST', route: '/threads/{thread_id}/runs', params: { thread_id: threadId }, ...(include?.length ? { query: { 'include[]': include } } : {}), body, stream: true } as const;
   const result = await write<Run>(ctx, 'createRun', input, request);
@@ -102,7 +111,9 @@ export async function createRun(ctx: GatewayContext, input: CreateRunInput): Pro
 
 export async function createThreadAndRun(ctx: GatewayContext, input: CreateThreadAndRunInput): Promise<WriteResult<Run>> {
   const body = createThreadAndRunToWire({ ...input, assistantId: argument(() => assistantIdArg(input.assistantId), 'assistantId') });
-  check(input, 'CreateThreadAndRunRequest', body, threadMetadataViolations(ctx, input.thread?.metadata, 'input.thread.metadata'));
+  const foundry = foundryParts(body);
+  assertFoundrySupported(ctx, foundry.used);
+  check(input, 'CreateThreadAndRunRequest', foundry.checkable, [...foundry.violations, ...threadMetadataViolations(ctx, input.thread?.metadata, 'input.thread.metadata')]);
   const owner = newThreadOwner(ctx);
   if (owner !== undefined) body.thread = { ...body.thread, metadata: withOwner(body.thread?.metadata, owner) as Record<string, string> };
   const result = await write<Run>(ctx, 'createThreadAndRun', input, { method: 'POST', route: '/threads/runs', params: {}, body, stream: true });
@@ -154,6 +165,32 @@ export async function submitToolOutputs(ctx: GatewayContext, input: SubmitToolOu
   return result;
 }
 
+/**
+ * Foundry's MCP tool approvals, answered on the tool outputs route with `tool_approvals`. Refused before anything
+ * else when the profile lacks them: the route exists everywhere, so only the profile can say the body is understood.
+ */
+export async function submitToolApprovals(ctx: GatewayContext, input: SubmitToolApprovalsInput): Promise<WriteResult<Run>> {
+  if (!ctx.upstream.supports('tool_approvals')) {
+    throw UpstreamError.from(unsupportedOperation(CAPABILITY_OPERATION.tool_approvals, 'tool_approvals', ctx.config.upstream.profile));
+  }
+  const key = runKey(input);
+  const { body, violations } = toolApprovalsToWire(input.approvals);
+  check(input, undefined, undefined, violations);
+  await assertThreadAccess(ctx, key.threadId);
+  const request = { method: 'POST', route: '/threads/{thread_id}/runs/{run_id}/submit_tool_outputs', params: runParams(key), body, stream: true } as const;
+  const result = await write<Run>(ctx, 'submitToolApprovals', input, request, async () => {
+    // As for tool outputs: a fresh read inside the idempotent section, since the run may wait for other calls by now.
+    const fresh = await ctx.upstream.request<Run>({ method: 'GET', route: '/threads/{thread_id}/runs/{run_id}', params: runParams(key), signal: new AbortController().signal });
+    ctx.loaders.run.clear(key).prime(key, fresh.data);
+    assertToolApprovalsMatch(fresh.data, body.tool_approvals, { requestId: fresh.requestId });
+  });
+  if (!result.replayed) {
+    ranRun(ctx, result.value);
+    await ctx.services.threads.active(key.threadId);
+  }
+  return result;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Threads
 
@@ -174,7 +211,9 @@ export async function createThread(ctx: GatewayContext, input: CreateThreadInput
 export async function modifyThread(ctx: GatewayContext, input: ModifyThreadInput): Promise<WriteResult<Thread>> {
   const threadId = argument(() => threadIdArg(input.threadId), 'threadId');
   const body = defined({ tool_resources: input.toolResources == null ? input.toolResources : toolResourcesToWire(input.toolResources), metadata: input.metadata }) as WireBody<'ModifyThreadRequest'>;
-  check(input, 'ModifyThreadRequest', body, threadMetadataViolations(ctx, input.metadata, 'input.metadata'));
+  const foundry = foundryParts(body);
+  assertFoundrySupported(ctx, foundry.used);
+  check(input, 'ModifyThreadRequest', foundry.checkable, [...foundry.violations, ...threadMetadataViolations(ctx, input.metadata, 'input.metadata')]);
   await assertThreadAccess(ctx, threadId);
   if (tenancyOn(ctx.config) && body.metadata !== undefined) {
     // The upstream replaces metadata as a whole: the owner goes along, or the thread would lose it.
@@ -301,14 +340,24 @@ function check<N extends WriteSchemaName>(input: MutationInputBase, name: N | un
   assertNoViolations(violations);
 }
 
+/**
+ * Foundry's tools and resources, where the profile lacks them: UPSTREAM_UNSUPPORTED before anything is sent (the
+ * OpenAI wire would answer 400, or worse, ignore what it does not know), naming the first field that needs them.
+ */
+function assertFoundrySupported(ctx: GatewayContext, used: readonly string[]): void {
+  if (used.length === 0 || ctx.upstream.supports('foundry_tools')) return;
+  const failure = unsupportedOperation(CAPABILITY_OPERATION.foundry_tools, 'foundry_tools', ctx.config.upstream.profile);
+  throw new UpstreamError(`${failure.message} (${used.join(', ')})`, failure.code, undefined, { ...failure.details, field: used[0] }, { neverSent: true });
+}
+
 /** `@oneOf` members that only select a form (`{ codeInterpreter: true }`) must be true. */
-const FLAG_MEMBERS = new Set(['codeInterpreter', 'fileSearch', 'auto', 'text', 'jsonObject']);
+const FLAG_MEMBERS = new Set(['codeInterpreter', 'fileSearch', 'auto', 'text', 'jsonObject', 'azureAiSearch', 'anonymous']);
 
 function falseMembers(value: unknown, path = 'input'): FieldViolation[] {
   if (Array.isArray(value)) return value.flatMap((item, index) => falseMembers(item, `${path}[${index}]`));
   if (!value || typeof value !== 'object') return [];
   return Object.entries(value).flatMap(([name, member]) => {
-    if (name === 'metadata' || name === 'parameters' || name === 'schema') return [];
+    if (name === 'metadata' || name === 'parameters' || name === 'schema' || name === 'spec' || name === 'headers') return [];
     const at = `${path}.${name}`;
     if (member === false && FLAG_MEMBERS.has(name)) return [{ field: at, message: `${at} must be true when given (it selects this form)` }];
     return falseMembers(member, at);

@@ -23,10 +23,45 @@ export interface FileSearchToolInput {
   maxNumResults?: Maybe<number>;
   rankingOptions?: Maybe<{ ranker?: Maybe<string>; scoreThreshold: number }>;
 }
+/* Azure AI Foundry's tools (`Azure.AI.Agents` 2025-05-01 ToolDefinition members), sent only where the profile has them. */
+export interface McpToolInput {
+  serverLabel: string;
+  serverUrl: string;
+  allowedTools?: Maybe<readonly string[]>;
+}
+export interface BingSearchConfigurationInput {
+  connectionId: string;
+  market?: Maybe<string>;
+  setLang?: Maybe<string>;
+  count?: Maybe<number>;
+  freshness?: Maybe<string>;
+}
+export interface ConnectedAgentToolInput {
+  id: string;
+  name: string;
+  description: string;
+}
+export interface OpenApiAuthInput {
+  anonymous?: Maybe<boolean>;
+  connection?: Maybe<{ connectionId: string }>;
+  managedIdentity?: Maybe<{ audience: string }>;
+}
+export interface OpenApiToolInput {
+  name: string;
+  description?: Maybe<string>;
+  spec: JsonObject;
+  auth: OpenApiAuthInput;
+  defaultParams?: Maybe<readonly string[]>;
+}
 export interface ToolInput {
   codeInterpreter?: Maybe<boolean>;
   fileSearch?: Maybe<FileSearchToolInput>;
   function?: Maybe<FunctionToolInput>;
+  mcp?: Maybe<McpToolInput>;
+  azureAiSearch?: Maybe<boolean>;
+  bingGrounding?: Maybe<{ searchConfigurations: readonly BingSearchConfigurationInput[] }>;
+  connectedAgent?: Maybe<ConnectedAgentToolInput>;
+  openapi?: Maybe<OpenApiToolInput>;
 }
 export interface ToolChoiceInput {
   /** none | auto | required */
@@ -63,9 +98,25 @@ export interface MessageInput {
   attachments?: Maybe<readonly AttachmentInput[]>;
   metadata?: Maybe<JsonObject>;
 }
+/** Azure's `MCPToolResource`: `requireApproval` is one of `mode` (always | never) or per-tool lists. */
+export interface McpServerResourcesInput {
+  serverLabel: string;
+  requireApproval?: Maybe<{ mode?: Maybe<string>; tools?: Maybe<{ always?: Maybe<readonly string[]>; never?: Maybe<readonly string[]> }> }>;
+  headers?: Maybe<JsonObject>;
+}
+export interface AzureAiSearchIndexInput {
+  indexConnectionId?: Maybe<string>;
+  indexName?: Maybe<string>;
+  indexAssetId?: Maybe<string>;
+  queryType?: Maybe<string>;
+  topK?: Maybe<number>;
+  filter?: Maybe<string>;
+}
 export interface ToolResourcesInput {
   codeInterpreter?: Maybe<{ fileIds?: Maybe<readonly string[]> }>;
   fileSearch?: Maybe<{ vectorStoreIds?: Maybe<readonly string[]> }>;
+  mcp?: Maybe<readonly McpServerResourcesInput[]>;
+  azureAiSearch?: Maybe<{ indexes: readonly AzureAiSearchIndexInput[] }>;
 }
 export interface ChunkingStrategyInput {
   auto?: Maybe<boolean>;
@@ -101,6 +152,8 @@ export interface RunOptionsInput {
 }
 export interface CreateRunFields extends RunOptionsInput {
   assistantId: string;
+  /** Foundry only: the OpenAI wire has no tool_resources on a run. */
+  toolResources?: Maybe<ToolResourcesInput>;
   reasoningEffort?: Maybe<string>;
   additionalInstructions?: Maybe<string>;
   additionalMessages?: Maybe<readonly MessageInput[]>;
@@ -145,9 +198,52 @@ export function toolToWire(tool: ToolInput): unknown {
       const fn = value as FunctionToolInput;
       return { type: 'function', function: defined({ name: fn.name, description: fn.description, parameters: fn.parameters, strict: fn.strict }) };
     }
+    case 'mcp': {
+      const mcp = value as McpToolInput;
+      return defined({ type: 'mcp', server_label: mcp.serverLabel, server_url: mcp.serverUrl, allowed_tools: mcp.allowedTools });
+    }
+    case 'azureAiSearch':
+      return { type: 'azure_ai_search' };
+    case 'bingGrounding': {
+      const bing = value as NonNullable<ToolInput['bingGrounding']>;
+      const searchConfigurations = bing.searchConfigurations.map((config) =>
+        defined({ connection_id: config.connectionId, market: config.market, set_lang: config.setLang, count: config.count, freshness: config.freshness }),
+      );
+      return { type: 'bing_grounding', bing_grounding: { search_configurations: searchConfigurations } };
+    }
+    case 'connectedAgent': {
+      const agent = value as ConnectedAgentToolInput;
+      return { type: 'connected_agent', connected_agent: { id: agent.id, name: agent.name, description: agent.description } };
+    }
+    case 'openapi': {
+      const api = value as OpenApiToolInput;
+      return { type: 'openapi', openapi: defined({ name: api.name, description: api.description, spec: api.spec, auth: openApiAuthToWire(api.auth), default_params: api.defaultParams }) };
+    }
     default:
       return {};
   }
+}
+
+function openApiAuthToWire(auth: OpenApiAuthInput): unknown {
+  const [name, value] = member(auth) ?? [];
+  switch (name) {
+    case 'anonymous':
+      return { type: 'anonymous' };
+    case 'connection':
+      return { type: 'connection', security_scheme: { connection_id: (value as { connectionId: string }).connectionId } };
+    case 'managedIdentity':
+      return { type: 'managed_identity', security_scheme: { audience: (value as { audience: string }).audience } };
+    default:
+      return {};
+  }
+}
+
+function mcpResourcesToWire(resources: McpServerResourcesInput): unknown {
+  const approval = resources.requireApproval;
+  const rule = nullable(approval, (given) =>
+    given.mode != null ? given.mode : nullable(given.tools, (tools) => defined({ always: nullable(tools.always, (names) => ({ tool_names: names })), never: nullable(tools.never, (names) => ({ tool_names: names })) })),
+  );
+  return defined({ server_label: resources.serverLabel, require_approval: rule, headers: resources.headers });
 }
 
 export function toolChoiceToWire(choice: ToolChoiceInput): unknown {
@@ -215,6 +311,19 @@ export function toolResourcesToWire(resources: ToolResourcesInput): unknown {
   return defined({
     code_interpreter: nullable(resources.codeInterpreter, (ci) => defined({ file_ids: ci.fileIds })),
     file_search: nullable(resources.fileSearch, (fs) => defined({ vector_store_ids: fs.vectorStoreIds })),
+    mcp: map(resources.mcp, mcpResourcesToWire),
+    azure_ai_search: nullable(resources.azureAiSearch, (search) => ({
+      indexes: search.indexes.map((index) =>
+        defined({
+          index_connection_id: index.indexConnectionId,
+          index_name: index.indexName,
+          index_asset_id: index.indexAssetId,
+          query_type: index.queryType,
+          top_k: index.topK,
+          filter: index.filter,
+        }),
+      ),
+    })),
   });
 }
 
@@ -271,6 +380,7 @@ export function createRunToWire(input: CreateRunFields): Schemas['CreateRunReque
     reasoning_effort: input.reasoningEffort,
     additional_instructions: input.additionalInstructions,
     additional_messages: map(input.additionalMessages, messageToWire),
+    tool_resources: nullable(input.toolResources, toolResourcesToWire),
     ...runOptionsToWire(input),
   }) as Schemas['CreateRunRequest'];
 }

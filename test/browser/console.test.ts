@@ -120,6 +120,40 @@ describe.skipIf(!chromiumPath)(`run console in chromium${chromiumPath ? '' : ` (
     expectOnlyTheGateway(stack, browser);
   });
 
+  it('on a fresh start lists the demo threads; a run shows its steps, tool calls and outputs; errors show where they happen', async () => {
+    const { stack, browser, page } = await openConsole();
+    const listed = page.locator('#thread-list li');
+    await expect.poll(() => listed.allTextContents(), WAIT).toEqual(['thread_demodemo', 'thread_demo_idledemo']);
+    await page.locator('#thread-list').getByRole('button', { name: 'thread_demo', exact: true }).click();
+
+    // The waiting run's step: the tool call with its arguments, no output yet.
+    const waiting = card(page, 'run_demo_requires_action');
+    await expect.poll(() => waiting.locator('.steps .tool-call').allTextContents(), WAIT).toEqual(['get_weather({"location":"Paris","unit":"celsius"}) → no output yet']);
+    // The failed run: its last_error on the run and on the step where it happened.
+    const failed = card(page, 'run_demo_failed');
+    expect(await failed.locator(':scope > .last-error').textContent()).toBe('SERVER_ERROR: Sorry, something went wrong.');
+    await expect.poll(() => failed.locator('.steps .step .last-error').allTextContents(), WAIT).toEqual(['SERVER_ERROR: Sorry, something went wrong.']);
+    await expect.poll(() => card(page, 'run_demo_completed').locator('.steps .step').allTextContents(), WAIT).toEqual([expect.stringMatching(/^COMPLETED wrote message msg_demo_\d+$/)]);
+
+    // A refused action: its GraphQL error next to the form it came from (the waiting run blocks new messages).
+    await page.locator('#message').fill('Another question');
+    await page.getByRole('button', { name: 'Send and run' }).click();
+    const sendError = page.locator('#send .action-error');
+    await expect.poll(() => sendError.isVisible(), WAIT).toBe(true);
+    expect(await sendError.textContent()).toBe("CONFLICT: Can't add messages to thread_demo while a run run_demo_requires_action is active.");
+    expect(await page.locator('#error').isHidden()).toBe(true);
+    await browser.screenshot('console-steps-and-errors');
+
+    // Answered, the run moves on and its tool call shows the output given.
+    await waiting.locator('.tool-calls textarea').fill('18 °C and sunny');
+    await waiting.getByRole('button', { name: 'Submit tool outputs' }).click();
+    await expect.poll(() => waiting.locator('.status').textContent(), WAIT).toBe('COMPLETED');
+    await expect.poll(() => waiting.locator('.steps .tool-call').allTextContents(), WAIT).toEqual(['get_weather({"location":"Paris","unit":"celsius"}) → 18 °C and sunny']);
+    await expect.poll(() => waiting.locator('.steps .step[data-type="MESSAGE_CREATION"]').count(), WAIT).toBe(1);
+    await browser.screenshot('console-steps-answered');
+    expectOnlyTheGateway(stack, browser);
+  });
+
   it('with GATEWAY_AUTH on, sends the token as a bearer token over HTTP and in connection_init', async () => {
     const { stack, browser, page } = await openConsole('', undefined, { GATEWAY_AUTH: 'api-key', GATEWAY_API_KEYS: 'alice:key-alice-0123456789', GATEWAY_ADMIN_SUBJECTS: 'alice' });
     await expect.poll(() => page.locator('#error').textContent(), WAIT).toMatch(/^UNAUTHENTICATED: /);

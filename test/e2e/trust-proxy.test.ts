@@ -73,6 +73,24 @@ describe('TRUST_PROXY', { timeout: 30_000 }, () => {
     expect(await connect(trusted, '203.0.113.2')).toBe('acked');
   });
 
+  it('behind a trusted proxy, the log lines of WebSocket operations name the client', async () => {
+    const CAROL = '203.0.113.9';
+    const socket = new WebSocket(trusted.gateway.wsUrl, ['graphql-transport-ws'], { headers: { 'x-forwarded-for': CAROL } });
+    sockets.push(socket);
+    const messages: Array<{ type: string; id?: string }> = [];
+    socket.on('message', (data) => messages.push(JSON.parse(String(data)) as { type: string; id?: string }));
+    await once(socket, 'open');
+    socket.send(JSON.stringify({ type: 'connection_init' }));
+    await waitUntil(() => messages.some((message) => message.type === 'connection_ack'));
+    socket.send(JSON.stringify({ type: 'subscribe', id: 'q', payload: { query: 'query OverSocket { __typename }' } }));
+    socket.send(JSON.stringify({ type: 'subscribe', id: 's', payload: { query: 'subscription Watch { runUpdated(threadId: "thread_none", runId: "run_none") { status } }' } }));
+    await waitUntil(() => ['q', 's'].every((id) => messages.some((message) => message.id === id && (message.type === 'complete' || message.type === 'error'))));
+    const operation = trustedLog.find((line) => line['msg'] === 'graphql operation' && line['operationName'] === 'OverSocket');
+    const subscription = trustedLog.find((line) => line['msg'] === 'subscription started' && line['operationName'] === 'Watch');
+    expect(operation?.['clientAddress']).toBe(CAROL);
+    expect(subscription?.['clientAddress']).toBe(CAROL);
+  });
+
   it('from an untrusted peer a forged X-Forwarded-For changes nothing: one bucket, one cap', async () => {
     expect((await post(untrusted, ALICE)).status).toBe(200);
     expect((await post(untrusted, BOB)).status).toBe(200);

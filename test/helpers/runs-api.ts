@@ -102,7 +102,7 @@ export function call<T = any>(
 export const SETTLED_RUN_STATUSES = ['requires_action', 'cancelled', 'failed', 'completed', 'incomplete', 'expired'];
 
 /** Polls a run until it reaches one of `statuses` (default: any status the SDK's poller stops at). */
-export async function waitForRun(api: RunsApi, threadId: string, runId: string, statuses: string[] = SETTLED_RUN_STATUSES, timeoutMs = 5_000): Promise<any> {
+export async function waitForRun(api: RunsApi, threadId: string, runId: string, statuses: string[] = SETTLED_RUN_STATUSES, timeoutMs = 15_000): Promise<any> {
   let run: any;
   try {
     await waitUntil(async () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { PersistedDocuments } from '../../src/security/persisted.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { waitUntil } from '../helpers/wait.js';
 import { codes, postJson, upstreamCalls } from './helpers.js';
@@ -46,5 +47,17 @@ describe('persisted documents', () => {
     expect(messages.find((message) => message['id'] === 'b' && message['type'] === 'next')?.['payload'].data.assistants).toBeDefined();
     expect(socket.readyState).toBe(WebSocket.OPEN);
     socket.close();
+  });
+});
+
+describe('persisted document ids', () => {
+  it('a manifest keyed `sha256:<hex>` (GraphQL Code Generator\'s client preset) and a bare hex id name the same document', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'persisted-')), 'documents.json');
+    writeFileSync(file, JSON.stringify({ [`sha256:${ID}`]: DOCUMENT }));
+    for (const documents of [PersistedDocuments.load(file), PersistedDocuments.of({ [ID]: DOCUMENT })]) {
+      expect(documents.get(ID)).toBe(DOCUMENT);
+      expect(documents.get(`sha256:${ID}`)).toBe(DOCUMENT);
+      expect(documents.get('f'.repeat(64))).toBeUndefined();
+    }
   });
 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { UpstreamConfig } from '../../src/config.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { createUpstreamClient, type UpstreamClientOptions } from '../../src/upstream/client.js';
+import { newRequestContext, withRequestContext } from '../../src/observability/request-context.js';
 import { UpstreamError } from '../../src/upstream/errors.js';
 import { testUpstreamConfig } from '../helpers/upstream-config.js';
 import { nextTurn, waitUntil } from '../helpers/wait.js';
@@ -20,7 +21,7 @@ interface Call {
   body: string | undefined;
 }
 
-type Reply = Response | (() => Response | Promise<Response>) | Error;
+type Reply = Response | ((url: string) => Response | Promise<Response>) | Error;
 
 /** A fetch that answers from a queue (the last reply repeats) and records each call. */
 function fakeFetch(...replies: Reply[]) {
@@ -29,7 +30,7 @@ function fakeFetch(...replies: Reply[]) {
     calls.push({ url: String(input), method: init?.method ?? 'GET', headers: new Headers(init?.headers), body: init?.body as string | undefined });
     const reply = replies.length > 1 ? replies.shift()! : replies[0]!;
     if (reply instanceof Error) throw reply;
-    return typeof reply === 'function' ? reply() : reply.clone();
+    return typeof reply === 'function' ? reply(String(input)) : reply.clone();
   }) as typeof globalThis.fetch;
   return { fetch, calls };
 }
@@ -64,10 +65,13 @@ async function caught(promise: Promise<unknown>): Promise<UpstreamError> {
 }
 
 const run = { id: 'run_1', object: 'thread.run', thread_id: 'thread_1' };
+const page = { object: 'list', data: [run], first_id: 'run_1', last_id: 'run_1', has_more: false };
+/** A list for list routes (the client reads a list answer as one), the run for the rest. */
+const runOrPage = (url: string) => json(/\/(runs|steps|messages)$/.test(new URL(url).pathname) ? page : run);
 
 describe('upstream client: requests', () => {
   it('builds URLs with the path prefix, encoded path params and configured query params', async () => {
-    const { fetch, calls } = fakeFetch(json(run));
+    const { fetch, calls } = fakeFetch(runOrPage);
     const { upstream } = client(fetch, { queryParams: { 'api-version': '2024-05-01-preview' } });
     await upstream.getRun('thread_1', 'run/../x y');
     expect(calls[0]!.url).toBe('http://upstream.test/v1/threads/thread_1/runs/run%2F..%2Fx%20y?api-version=2024-05-01-preview');
@@ -253,6 +257,31 @@ describe('upstream client: in-flight dedupe', () => {
     expect(calls).toHaveLength(2); // settled entries are not a cache
   });
 
+  it('with the caller named upstream (UPSTREAM_FORWARD_CALLER), GETs are shared and cached per caller, and a write reaches every caller\'s copy', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const { fetch, calls } = fakeFetch(async () => {
+      await gate;
+      return json(run);
+    });
+    const { upstream } = client(fetch);
+    const as = <T>(caller: string | undefined, work: () => Promise<T>): Promise<T> =>
+      withRequestContext({ ...newRequestContext(), ...(caller === undefined ? {} : { caller }) }, work);
+    const reads = Promise.all(['alice', 'alice', 'bob', undefined].map((caller) => as(caller, () => upstream.getRun('thread_1', 'run_1'))));
+    await waitUntil(() => calls.length === 3, 1_000);
+    release();
+    await reads;
+    // One call for both of alice's reads, one for bob's, one for the gateway's own (no caller): never another's answer.
+    expect(calls.map((call) => call.headers.get('x-gateway-caller')).sort()).toEqual(['alice', 'bob', null].sort());
+
+    const cached = upstream.withReadCache(60_000);
+    for (const caller of ['alice', 'bob', 'alice', 'bob']) await as(caller, () => cached.getRun('thread_1', 'run_1'));
+    expect(calls).toHaveLength(5);
+    upstream.invalidate('/threads/thread_1');
+    for (const caller of ['alice', 'bob']) await as(caller, () => cached.getRun('thread_1', 'run_1'));
+    expect(calls).toHaveLength(7);
+  });
+
   it('shares failures too, then forgets them', async () => {
     const { fetch, calls } = fakeFetch(apiError(404, 'No run found with id run_1.'), json(run));
     const { upstream } = client(fetch);
@@ -263,7 +292,7 @@ describe('upstream client: in-flight dedupe', () => {
   });
 
   it('does not share different URLs, writes, or when dedupe is off', async () => {
-    const { fetch, calls } = fakeFetch(json(run));
+    const { fetch, calls } = fakeFetch(runOrPage);
     const { upstream } = client(fetch);
     await Promise.all([upstream.getRun('thread_1', 'run_1'), upstream.getRun('thread_1', 'run_2'), upstream.listRuns('thread_1', { limit: 1 }), upstream.listRuns('thread_1', { limit: 2 })]);
     expect(calls).toHaveLength(4);

@@ -26,6 +26,27 @@ const RUN_FIELDS = /* GraphQL */ `
     requiredAction { submitToolOutputs { toolCalls { id function { name arguments } } } }
   }`;
 
+/** A run's steps, oldest first: what it did (tool calls with their arguments and outputs, messages it wrote). */
+const STEPS_QUERY = /* GraphQL */ `
+  query Steps($threadId: ID!, $runId: ID!) {
+    run(threadId: $threadId, runId: $runId) {
+      steps(first: 50, order: ASC) { edges { node {
+        stepId type status
+        lastError { code message }
+        stepDetails {
+          __typename
+          ... on RunStepMessageCreationDetails { messageCreation { messageId } }
+          ... on RunStepToolCallsDetails { toolCalls {
+            __typename
+            ... on FunctionToolCall { id function { name arguments output } }
+            ... on CodeInterpreterToolCall { id codeInterpreter { input } }
+            ... on FileSearchToolCall { id }
+          } }
+        }
+      } } }
+    }
+  }`;
+
 // ---------------------------------------------------------------------------------------------------
 // Transport
 
@@ -138,8 +159,20 @@ function upsertRun(run) {
     $('#runs').prepend(entry.card);
     if (!TERMINAL.has(run.status)) entry.stop = watchReply(entry);
   }
+  const statusChanged = entry.stepsFor !== run.status;
   entry.run = run;
   renderRun(entry);
+  // Steps appear and change with the run's status (a tool call gets its output, a message is written).
+  if (statusChanged) {
+    entry.stepsFor = run.status;
+    loadSteps(entry).catch((error) => showActionError(entry.card, error));
+  }
+}
+
+async function loadSteps(entry) {
+  const { run } = await gql(STEPS_QUERY, { threadId, runId: entry.run.runId });
+  const steps = (run?.steps.edges ?? []).map(({ node }) => node);
+  entry.card.querySelector('.steps').replaceChildren(...steps.map(stepItem));
 }
 
 /** The assistant's reply as it is written: pieces of text, in order, per message. */
@@ -162,6 +195,7 @@ function watchReply(entry) {
 async function createThread() {
   const { createThread } = await gql(`mutation { createThread(input: {}) { thread { threadId } } }`);
   await openThread(createThread.thread.threadId);
+  await loadThreadList();
 }
 
 async function sendAndRun(text, assistantId) {
@@ -187,6 +221,27 @@ async function submitToolOutputs(runId, toolOutputs) {
   });
 }
 
+/** The demo threads the upstream has (the embedded runs API's demo data) and the caller's own threads. */
+async function loadThreadList() {
+  const demoIds = (document.querySelector('meta[name="demo-threads"]')?.content ?? '').split(/\s+/).filter(Boolean);
+  const demo = await Promise.all(demoIds.map((id) =>
+    gql(`query DemoThread($id: ID!) { thread(id: $id) { threadId createdAt } }`, { id }).then(({ thread }) => thread, () => null)));
+  const render = (own) => $('#thread-list').replaceChildren(
+    ...demo.filter(Boolean).map((thread) => threadItem(thread, true)),
+    ...own.filter((thread) => !demoIds.includes(thread.threadId)).map((thread) => threadItem(thread, false)),
+  );
+  // The demo threads show even when the caller's own list cannot be read; its error goes to the banner.
+  render([]);
+  const { viewer } = await gql(`{ viewer { threads(first: 20) { edges { node { threadId createdAt } } } } }`);
+  render((viewer?.threads.edges ?? []).map(({ node }) => node));
+}
+
+function threadItem(thread, isDemo) {
+  const button = el('button', { type: 'button', class: 'link', title: thread.threadId, 'data-thread-id': thread.threadId }, thread.threadId);
+  button.addEventListener('click', () => act(() => openThread(thread.threadId)));
+  return el('li', {}, button, ...(isDemo ? [el('span', { class: 'demo' }, 'demo')] : []));
+}
+
 async function loadAssistants() {
   const { assistants } = await gql(`{ assistants(first: 50) { edges { node { assistantId name } } } }`);
   $('#assistant').replaceChildren(
@@ -202,9 +257,11 @@ function runCard(run) {
     el('div', {}, el('code', {}, run.runId), ' ', el('span', { class: 'status' }), ' ', el('span', { class: 'meta' }),
       el('button', { type: 'button', class: 'cancel', hidden: '' }, 'Cancel')),
     el('p', { class: 'last-error', hidden: '' }),
+    el('ol', { class: 'steps' }),
     el('div', { class: 'tool-calls' }),
+    el('p', { class: 'action-error', role: 'alert', hidden: '' }),
     el('pre', { class: 'reply' }));
-  card.querySelector('.cancel').addEventListener('click', () => act(() => cancelRun(run.runId)));
+  card.querySelector('.cancel').addEventListener('click', () => act(() => cancelRun(run.runId), card));
   return card;
 }
 
@@ -224,6 +281,30 @@ function renderRun({ run, card }) {
   else if (!calls.firstChild) calls.append(toolCallForm(run.runId, toolCalls));
 }
 
+function stepItem(step) {
+  const item = el('li', { class: 'step', 'data-step-id': step.stepId, 'data-type': step.type },
+    el('span', { class: 'step-status', 'data-status': step.status }, step.status), ' ');
+  const details = step.stepDetails;
+  if (details.__typename === 'RunStepMessageCreationDetails') item.append('wrote message ', el('code', {}, details.messageCreation.messageId));
+  if (details.__typename === 'RunStepToolCallsDetails') {
+    for (const call of details.toolCalls) {
+      const line = el('div', { class: 'tool-call', 'data-call-id': call.id ?? '' });
+      if (call.__typename === 'FunctionToolCall') {
+        const { output } = call.function;
+        line.append(el('code', {}, `${call.function.name}(${call.function.arguments})`), ' → ',
+          output === null ? el('span', { class: 'output pending' }, 'no output yet') : el('span', { class: 'output' }, output));
+      } else if (call.__typename === 'CodeInterpreterToolCall') {
+        line.append('code interpreter ', el('code', {}, call.codeInterpreter.input));
+      } else {
+        line.append(call.__typename === 'FileSearchToolCall' ? 'file search' : 'tool call');
+      }
+      item.append(line);
+    }
+  }
+  if (step.lastError) item.append(el('p', { class: 'last-error' }, `${step.lastError.code}: ${step.lastError.message}`));
+  return item;
+}
+
 function toolCallForm(runId, toolCalls) {
   const form = el('form', {},
     ...toolCalls.map((call) => el('label', {},
@@ -233,7 +314,7 @@ function toolCallForm(runId, toolCalls) {
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const toolOutputs = toolCalls.map((call) => ({ toolCallId: call.id, output: form.elements.namedItem(call.id).value }));
-    act(() => submitToolOutputs(runId, toolOutputs));
+    act(() => submitToolOutputs(runId, toolOutputs), form.closest('.run'));
   });
   return form;
 }
@@ -268,10 +349,21 @@ function showError(error) {
   banner.textContent = error instanceof Error ? error.message : String(error);
   banner.hidden = false;
 }
-/** Runs a user action, showing its error (if any) in the banner. */
-function act(action) {
+/**
+ * Runs a user action, showing its error (if any) where it was taken: in the `.action-error` of `place` (a run card,
+ * the send form), else in the banner.
+ */
+function act(action, place) {
   $('#error').hidden = true;
-  return action().catch(showError);
+  const target = place?.querySelector(':scope > .action-error');
+  if (target) target.hidden = true;
+  return action().catch((error) => (target ? showActionError(place, error) : showError(error)));
+}
+function showActionError(place, error) {
+  const target = place.querySelector(':scope > .action-error');
+  if (!target) return showError(error);
+  target.textContent = error instanceof Error ? error.message : String(error);
+  target.hidden = false;
 }
 
 const $ = (selector) => document.querySelector(selector);
@@ -293,7 +385,7 @@ $('#new-thread').addEventListener('click', () => act(createThread));
 $('#send').addEventListener('submit', (event) => {
   event.preventDefault();
   const message = $('#message');
-  act(() => sendAndRun(message.value, $('#assistant').value).then(() => (message.value = '')));
+  act(() => sendAndRun(message.value, $('#assistant').value).then(() => (message.value = '')), $('#send'));
 });
 $('#auth').addEventListener('submit', (event) => event.preventDefault());
 $('#token').addEventListener('change', (event) => {
@@ -305,6 +397,7 @@ $('#token').addEventListener('change', (event) => {
   ws = createWsClient();
   act(async () => {
     await loadAssistants();
+    await loadThreadList();
     if (reopen) await openThread(reopen);
   });
 });
@@ -312,6 +405,7 @@ $('#token').addEventListener('change', (event) => {
 renderRecent();
 act(async () => {
   await loadAssistants();
+  await loadThreadList();
   const fromHash = decodeURIComponent(location.hash.slice(1));
   if (fromHash) await openThread(fromHash);
 });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { DEMO_IDS } from '../../runs-api/engines/simulated/demo.js';
 import { StaticAssets, type StaticAsset } from '../static-assets.js';
 
 export const CONSOLE_PATH = '/console';
@@ -64,7 +65,8 @@ export function consoleAssets(): StaticAssets {
   const script = assets.add(`${CONSOLE_PATH}/console.[hash].js`, TYPES.js, own('./console.js'));
   const stylesheet = assets.add(`${CONSOLE_PATH}/console.[hash].css`, TYPES.css, own('./console.css'));
   const name = (asset: StaticAsset) => asset.path.slice(CONSOLE_PATH.length + 1);
-  const page = own('./index.html').toString('utf8').replace('href="console.css"', `href="${name(stylesheet)}"`).replace('src="console.js"', `src="${name(script)}"`);
+  const page = own('./index.html').toString('utf8').replace('href="console.css"', `href="${name(stylesheet)}"`).replace('src="console.js"', `src="${name(script)}"`)
+    .replace('content="DEMO_THREADS"', `content="${DEMO_IDS.thread} ${DEMO_IDS.idleThread}"`);
   assets.add(`${CONSOLE_PATH}/`, TYPES.html, page);
   for (const [file, asset] of graphqlWsAssets()) assets.add(`${CONSOLE_PATH}/graphql-ws/${file}`, asset.type, asset.body);
   memo = assets;

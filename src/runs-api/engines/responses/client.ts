@@ -4,7 +4,9 @@ import { Endpoint } from '../../../upstream/endpoint.js';
 import { UpstreamHttpError } from '../../../upstream/http-errors.js';
 import { RequestCore, type CoreRequest, type RequestPolicy } from '../../../upstream/request.js';
 import { openEventStream } from '../../../upstream/stream.js';
+import type { TokenSource } from '../../../upstream/token-provider.js';
 import { httpTransport, type Transport } from '../../../upstream/transport.js';
+import { ISOLATION_KEY_HEADER } from '../../../responses-api/foundry.js';
 import type { Conversation, Item, ResponseObject } from '../../../responses-api/types.js';
 import { RESPONSE_INCLUDE } from './mapping.js';
 
@@ -19,6 +21,10 @@ export interface ResponsesClientOptions {
   /** Base URL including `/v1`, e.g. http://127.0.0.1:4020/v1. */
   baseUrl: string;
   apiKey: string | undefined;
+  /** Sent with every call (`api-version`). */
+  queryParams?: Record<string, string> | undefined;
+  /** Expiring bearer tokens (Entra client credentials for Foundry) instead of `apiKey`. */
+  tokens?: TokenSource | undefined;
   /** Injected by tests: the policy of the request core. */
   policy?: Partial<RequestPolicy>;
 }
@@ -41,6 +47,11 @@ export interface ResponsesClient {
   addItems(conversationId: string, items: unknown[], idempotencyKey: string): Promise<Item[]>;
   listItems(conversationId: string, after: string | undefined): Promise<{ data: Item[]; has_more: boolean; last_id: string | null }>;
   deleteItem(conversationId: string, itemId: string): Promise<void>;
+  /**
+   * The same upstream for one end user: every call carries `x-ms-user-isolation-key: isolationKey` (Foundry keeps
+   * each key's conversations and responses apart). Undefined: calls as they are.
+   */
+  forUser(isolationKey: string | undefined): ResponsesClient;
   /** Stops open streams. */
   close(): void;
 }
@@ -83,19 +94,19 @@ export function createResponsesClient(options: ResponsesClientOptions): Response
   const base = httpTransport({ maxSockets: 64 });
   const transport: Transport = (url, request) => base(url, { ...request, headers: withExtras(request.headers) });
   const doFetch: typeof fetch = (input, init) => fetch(input, { ...init, headers: withExtras((init?.headers ?? {}) as Record<string, string>) });
-  const endpoint = new Endpoint({ baseUrl: options.baseUrl, apiKey: options.apiKey, authHeader: 'authorization', betaHeader: '', headers: {}, queryParams: {} });
-  const core = new RequestCore({ policy: { ...DEFAULT_POLICY, ...options.policy }, endpoint, transport });
+  const endpoint = new Endpoint({ baseUrl: options.baseUrl, apiKey: options.apiKey, authHeader: 'authorization', betaHeader: '', headers: {}, queryParams: options.queryParams ?? {} });
+  const core = new RequestCore({ policy: { ...DEFAULT_POLICY, ...options.policy }, endpoint, transport, tokens: options.tokens });
   const open = new Set<AbortController>();
 
   const send = async <T>(request: CoreRequest, idempotencyKey?: string): Promise<T> => {
     const run = () => core.send<T>(request);
-    const answer = idempotencyKey ? await extraHeaders.run({ 'Idempotency-Key': idempotencyKey }, run) : await run();
+    const answer = idempotencyKey ? await extraHeaders.run({ ...extraHeaders.getStore(), 'Idempotency-Key': idempotencyKey }, run) : await run();
     return answer.data;
   };
 
   const stream = async (request: CoreRequest, idempotencyKey?: string): Promise<AsyncIterable<ResponsesEvent>> => {
     const opened = () => openEventStream(core, doFetch, request);
-    const { body, abort } = idempotencyKey ? await extraHeaders.run({ 'Idempotency-Key': idempotencyKey }, opened) : await opened();
+    const { body, abort } = idempotencyKey ? await extraHeaders.run({ ...extraHeaders.getStore(), 'Idempotency-Key': idempotencyKey }, opened) : await opened();
     const controller = new AbortController();
     controller.signal.addEventListener('abort', abort);
     open.add(controller);
@@ -105,7 +116,7 @@ export function createResponsesClient(options: ResponsesClientOptions): Response
     });
   };
 
-  return {
+  const client: ResponsesClient = {
     createResponse: (body, key) => send({ method: 'POST', route: '/responses', body: { ...body, stream: false } }, key),
     streamResponse: (body, key) => stream({ method: 'POST', route: '/responses', body: { ...body, stream: true } }, key),
     // A GET that streams: openEventStream sends it without a body.
@@ -123,10 +134,30 @@ export function createResponsesClient(options: ResponsesClientOptions): Response
     deleteItem: async (conversationId, itemId) => {
       await send({ method: 'DELETE', route: '/conversations/{conversation_id}/items/{item_id}', params: { conversation_id: conversationId, item_id: itemId }, retry: true });
     },
+    forUser: (isolationKey) => (isolationKey === undefined ? client : forUser(client, (call) => extraHeaders.run({ [ISOLATION_KEY_HEADER]: isolationKey }, call))),
     close() {
       for (const controller of [...open]) controller.abort();
       open.clear();
     },
+  };
+  return client;
+}
+
+/** Every operation of `client` run inside `within` (which sets the user's header for the requests it makes). */
+function forUser(client: ResponsesClient, within: <T>(call: () => T) => T): ResponsesClient {
+  return {
+    createResponse: (body, key) => within(() => client.createResponse(body, key)),
+    streamResponse: (body, key) => within(() => client.streamResponse(body, key)),
+    resumeStream: (responseId, startingAfter) => within(() => client.resumeStream(responseId, startingAfter)),
+    getResponse: (responseId) => within(() => client.getResponse(responseId)),
+    cancelResponse: (responseId) => within(() => client.cancelResponse(responseId)),
+    createConversation: (body, key) => within(() => client.createConversation(body, key)),
+    deleteConversation: (conversationId) => within(() => client.deleteConversation(conversationId)),
+    addItems: (conversationId, items, key) => within(() => client.addItems(conversationId, items, key)),
+    listItems: (conversationId, after) => within(() => client.listItems(conversationId, after)),
+    deleteItem: (conversationId, itemId) => within(() => client.deleteItem(conversationId, itemId)),
+    forUser: (isolationKey) => client.forUser(isolationKey),
+    close: () => client.close(),
   };
 }
 

@@ -13,6 +13,9 @@ import { deltaEvents, StreamedResponse } from './events.js';
 import { acceptToolOutputs, applyResponse, cancelRun, checkMappable, expireRun, functionCallOutputs, messageItem, responseBody, toolResourceIds, type ApplyContext, type RunView } from './mapping.js';
 import { listPage, pageOf, Records, type IntentDoc, type MessageDoc, type RunDoc, type ThreadDoc } from './records.js';
 import type { EngineStore } from './store/contract.js';
+import { currentCaller } from '../../caller.js';
+import type { AgentReference } from '../../../responses-api/foundry.js';
+import { agentOf, isolationKeyOf } from './profile.js';
 
 export interface ResponsesEngineOptions {
   /** The Responses upstream. */
@@ -29,6 +32,16 @@ export interface ResponsesEngineOptions {
    */
   webhookFallbackMs?: number | undefined;
   clock?: Clock;
+  /**
+   * Foundry's new agents (RESPONSES_PROFILE=foundry): every response names the run's agent (profile.ts `agentOf`:
+   * the assistant's `metadata.foundry_agent`, else `defaultAgent`) instead of the model and instructions.
+   */
+  agents?: { defaultAgent: AgentReference | undefined } | undefined;
+  /**
+   * Each end user's data upstream under their own `x-ms-user-isolation-key`: a hash of the caller the gateway names
+   * (caller.ts). A thread is seen only by the caller it was made for; another caller's is not found.
+   */
+  isolation?: { secret: string | undefined } | undefined;
 }
 
 /** What the engine offers besides the runs operations: the webhook's callback. */
@@ -55,7 +68,21 @@ const STREAM_RESUMPTIONS = 3;
 export function createResponsesEngine(options: ResponsesEngineOptions): ResponsesEngine {
   const clock = options.clock ?? realClock;
   const { client, store } = options;
-  const records = new Records(store, () => clock.now());
+  const { isolation } = options;
+  /** The current caller's isolation key: undefined without isolation, or for work done for nobody in particular. */
+  const callerKey = (): string | undefined => {
+    const caller = isolation ? currentCaller() : undefined;
+    return caller === undefined ? undefined : isolationKeyOf(caller, isolation?.secret);
+  };
+  // Work for nobody in particular (timers, webhooks, the gateway's shared pollers) sees every thread: it continues
+  // what a caller started, with the key stored on the thread. A caller sees only the threads made for them.
+  const admits = (thread: ThreadDoc): boolean => {
+    const key = callerKey();
+    return key === undefined || thread.isolationKey === key;
+  };
+  const records = new Records(store, () => clock.now(), admits);
+  /** The upstream as the end user whose thread (or run) `doc` is. */
+  const upstream = (doc: { isolationKey?: string | undefined }) => client.forUser(doc.isolationKey);
   const listeners = new Map<string, Set<Listener>>();
   const locks = new Map<string, Promise<unknown>>();
   /** Runs whose head this instance is reading as a stream: they need no polling. */
@@ -72,6 +99,10 @@ export function createResponsesEngine(options: ResponsesEngineOptions): Response
   };
   const ctx = (): ApplyContext => ({ now: nowSeconds(clock), newStepId: () => newId('step'), newMessageId: () => newId('msg'), newCallId: () => newId('call') });
   const expiry = expirySeconds(options.requiresActionTimeoutMs);
+  /** A run whose assistant maps to no agent is refused before anything is made. */
+  const checkAgent = (assistant: Assistant): void => {
+    if (options.agents) agentOf(assistant, options.agents.defaultAgent);
+  };
 
   /** One change at a time per run in this instance (between instances, compare-and-set on the record). */
   function locked<T>(runId: string, task: () => Promise<T>): Promise<T> {
@@ -179,7 +210,7 @@ export function createResponsesEngine(options: ResponsesEngineOptions): Response
       // The lease: whoever writes refreshedAt first asks the upstream; the others answer the stored state.
       doc.refreshedAt = clock.now();
       if (!(await save(loaded, []))) return (await records.run(threadId, runId)).doc.run;
-      const response = await count('GET /responses/{id}', () => client.getResponse(head)).catch((error: unknown) => {
+      const response = await count('GET /responses/{id}', () => upstream(doc).getResponse(head)).catch((error: unknown) => {
         throw asApiError(error);
       });
       await applyHead(loaded, response);
@@ -207,7 +238,7 @@ export function createResponsesEngine(options: ResponsesEngineOptions): Response
     const calls = loaded.view.pendingCalls;
     if (calls.length === 0) return;
     const outputs = calls.map((call) => ({ type: 'function_call_output', call_id: call.callId, output: `No output: the run was ${why} before it was given.` }));
-    await count('POST /conversations/{id}/items', () => client.addItems(loaded.doc.conversationId, outputs, `${loaded.doc.run.id}.close`)).catch((error: unknown) => {
+    await count('POST /conversations/{id}/items', () => upstream(loaded.doc).addItems(loaded.doc.conversationId, outputs, `${loaded.doc.run.id}.close`)).catch((error: unknown) => {
       throw asApiError(error);
     });
   }
@@ -228,7 +259,7 @@ export function createResponsesEngine(options: ResponsesEngineOptions): Response
       return;
     }
     try {
-      const response = await count('POST /responses (resolve)', () => client.createResponse(intent.doc.body, key));
+      const response = await count('POST /responses (resolve)', () => upstream(loaded.doc).createResponse(intent.doc.body, key));
       await recordResponse(loaded, key, intent, response.id);
       await applyHead(loaded, response);
     } catch (error) {
@@ -262,7 +293,8 @@ export function createResponsesEngine(options: ResponsesEngineOptions): Response
   async function sendResponse(runId: string, input: unknown[], stream: boolean): Promise<void> {
     const loaded = await records.loadView(runId);
     if (!loaded) throw notFound('run', runId);
-    const body = responseBody(loaded.view.run, loaded.doc.conversationId, input, loaded.doc.resources);
+    const body = responseBody(loaded.view.run, loaded.doc.conversationId, input, loaded.doc.resources, loaded.doc.agent);
+    const user = upstream(loaded.doc);
     const key = `${runId}.${loaded.doc.chain.length}`;
     const intent: IntentDoc = { kind: 'response', runId, threadId: loaded.view.run.thread_id, body, responseId: null };
     await store.insert('intent', key, intent);
@@ -272,7 +304,7 @@ export function createResponsesEngine(options: ResponsesEngineOptions): Response
     const stored = (await store.get<IntentDoc>('intent', key))!;
     if (!stream) {
       try {
-        const response = await count('POST /responses', () => client.createResponse(body, key));
+        const response = await count('POST /responses', () => user.createResponse(body, key));
         await recordResponse(loaded, key, stored, response.id);
         await applyHead(loaded, response);
       } catch (error) {
@@ -282,13 +314,13 @@ export function createResponsesEngine(options: ResponsesEngineOptions): Response
     }
     let events: AsyncIterable<ResponsesEvent>;
     try {
-      events = await count('POST /responses (stream)', () => client.streamResponse(body, key));
+      events = await count('POST /responses (stream)', () => user.streamResponse(body, key));
     } catch (error) {
       await writeFailed(loaded, key, error);
       return;
     }
     streaming.add(runId);
-    background(consume(runId, key, events));
+    background(consume(runId, key, events, user));
   }
 
   /** A write that failed: refused (the run cannot start: the caller's 400, nothing kept) or unknown (resolved on the next read). */
@@ -300,7 +332,7 @@ export function createResponsesEngine(options: ResponsesEngineOptions): Response
   }
 
   /** Reads a response's stream into its run, resuming a dropped stream after the last event seen. */
-  async function consume(runId: string, key: string, first: AsyncIterable<ResponsesEvent>): Promise<void> {
+  async function consume(runId: string, key: string, first: AsyncIterable<ResponsesEvent>, user: ResponsesClient): Promise<void> {
     const streamed = new StreamedResponse();
     let links: RunView['items'] = {};
     let events: AsyncIterable<ResponsesEvent> | undefined = first;
@@ -342,7 +374,7 @@ export function createResponsesEngine(options: ResponsesEngineOptions): Response
         const responseId = streamed.response?.id;
         if (!closed && responseId && !streamed.ended && resumptions < STREAM_RESUMPTIONS) {
           resumptions += 1;
-          events = await count('GET /responses/{id}?stream', () => client.resumeStream(responseId, streamed.lastSequence)).catch(() => undefined);
+          events = await count('GET /responses/{id}?stream', () => user.resumeStream(responseId, streamed.lastSequence)).catch(() => undefined);
         }
       }
     } finally {
@@ -358,10 +390,12 @@ export function createResponsesEngine(options: ResponsesEngineOptions): Response
   async function createThread(req: CreateThreadRequest): Promise<Thread> {
     const made = { id: newId('thread'), createdAt: nowSeconds(clock) };
     const thread = newThread(req, made, newVectorStoreId);
-    const conversation = await count('POST /conversations', () => client.createConversation({ metadata: thread.metadata ?? {} }, `${thread.id}.conversation`)).catch((error: unknown) => {
+    const isolationKey = callerKey();
+    const owner = isolationKey === undefined ? {} : { isolationKey };
+    const conversation = await count('POST /conversations', () => upstream(owner).createConversation({ metadata: thread.metadata ?? {} }, `${thread.id}.conversation`)).catch((error: unknown) => {
       throw asApiError(error);
     });
-    const doc: ThreadDoc = { thread, conversationId: conversation.id, latestRunId: null };
+    const doc: ThreadDoc = { thread, conversationId: conversation.id, latestRunId: null, ...owner };
     await store.insert('thread', thread.id, doc);
     const messages = req.messages ?? [];
     for (let start = 0; start < messages.length; start += ITEMS_PER_REQUEST) {
@@ -374,7 +408,7 @@ export function createResponsesEngine(options: ResponsesEngineOptions): Response
   async function addMessages(thread: ThreadDoc, requests: CreateMessageRequest[]): Promise<Message[]> {
     if (requests.length === 0) return [];
     const made = requests.map(() => ({ id: newId('msg'), createdAt: nowSeconds(clock) }));
-    const items = await count('POST /conversations/{id}/items', () => client.addItems(thread.conversationId, requests.map(messageItem), `${made[0]!.id}.items`)).catch((error: unknown) => {
+    const items = await count('POST /conversations/{id}/items', () => upstream(thread).addItems(thread.conversationId, requests.map(messageItem), `${made[0]!.id}.items`)).catch((error: unknown) => {
       throw asApiError(error);
     });
     const out: Message[] = [];
@@ -411,6 +445,8 @@ export function createResponsesEngine(options: ResponsesEngineOptions): Response
       outputsDueAt: null,
       refreshedAt: clock.now(),
       pendingIntent: null,
+      ...(thread.doc.isolationKey !== undefined ? { isolationKey: thread.doc.isolationKey } : {}),
+      ...(options.agents ? { agent: agentOf(assistant, options.agents.defaultAgent) } : {}),
     };
     await store.insert('run', run.id, doc, { parent: threadId, sortKey: records.sortKey() });
     await store.update('thread', threadId, { ...thread.doc, latestRunId: run.id }, thread.version);
@@ -432,7 +468,7 @@ export function createResponsesEngine(options: ResponsesEngineOptions): Response
   async function stopRunsOf(threadId: string): Promise<void> {
     for (const { doc } of await records.all<RunDoc>('run', threadId)) {
       const head = doc.chain.at(-1);
-      if (ACTIVE_RUN_STATUSES.has(doc.run.status) && head && !doc.headEnded) await count('POST /responses/{id}/cancel', () => client.cancelResponse(head)).catch(() => undefined);
+      if (ACTIVE_RUN_STATUSES.has(doc.run.status) && head && !doc.headEnded) await count('POST /responses/{id}/cancel', () => upstream(doc).cancelResponse(head)).catch(() => undefined);
       await store.deleteChildren('step', doc.run.id);
       await records.setDue(doc.run.id, threadId, null);
       armDue(doc.run.id, threadId, null);
@@ -488,7 +524,7 @@ export function createResponsesEngine(options: ResponsesEngineOptions): Response
       async del(id) {
         const { doc } = await records.thread(id);
         await stopRunsOf(id);
-        await count('DELETE /conversations/{id}', () => client.deleteConversation(doc.conversationId)).catch(() => undefined);
+        await count('DELETE /conversations/{id}', () => upstream(doc).deleteConversation(doc.conversationId)).catch(() => undefined);
         await store.deleteChildren('message', id);
         await store.deleteChildren('run', id);
         await store.delete('thread', id);
@@ -498,6 +534,7 @@ export function createResponsesEngine(options: ResponsesEngineOptions): Response
         const { thread: threadRequest, tool_resources: resources, ...runRequest } = req;
         checkToolChoice(runRequest.tools ?? assistant.tools, runRequest.tool_choice);
         checkMappable(runRequest);
+        checkAgent(assistant);
         const thread = await createThread({ ...(resources ? { tool_resources: resources } : {}), ...threadRequest });
         const start = await startRun(thread.id, assistant, runRequest, req.stream === true, [{ event: 'thread.created', data: structuredClone(thread) }]);
         return { ...start, thread };
@@ -523,7 +560,7 @@ export function createResponsesEngine(options: ResponsesEngineOptions): Response
       async del(threadId, messageId) {
         const { doc } = await records.message(threadId, messageId);
         const thread = await records.thread(threadId);
-        if (doc.itemId) await count('DELETE /conversations/{id}/items/{item_id}', () => client.deleteItem(thread.doc.conversationId, doc.itemId!)).catch(() => undefined);
+        if (doc.itemId) await count('DELETE /conversations/{id}/items/{item_id}', () => upstream(thread.doc).deleteItem(thread.doc.conversationId, doc.itemId!)).catch(() => undefined);
         await store.delete('message', messageId);
       },
       async list(threadId, { runId, ...query }) {
@@ -541,6 +578,7 @@ export function createResponsesEngine(options: ResponsesEngineOptions): Response
         checkRunAllowed(threadId, await activeRun(thread.doc));
         checkToolChoice(req.tools ?? assistant.tools, req.tool_choice);
         checkMappable(req);
+        checkAgent(assistant);
         const { additional_messages: additional, ...runRequest } = req;
         await addMessages((await records.thread(threadId)).doc, additional ?? []);
         return startRun(threadId, assistant, runRequest, req.stream === true);
@@ -571,9 +609,10 @@ export function createResponsesEngine(options: ResponsesEngineOptions): Response
           await save(loaded, [{ event: 'thread.run.cancelling', data: structuredClone(loaded.view.run) }]);
           return loaded.doc.headEnded ? undefined : loaded.doc.chain.at(-1);
         });
-        const answer = (await records.run(threadId, runId)).doc.run;
+        const { doc: cancelled } = await records.run(threadId, runId);
+        const answer = cancelled.run;
         // Cancelling twice is idempotent upstream; the run shows cancelling until the head says it is cancelled.
-        if (head) await count('POST /responses/{id}/cancel', () => client.cancelResponse(head)).catch(() => undefined);
+        if (head) await count('POST /responses/{id}/cancel', () => upstream(cancelled).cancelResponse(head)).catch(() => undefined);
         return answer;
       },
       async submitToolOutputs(threadId, runId, req: SubmitToolOutputsRequest) {

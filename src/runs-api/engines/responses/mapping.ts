@@ -1,3 +1,4 @@
+import type { AgentReference } from '../../../responses-api/foundry.js';
 import { badRequest } from '../../errors.js';
 import { newAssistantMessage, newRunStep } from '../../objects.js';
 import type { RunRequest } from '../../rules.js';
@@ -126,15 +127,16 @@ export function textFormat(format: Run['response_format']): Record<string, unkno
 export const RESPONSE_INCLUDE = ['file_search_call.results', 'code_interpreter_call.outputs'];
 
 /** The body of a response that runs (or continues) `run` on its conversation; `input` are the new items. */
-export function responseBody(run: Run, conversationId: string, input: unknown[], resources: ToolResourceIds): Record<string, unknown> {
+export function responseBody(run: Run, conversationId: string, input: unknown[], resources: ToolResourceIds, agent?: AgentReference): Record<string, unknown> {
   const format = textFormat(run.response_format);
   const effort = (run as Run & { reasoning_effort?: unknown }).reasoning_effort;
   return {
-    model: run.model,
+    // A Foundry agent's definition holds its model and instructions; a request that names it may not set them.
+    ...(agent ? { agent_reference: agent } : { model: run.model }),
     conversation: conversationId,
     input,
     // Instructions are not carried along a chain: every link gets them again.
-    ...(run.instructions ? { instructions: run.instructions } : {}),
+    ...(run.instructions && !agent ? { instructions: run.instructions } : {}),
     background: true,
     store: true,
     include: RESPONSE_INCLUDE,

@@ -4,6 +4,7 @@ import type { Assistant, Message, Run, RunStep, Thread } from '../../types.js';
 import type { ResponseUsage } from '../../../responses-api/types.js';
 import type { Collection, EngineStore, StorePage } from './store/contract.js';
 import type { ItemLink, PendingCall, RunView, ToolResourceIds } from './mapping.js';
+import type { AgentReference } from '../../../responses-api/foundry.js';
 
 /** What the engine keeps of a thread: the thread and its conversation. */
 export interface ThreadDoc {
@@ -11,6 +12,8 @@ export interface ThreadDoc {
   conversationId: string;
   /** The thread's latest run: the one that may be active. */
   latestRunId: string | null;
+  /** The end user's `x-ms-user-isolation-key` its conversation was made under (profile.ts); absent: none. */
+  isolationKey?: string;
 }
 
 /** The sidecar of a message: the runs object (content once known), keyed by the item it stands for. */
@@ -41,6 +44,10 @@ export interface RunDoc {
   refreshedAt: number;
   /** A write sent (or about to be) whose answer is not recorded: its intent key. */
   pendingIntent: string | null;
+  /** The thread's isolation key, for the calls made without a request (polls, timers, webhooks). */
+  isolationKey?: string;
+  /** The Foundry agent every response of the run names (RESPONSES_PROFILE=foundry); absent: model and instructions. */
+  agent?: AgentReference;
 }
 
 /** A write to the upstream recorded before it is sent, so an unknown outcome can be resolved with the same key. */
@@ -69,6 +76,8 @@ export class Records {
   constructor(
     readonly store: EngineStore,
     private readonly now: () => number,
+    /** Whether the current caller may see a thread (and so its messages, runs and steps); another's is not found. */
+    private readonly admits: (thread: ThreadDoc) => boolean = () => true,
   ) {}
 
   /** Creation order within one millisecond too: strictly increasing in this instance. */
@@ -93,7 +102,7 @@ export class Records {
 
   async thread(id: string): Promise<{ doc: ThreadDoc; version: number }> {
     const found = await this.store.get<ThreadDoc>('thread', id);
-    if (!found) throw notFound('thread', id);
+    if (!found || !this.admits(found.doc)) throw notFound('thread', id);
     return found;
   }
 

@@ -4,7 +4,7 @@ import { EventChannel } from '../../../embedded/event-channel.js';
 import type { RunsEngine, RunStart } from '../../engine.js';
 import { newId, type IdPrefix } from '../../ids.js';
 import { newAssistant, newMessage, newRun, newThread, toolResources } from '../../objects.js';
-import { checkMessageAllowed, checkRunAllowed, checkToolChoice, checkToolOutputs, isFinalEvent, type RunRequest } from '../../rules.js';
+import { checkMessageAllowed, checkRunAllowed, checkToolApprovals, checkToolChoice, checkToolOutputs, isFinalEvent, type RunRequest } from '../../rules.js';
 import type { Assistant, CreateMessageRequest, CreateThreadRequest, Message, Run, StreamEvent, Thread } from '../../types.js';
 import { loadDemoData } from './demo.js';
 import { Simulator, type RunListener } from './lifecycle.js';
@@ -135,13 +135,18 @@ function threadsOf(state: EngineState): RunsEngine['threads'] {
     },
     async createAndRun(req) {
       const assistant = store.assistant(req.assistant_id);
-      const { thread: threadRequest, tool_resources: resources, ...runRequest } = req;
+      // The run keeps the request-level tool_resources too (Foundry classic shows them on runs; the OpenAI wire does not).
+      const { thread: threadRequest, ...runRequest } = req;
+      const resources = runRequest.tool_resources;
       checkToolChoice(runRequest.tools ?? assistant.tools, runRequest.tool_choice);
       // The thread's own tool_resources win over the request-level ones.
       const thread = state.createThread({ ...(resources ? { tool_resources: resources } : {}), ...threadRequest });
       const run = state.addRun(thread.id, assistant, runRequest);
       const start = state.started(run, req.stream, (listener) => simulator.start(run, listener), [{ event: 'thread.created', data: structuredClone(thread) }]);
       return { ...start, thread };
+    },
+    async list(query) {
+      return store.page(store.sorted(store.allThreads()), query);
     },
   };
 }
@@ -205,6 +210,11 @@ function runsOf(state: EngineState): RunsEngine['runs'] {
       const run = store.run(threadId, runId);
       checkToolOutputs(run, req);
       return state.started(run, req.stream, (listener) => simulator.submitToolOutputs(run, req, listener));
+    },
+    async submitToolApprovals(threadId, runId, req) {
+      const run = store.run(threadId, runId);
+      checkToolApprovals(run, req);
+      return state.started(run, req.stream, (listener) => simulator.submitToolApprovals(run, req, listener));
     },
     steps: {
       async retrieve(threadId, runId, stepId) {

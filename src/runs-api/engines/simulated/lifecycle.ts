@@ -1,8 +1,8 @@
 import { nowSeconds, type Clock, type ClockTimer } from '../../../embedded/clock.js';
-import { respond, splitText, usage, type BuiltinCall, type CompletedCall, type FunctionCall, type ModelResponse } from '../../../model/index.js';
+import { mcpOutput, respond, splitText, usage, type BuiltinCall, type CompletedCall, type FunctionCall, type McpCall, type ModelResponse } from '../../../model/index.js';
 import { newId } from '../../ids.js';
 import { newAssistantMessage, newRunStep } from '../../objects.js';
-import { checkCancellable, checkToolOutputs, expirySeconds } from '../../rules.js';
+import { checkCancellable, checkToolApprovals, checkToolOutputs, expirySeconds, type PendingApproval, type SubmitToolApprovalsRequest } from '../../rules.js';
 import type { Message, MessageContent, Run, RunStep, StreamEvent, SubmitToolOutputsRequest, ToolCall } from '../../types.js';
 import type { Store } from './store.js';
 import { turnOf, wireContent } from './turn.js';
@@ -20,6 +20,9 @@ type Phase =
   | { kind: 'tool_begin'; call: BuiltinCall }
   | { kind: 'tool_end'; call: BuiltinCall }
   | { kind: 'function'; call: FunctionCall }
+  /** The MCP call is asked for: it waits for approval when the run's tool_resources say so, else `mcp_end` makes it. */
+  | { kind: 'mcp_begin'; call: McpCall }
+  | { kind: 'mcp_end'; call: McpCall }
   | { kind: 'message_begin' }
   | { kind: 'message_end' }
   | { kind: 'expire' }
@@ -113,6 +116,30 @@ export class Simulator {
     this.schedule(live);
   }
 
+  /** Approved calls are made (the simulated server answers at once), denied ones are not; then the run replies. */
+  submitToolApprovals(run: Run, request: SubmitToolApprovalsRequest, listener?: RunListener): void {
+    checkToolApprovals(run, request);
+    const live = this.track(run);
+    if (listener) live.listeners.add(listener);
+    this.clearTimers(live);
+    const step = live.step ?? this.store.stepsOf(run.id).find((s) => s.status === 'in_progress');
+    live.step = step;
+    if (step && step.step_details.type === 'tool_calls') {
+      for (const call of step.step_details.tool_calls as unknown as McpStepCall[]) {
+        if (call.type !== 'mcp') continue;
+        const approved = request.tool_approvals.find((approval) => approval.tool_call_id === call.id)?.approve === true;
+        this.finishMcpCall(live, call, approved);
+      }
+      this.completeStep(live, step, JSON.stringify(step.step_details));
+    }
+    live.step = undefined;
+    run.status = 'in_progress';
+    run.required_action = null;
+    this.emit(live, 'thread.run.in_progress', run);
+    live.phases = [{ kind: 'message_begin' }, { kind: 'message_end' }];
+    this.schedule(live);
+  }
+
   cancel(run: Run): void {
     checkCancellable(run);
     const live = this.track(run);
@@ -201,6 +228,12 @@ export class Simulator {
       case 'function':
         this.callFunction(live, phase.call);
         return;
+      case 'mcp_begin':
+        this.beginMcpCall(live, phase.call);
+        return;
+      case 'mcp_end':
+        this.endMcpCall(live);
+        return;
       case 'message_begin':
         this.beginMessage(live);
         return;
@@ -276,6 +309,37 @@ export class Simulator {
     run.required_action = { type: 'submit_tool_outputs', submit_tool_outputs: { tool_calls: [{ id: call.id, type: 'function', function: { name: call.function.name, arguments: call.function.arguments } }] } };
     this.emit(live, 'thread.run.requires_action', run);
     this.armExpiry(live);
+  }
+
+  private beginMcpCall(live: Live, mcp: McpCall): void {
+    const { run } = live;
+    const step = this.newStep(live, { type: 'tool_calls', tool_calls: [] });
+    const call: McpStepCall = { id: newId('call'), type: 'mcp', name: mcp.name, arguments: mcp.arguments, server_label: mcp.serverLabel, output: null };
+    this.addToolCall(live, step, call as unknown as ToolCall);
+    if (!approvalRequired(run, mcp)) return;
+    const pending: PendingApproval = { id: call.id, type: 'mcp', name: call.name, arguments: call.arguments, server_label: call.server_label };
+    run.status = 'requires_action';
+    run.required_action = { type: 'submit_tool_approval', submit_tool_approval: { tool_calls: [pending] } } as unknown as Run['required_action'];
+    // What was planned after the approval is planned again when it comes.
+    live.phases = [];
+    this.emit(live, 'thread.run.requires_action', run);
+    this.armExpiry(live);
+  }
+
+  /** A call that needed no approval is made a phase after it was asked for. */
+  private endMcpCall(live: Live): void {
+    const step = live.step;
+    if (!step || step.step_details.type !== 'tool_calls') return;
+    for (const call of step.step_details.tool_calls as unknown as McpStepCall[]) if (call.type === 'mcp') this.finishMcpCall(live, call, true);
+    this.completeStep(live, step, JSON.stringify(step.step_details));
+    live.step = undefined;
+  }
+
+  private finishMcpCall(live: Live, call: McpStepCall, approved: boolean): void {
+    const output = approved ? mcpOutput({ serverLabel: call.server_label, name: call.name, arguments: call.arguments }) : null;
+    call.output = output;
+    live.completed.push({ type: 'mcp', serverLabel: call.server_label, name: call.name, output });
+    if (live.step && output !== null) this.emit(live, 'thread.run.step.delta', stepDelta(live.step.id, { index: 0, type: 'mcp', output }));
   }
 
   private beginMessage(live: Live): void {
@@ -450,8 +514,35 @@ function plan(response: ModelResponse): Phase[] {
   if (response.kind === 'reply' && response.ending.kind === 'expired') return [...phases, { kind: 'message_begin' }, { kind: 'expire' }];
   for (const call of response.builtinCalls) phases.push({ kind: 'tool_begin', call }, { kind: 'tool_end', call });
   if (response.kind === 'function_call') phases.push({ kind: 'function', call: response.functionCall });
+  else if (response.kind === 'mcp_call') phases.push({ kind: 'mcp_begin', call: response.mcpCall }, { kind: 'mcp_end', call: response.mcpCall }, { kind: 'message_begin' }, { kind: 'message_end' });
   else phases.push({ kind: 'message_begin' }, { kind: 'message_end' });
   return phases;
+}
+
+/** Foundry classic's record of an MCP call in a run step (not in the OpenAI spec's tool call union). */
+interface McpStepCall {
+  id: string;
+  type: 'mcp';
+  name: string;
+  arguments: string;
+  server_label: string;
+  /** The server's answer; null until the call is made, and for good when it was denied. */
+  output: string | null;
+}
+
+/**
+ * Whether a call waits for approval: the run's `tool_resources.mcp` entry for the server says (`always`, `never`, or
+ * per tool `{ always: { tool_names }, never: { tool_names } }`); without one, Azure's default: always.
+ */
+function approvalRequired(run: Run, call: McpCall): boolean {
+  const resources = (run as { tool_resources?: { mcp?: Array<{ server_label?: string; require_approval?: unknown }> } | null }).tool_resources;
+  const rule = resources?.mcp?.find((entry) => entry.server_label === call.serverLabel)?.require_approval;
+  if (rule === 'never') return false;
+  if (rule && typeof rule === 'object') {
+    const names = (list: unknown): string[] => ((list as { tool_names?: unknown } | undefined)?.tool_names as string[] | undefined) ?? [];
+    if (names((rule as { never?: unknown }).never).includes(call.name)) return false;
+  }
+  return true;
 }
 
 function stepDelta(id: string, toolCall: Record<string, unknown>): unknown {

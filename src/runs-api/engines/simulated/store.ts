@@ -98,6 +98,10 @@ export class Store {
     return [...this.assistants.values()];
   }
 
+  allThreads(): Thread[] {
+    return [...this.threads.values()];
+  }
+
   deleteAssistant(id: string): void {
     this.assistants.delete(id);
   }

@@ -18,6 +18,9 @@ export function turnOf(store: Store, run: Run, completedCalls: CompletedCall[]):
 }
 
 function modelTool(tool: Tool): ModelTool {
+  // Foundry classic's MCP tool is not in the OpenAI spec's union; the wire lets it through only on that profile.
+  const mcp = tool as unknown as { type: string; server_label?: string; allowed_tools?: string[] };
+  if (mcp.type === 'mcp') return { type: 'mcp', serverLabel: mcp.server_label ?? '', allowedTools: mcp.allowed_tools };
   if (tool.type === 'function') return { type: 'function', name: tool.function.name, parameters: tool.function.parameters };
   if (tool.type === 'code_interpreter') return { type: 'code_interpreter' };
   const threshold = tool.file_search?.ranking_options?.score_threshold;
