@@ -1,5 +1,5 @@
 /**
- * `npm run bench:hot-path` (also the "hot" section of `npm run bench`): CPU time of the gateway process per request
+ * `npm run bench:hot-path` (its own section of BENCHMARKS.md): CPU time of the gateway process per request
  * and per delivered event, the figures of issue 18. CPU time, not req/s: it does not depend on other load on the
  * machine (req/s does). Printed as µs per request:
  * - answer from the cache: 50 connections asking for the same `run` with the read cache on (1000 ms);

@@ -81,7 +81,7 @@ describe.skipIf(!chromiumPath)(`run console in chromium${chromiumPath ? '' : ` (
 
     // The thread is remembered: after a reload it is in the recent list and opens from it.
     await page.goto(page.url().replace(/#.*$/, ''));
-    await page.getByRole('button', { name: threadId }).click();
+    await page.locator('#recent-threads').getByRole('button', { name: threadId }).click();
     await expect.poll(() => card(page, runId).locator('.status').textContent(), WAIT).toBe('COMPLETED');
     expectOnlyTheGateway(stack, browser);
   });
@@ -106,7 +106,7 @@ describe.skipIf(!chromiumPath)(`run console in chromium${chromiumPath ? '' : ` (
     const { stack, browser, page } = await openConsole('#thread_demo');
     const waiting = card(page, 'run_demo_requires_action');
     await expect.poll(() => waiting.locator('.status').textContent(), WAIT).toBe('REQUIRES_ACTION');
-    expect(await card(page, 'run_demo_failed').locator('.last-error').textContent()).toMatch(/^SERVER_ERROR: /);
+    expect(await card(page, 'run_demo_failed').locator(':scope > .last-error').textContent()).toMatch(/^SERVER_ERROR: /);
     await expect.poll(() => waiting.locator('.tool-calls').textContent(), WAIT).toContain('get_weather({"location":"Paris","unit":"celsius"})');
     await browser.screenshot('console-tool-call');
 
