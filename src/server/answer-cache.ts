@@ -17,7 +17,7 @@ interface Answer {
 }
 
 export interface AnswerCacheOptions {
-  /** Off while shared executions or the read cache are off (both are read per request: benchmarks flip them). */
+  /** Off while shared executions are off (read per request: benchmarks flip it). */
   enabled: () => boolean;
   /** The upstream client's write generation: an answer made before a write through this instance is never served. */
   generation: () => number;
@@ -39,8 +39,20 @@ const BODY_FIELDS = new Set(['query', 'operationName', 'variables']);
 const OWN_HEADERS = new Set(['x-request-id', 'date', 'connection', 'keep-alive', 'transfer-encoding']);
 const REPLAYABLE_TYPE = /^application\/(graphql-response\+)?json\b/i;
 
+function variablesText(variables: unknown): string | undefined {
+  try {
+    return JSON.stringify(variables ?? null);
+  } catch {
+    return undefined;
+  }
+}
+
 interface Filling {
   key: string;
+  /** The write generation when its request came: a request after a write never waits for it. */
+  startedGeneration: number;
+  /** Identical requests that came while it was being answered, told its answer (undefined: answer yourselves). */
+  waiters: Array<(answer: Answer | undefined) => void>;
   /** Who the answer is counted against (subject, or address without authentication). */
   client: string;
   operation?: AnsweredOperation;
@@ -62,10 +74,17 @@ interface Filling {
  * name, variables) and the same request headers a response depends on (accept, accept-encoding, content-type,
  * origin). Everything yoga checks per document (parse, validation, limits, introspection) gave the same answer for
  * the same text: the answer kept is the one it let through.
+ *
+ * Identical requests that come while the first is still being answered wait for its bytes, also with the read cache
+ * off (as identical executions in flight are shared there): the same answer, without an execution, a context or a
+ * serialisation each. They are authenticated, limited and logged on their own as a cache hit is; when the first's
+ * answer may not be reused (an error, a write since it began, its client gone) each goes on its own way.
  */
 export class AnswerCache {
   private readonly answers: FinishedResults<Answer>;
   private readonly filling = new WeakMap<IncomingMessage, Filling>();
+  /** The requests being answered by key, for identical ones to wait for. */
+  private readonly answering = new Map<string, Filling>();
   private readonly now: () => number;
 
   constructor(private readonly options: AnswerCacheOptions) {
@@ -95,6 +114,9 @@ export class AnswerCache {
       return false;
     }
     this.options.authenticated.set(req, identity);
+    const variables = variablesText(fields['variables']);
+    // Variables JSON cannot carry again (nested past the stack): yoga's input bounds answer them.
+    if (variables === undefined) return false;
     const key = hashKey(
       [
         identity.subject,
@@ -106,22 +128,32 @@ export class AnswerCache {
         req.headers.origin ?? '',
         typeof fields['operationName'] === 'string' ? fields['operationName'] : '',
         fields['query'],
-        JSON.stringify(fields['variables'] ?? null),
+        variables,
       ].join('\u0000'),
     );
     this.answers.sweep();
     const kept = this.answers.get(key);
-    if (kept && kept.validUntil > this.now() && kept.generation === this.options.generation()) {
-      if (!(await this.options.admit(identity, req))) return false;
-      const answer = kept.result;
-      res.writeHead(answer.status, answer.headers);
-      res.end(answer.body);
-      this.options.served(answer.operation, performance.now() - started);
-      return true;
-    }
+    const generation = this.options.generation();
+    if (kept && kept.validUntil > this.now() && kept.generation === generation) return this.serve(identity, req, res, kept.result, started);
     if (kept) this.answers.delete(key);
-    this.capture(req, res, { key, client: identity.method !== 'none' ? `subject:${identity.subject}` : `address:${req.socket.remoteAddress ?? 'unknown'}`, chunks: [] });
+    const answering = this.answering.get(key);
+    if (answering && answering.startedGeneration === generation) {
+      const answer = await new Promise<Answer | undefined>((resolve) => answering.waiters.push(resolve));
+      if (answer) return this.serve(identity, req, res, answer, started);
+      return false;
+    }
+    this.capture(req, res, { key, startedGeneration: generation, waiters: [], client: identity.method !== 'none' ? `subject:${identity.subject}` : `address:${req.socket.remoteAddress ?? 'unknown'}`, chunks: [] });
     return false;
+  }
+
+  private async serve(identity: Identity, req: IncomingMessage, res: ServerResponse, answer: Answer, started: number): Promise<boolean> {
+    if (!(await this.options.admit(identity, req))) return false;
+    // A client that left while waiting is owed nothing; its request ends here.
+    if (res.destroyed) return true;
+    res.writeHead(answer.status, answer.headers);
+    res.end(answer.body);
+    this.options.served(answer.operation, performance.now() - started);
+    return true;
   }
 
   /**
@@ -138,6 +170,7 @@ export class AnswerCache {
 
   private capture(req: IncomingMessage, res: ServerResponse, filling: Filling): void {
     this.filling.set(req, filling);
+    if (!this.answering.has(filling.key)) this.answering.set(filling.key, filling);
     // Only this response's own methods are wrapped, and only on a miss: the bytes yoga writes are the answer kept.
     const write = res.write;
     const end = res.end;
@@ -153,22 +186,31 @@ export class AnswerCache {
       if (typeof chunk !== 'function') record(chunk);
       return (end as (...args: unknown[]) => ServerResponse).call(this, chunk, ...rest);
     } as ServerResponse['end'];
-    res.once('finish', () => {
+    // Finished, or closed before it could be (its client gone): either way its waiters are told once.
+    const settle = () => {
+      res.off('finish', settle);
+      res.off('close', settle);
       this.filling.delete(req);
-      this.keep(res, filling);
-    });
+      if (this.answering.get(filling.key) === filling) this.answering.delete(filling.key);
+      const answer = res.writableFinished ? this.reusable(res, filling) : undefined;
+      for (const waiter of filling.waiters.splice(0)) waiter(answer);
+      if (answer && filling.validUntil! > this.now()) this.answers.add(filling.key, answer, { validUntil: filling.validUntil!, generation: filling.generation!, client: filling.client });
+    };
+    res.once('finish', settle);
+    res.once('close', settle);
   }
 
-  private keep(res: ServerResponse, filling: Filling): void {
+  /** The answer written for `filling`'s request, when the shared-execution plugin offered its result and no write came since. */
+  private reusable(res: ServerResponse, filling: Filling): Answer | undefined {
     const { operation, validUntil, generation } = filling;
-    if (!operation || validUntil === undefined || generation === undefined) return;
-    if (res.statusCode !== 200 || validUntil <= this.now() || generation !== this.options.generation()) return;
+    if (!operation || validUntil === undefined || generation === undefined) return undefined;
+    if (res.statusCode !== 200 || generation !== this.options.generation()) return undefined;
     const headers: OutgoingHttpHeaders = {};
     for (const [name, value] of Object.entries(res.getHeaders())) if (!OWN_HEADERS.has(name) && value !== undefined) headers[name] = value;
-    if (headers['set-cookie'] !== undefined || !REPLAYABLE_TYPE.test(String(headers['content-type'] ?? ''))) return;
+    if (headers['set-cookie'] !== undefined || !REPLAYABLE_TYPE.test(String(headers['content-type'] ?? ''))) return undefined;
     const body = Buffer.concat(filling.chunks);
     // Written as it was sent or not at all.
-    if (headers['content-length'] !== undefined && Number(headers['content-length']) !== body.length) return;
-    this.answers.add(filling.key, { status: 200, headers, body, operation }, { validUntil, generation, client: filling.client });
+    if (headers['content-length'] !== undefined && Number(headers['content-length']) !== body.length) return undefined;
+    return { status: 200, headers, body, operation };
   }
 }

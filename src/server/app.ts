@@ -102,8 +102,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     // As yoga logs an error its masking changed.
     ...(yogaLogging ? { onMasked: (error: unknown) => yogaLogging.error(error) } : {}),
   });
-  const sharingOn = () => (services.sharedExecution ?? true) && config.upstream.readCacheMs > 0;
-  // Identical queries whose shared result is fresh are answered before yoga (authenticated, rate-limited, logged).
+  const sharingOn = () => services.sharedExecution ?? true;
+  // Identical queries whose shared result is fresh, or being answered, are answered before yoga (authenticated,
+  // rate-limited, logged).
   const answers = new AnswerCache({
     enabled: sharingOn,
     generation: () => services.upstream.generation,

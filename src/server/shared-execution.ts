@@ -45,7 +45,8 @@ export interface SharedExecutionOptions {
   bounds?: Partial<FinishedBounds>;
   /**
    * Told when the result an execution returns may be reused until `validUntil` (a new one kept, or a kept one
-   * reused): the answer cache keeps the response of that request for as long (src/server/answer-cache.ts).
+   * reused): the answer cache keeps the response of that request for as long (src/server/answer-cache.ts). With
+   * `maxAgeMs` 0, `validUntil` is already past: the result is reusable only by identical requests in flight.
    */
   onReusable?: (context: SharingContext | undefined, operation: OperationDefinitionNode, meta: { validUntil: number; generation: number }) => void;
 }
@@ -157,9 +158,14 @@ export function useSharedQueryExecution(options: SharedExecutionOptions = {}): P
         own.result.then((result) => {
           forget();
           const freshness = context?.freshness;
-          if (maxAgeMs <= 0 || !freshness || isAsyncIterable(result) || own.interest?.aborted) return;
+          if (!freshness || isAsyncIterable(result) || own.interest?.aborted) return;
           const single = result as ExecutionResult;
           if (single.errors?.length || generation !== options.generation?.()) return;
+          if (maxAgeMs <= 0) {
+            // Not kept, but as good as a shared execution's for the identical requests that came while it ran.
+            options.onReusable?.(context, operation, { validUntil: startedAt, generation: generation ?? 0 });
+            return;
+          }
           const validUntil = Math.min(freshness.oldestAnswerAt, startedAt) + maxAgeMs;
           if (validUntil <= now()) return;
           finished.add(finishedKey(executeArgs.document, key), single, { validUntil, generation: generation ?? 0, client: clientOf(context) });

@@ -137,3 +137,113 @@ describe('answer cache', () => {
     expect(answer.text).not.toContain(runId);
   });
 });
+
+/**
+ * With the read cache off, identical requests that come while the first is being answered wait for its bytes (as
+ * identical executions in flight are shared): one execution, one upstream read, every request still authenticated,
+ * limited and logged on its own; nothing kept once the first is answered.
+ */
+describe('answer cache, requests in flight (read cache off)', () => {
+  let stack: Stack;
+  let threadId: string;
+  let runId: string;
+  let assistantId: string;
+  const logLines: Array<Record<string, unknown>> = [];
+  const read = (key: string = KEYS.alice, headers: Record<string, string> = {}) => postJson(stack, { query: RUN, variables: { t: threadId, r: runId } }, { ...bearer(key), ...headers });
+  /** Holds every read of the run upstream for `ms`, so that requests made meanwhile find the first in flight. */
+  const slowRuns = (ms: number) => stack.api.faults.set([{ method: 'GET', route: '/threads/{thread_id}/runs/{run_id}', kind: 'latency', ms }]);
+  const runReads = () => stack.api.requestLog.filter((entry) => entry.method === 'GET' && entry.route === '/threads/{thread_id}/runs/{run_id}').length;
+  const waitForReads = async (count: number) => {
+    for (let i = 0; i < 200 && runReads() < count; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  };
+
+  beforeAll(async () => {
+    stack = await startSecureStack({ UPSTREAM_READ_CACHE_MS: '0', RATE_LIMIT_PER_SECOND: '1', RATE_LIMIT_BURST: '200', LOG_LEVEL: 'info' }, { runsApi: { stepMs: 5 }, logLines });
+    const assistant = await createAssistant(stack.api, { name: 'InFlight' });
+    assistantId = assistant.id;
+    const created = await stack.query(CREATE_THREAD, { m: { topic: 'alice' } }, bearer(KEYS.alice));
+    threadId = created.data!.createThread.thread.threadId;
+    runId = (await settledRun(stack.api, threadId, { assistant_id: assistant.id })).id;
+  });
+  afterAll(() => stack?.close());
+
+  it('answers identical requests made while the first is in flight from its bytes: one read upstream, a log line each, nothing kept', async () => {
+    slowRuns(300);
+    try {
+      const before = runReads();
+      const lines = logLines.length;
+      const first = read();
+      await waitForReads(before + 1);
+      const rest = Array.from({ length: 9 }, (_, i) => read(KEYS.alice, { 'x-request-id': `joined-${i}` }));
+      const answers = await Promise.all([first, ...rest]);
+      expect(runReads() - before).toBe(1);
+      expect(answers.map((answer) => answer.status)).toEqual(Array(10).fill(200));
+      expect(new Set(answers.map((answer) => answer.text)).size).toBe(1);
+      expect(answers[0]!.json!.data!.run.runId).toBe(runId);
+      expect(replayed(answers[5]!)).toEqual(replayed(answers[0]!));
+      const operations = logLines.slice(lines).filter((entry) => entry['msg'] === 'graphql operation');
+      expect(operations).toHaveLength(10);
+      expect(operations.filter((entry) => entry['answer'] === 'cache').map((entry) => entry['requestId']).sort()).toEqual(Array.from({ length: 9 }, (_, i) => `joined-${i}`).sort());
+      // Nothing outlives the first answer: the next identical request reads again.
+      expect(stack.gateway.answers.size).toBe(0);
+      await read();
+      expect(runReads() - before).toBe(2);
+    } finally {
+      stack.api.faults.clear();
+    }
+  });
+
+  it('never lets another caller, a refused one or one after a write wait for the first answer', async () => {
+    slowRuns(300);
+    try {
+      const before = runReads();
+      const first = read();
+      await waitForReads(before + 1);
+      const bob = read(KEYS.bob);
+      const refused = postJson(stack, { query: RUN, variables: { t: threadId, r: runId } }, bearer('not-a-key-0123456789abcdef'));
+      const [mine, bobs, stranger] = await Promise.all([first, bob, refused]);
+      expect(mine.json!.data!.run.runId).toBe(runId);
+      expect(bobs.json).toEqual({ data: { run: null } });
+      expect(stranger.status).toBe(401);
+      expect(stranger.text).not.toContain(runId);
+
+      // A write through the gateway while the first is in flight: a request after it reads for itself.
+      const beforeWrite = runReads();
+      const stale = read();
+      await waitForReads(beforeWrite + 1);
+      const modified = await stack.query(MODIFY, { input: { threadId, runId, metadata: { step: 'in flight' } } }, bearer(KEYS.alice));
+      expect(modified.errors).toBeUndefined();
+      const afterWrite = read();
+      const [, fresh] = await Promise.all([stale, afterWrite]);
+      expect(fresh.json!.data!.run.metadata).toEqual({ step: 'in flight' });
+    } finally {
+      stack.api.faults.clear();
+    }
+  });
+
+  it('a first answer with an error is not shared: those waiting answer for themselves', async () => {
+    // (An unknown run is no error, `run: null`, and is shared like any other answer.) The run's read fails at once while
+    // the assistant's is held, so the first request is still in flight, with an error, when the second comes.
+    const both = 'query Both($t: ID!, $r: ID!, $a: ID!) { run(threadId: $t, runId: $r) { runId } assistant(id: $a) { name } }';
+    const ask = () => postJson(stack, { query: both, variables: { t: threadId, r: runId, a: assistantId } }, bearer(KEYS.alice));
+    stack.api.faults.set([
+      { method: 'GET', route: '/threads/{thread_id}/runs/{run_id}', kind: 'status', status: 400, count: 1 },
+      { method: 'GET', route: '/assistants/{assistant_id}', kind: 'latency', ms: 300 },
+    ]);
+    try {
+      const before = runReads();
+      const lines = logLines.length;
+      const first = ask();
+      await waitForReads(before + 1);
+      const second = ask();
+      const [failed, own] = await Promise.all([first, second]);
+      expect(failed.json!.errors).toHaveLength(1);
+      expect(own.json!.errors).toBeUndefined();
+      expect(own.json!.data).toEqual({ run: { runId }, assistant: { name: 'InFlight' } });
+      const operations = logLines.slice(lines).filter((entry) => entry['msg'] === 'graphql operation');
+      expect(operations.map((entry) => entry['answer'] ?? 'executed')).toEqual(['executed', 'executed']);
+    } finally {
+      stack.api.faults.clear();
+    }
+  });
+});
