@@ -39,6 +39,23 @@ const BODY_FIELDS = new Set(['query', 'operationName', 'variables']);
 const OWN_HEADERS = new Set(['x-request-id', 'date', 'connection', 'keep-alive', 'transfer-encoding']);
 const REPLAYABLE_TYPE = /^application\/(graphql-response\+)?json\b/i;
 
+/** Waiters told at once, then the rest after each turn of the event loop. */
+const WAITERS_PER_TURN = 4;
+
+/**
+ * Tells `waiters` the answer a few at a time, letting the event loop take new requests in between: a burst of fifty
+ * answers written in one go would hold back the next request of the first client answered (and the upstream read it
+ * starts) until the last is written.
+ */
+function tellInTurns(waiters: Array<(answer: Answer | undefined) => void>, answer: Answer | undefined): void {
+  let next = 0;
+  const turn = () => {
+    for (const end = Math.min(next + WAITERS_PER_TURN, waiters.length); next < end; next++) waiters[next]!(answer);
+    if (next < waiters.length) setImmediate(turn);
+  };
+  turn();
+}
+
 function variablesText(variables: unknown): string | undefined {
   try {
     return JSON.stringify(variables ?? null);
@@ -193,7 +210,7 @@ export class AnswerCache {
       this.filling.delete(req);
       if (this.answering.get(filling.key) === filling) this.answering.delete(filling.key);
       const answer = res.writableFinished ? this.reusable(res, filling) : undefined;
-      for (const waiter of filling.waiters.splice(0)) waiter(answer);
+      tellInTurns(filling.waiters.splice(0), answer);
       if (answer && filling.validUntil! > this.now()) this.answers.add(filling.key, answer, { validUntil: filling.validUntil!, generation: filling.generation!, client: filling.client });
     };
     res.once('finish', settle);
