@@ -3,6 +3,7 @@ import { responsesApiSettings } from './responses-api/settings.js';
 import { trustProxySchema, type TrustProxy } from './security/client-address.js';
 import { runsApiSettings } from './runs-api/settings.js';
 import { ENTRA_TOKEN_URL, UPSTREAM_CAPABILITIES, UPSTREAM_PROFILES, type CapabilityChange, type UpstreamCapability } from './upstream/profiles.js';
+import { TOKEN_TIMING } from './upstream/token-provider.js';
 import { resolveUpstream, type ResolvedUpstreamConfig } from './upstream/resolve.js';
 import { resolveResponsesUpstream } from './runs-api/engines/responses/profile.js';
 import {
@@ -94,8 +95,8 @@ const upstreamSettings = {
     clientId: setting('UPSTREAM_CLIENT_ID', optionalText, 'client (application) id of `client-credentials`'),
     clientSecret: setting('UPSTREAM_CLIENT_SECRET', optionalText, 'client secret of `client-credentials`; never sent to clients or logged, like the tokens it buys', { secret: true }),
     scope: setting('UPSTREAM_TOKEN_SCOPE', optionalText, 'scope asked for; Foundry: `https://ai.azure.com/.default`', { shown: 'by profile' }),
-    timeoutMs: setting('UPSTREAM_TOKEN_TIMEOUT_MS', positiveInt.default(5_000), 'how long a token request may take; past it the requests waiting for it fail with `UPSTREAM_UNAVAILABLE` (`reason: token_timeout`)'),
-    refreshMarginMs: setting('UPSTREAM_TOKEN_REFRESH_MARGIN_MS', positiveInt.default(300_000), 'a token is replaced this long before it expires (at most half its lifetime before), by one request however many wait'),
+    timeoutMs: setting('UPSTREAM_TOKEN_TIMEOUT_MS', positiveInt.default(TOKEN_TIMING.timeoutMs), 'how long a token request may take; past it the requests waiting for it fail with `UPSTREAM_UNAVAILABLE` (`reason: token_timeout`)'),
+    refreshMarginMs: setting('UPSTREAM_TOKEN_REFRESH_MARGIN_MS', positiveInt.default(TOKEN_TIMING.refreshMarginMs), 'a token is replaced this long before it expires (at most half its lifetime before), by one request however many wait'),
   },
   capabilities: setting('UPSTREAM_CAPABILITIES', capabilityChanges.default([]), `operations taken from or added to the profile's (\`-cancel_run,+list_threads\`; known: ${UPSTREAM_CAPABILITIES.map((name) => `\`${name}\``).join(', ')}): one the upstream lacks is refused before sending with \`UPSTREAM_UNSUPPORTED\``, { shown: 'by profile' }),
   forwardCaller: setting(

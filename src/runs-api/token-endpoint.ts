@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { ApiError } from '../embedded/errors.js';
 import { headerValue } from '../embedded/http.js';
 import type { SignedRoute } from '../embedded/server.js';
+import { PROFILES } from '../upstream/profiles.js';
 
 /**
  * A local stand-in for Microsoft Entra ID's token endpoint, so Foundry classic's bearer auth is tested offline: the
@@ -14,8 +15,8 @@ import type { SignedRoute } from '../embedded/server.js';
 /** Where the token endpoint is served (Entra's path, without the tenant segment). */
 export const TOKEN_PATH = '/oauth2/v2.0/token';
 
-/** The scope Foundry's data plane takes tokens for. */
-export const FOUNDRY_TOKEN_SCOPE = 'https://ai.azure.com/.default';
+/** The scope Foundry's data plane takes tokens for: the one the gateway's foundry-classic profile asks for. */
+export const FOUNDRY_TOKEN_SCOPE = PROFILES['foundry-classic'].tokenScope!;
 
 export interface TokenEndpointOptions {
   clientId: string;

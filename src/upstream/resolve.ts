@@ -1,7 +1,7 @@
 import type { UpstreamSettings } from '../config.js';
 import { ConfigError } from '../settings.js';
-import type { ClientCredentials } from './token-provider.js';
-import { PROFILES, applyCapabilityChanges, type UpstreamCapability, type UpstreamProfileName } from './profiles.js';
+import { TOKEN_TIMING, type ClientCredentials } from './token-provider.js';
+import { PROFILES, applyCapabilityChanges, type UpstreamCapability, type UpstreamProfile, type UpstreamProfileName } from './profiles.js';
 
 /** How the gateway proves itself to the upstream. */
 export type UpstreamAuth = { mode: 'key' } | ({ mode: 'client-credentials' } & ClientCredentials);
@@ -16,6 +16,45 @@ export type ResolvedUpstreamConfig = Omit<UpstreamSettings, 'betaHeader' | 'apiV
   auth: UpstreamAuth;
   capabilities: ReadonlySet<UpstreamCapability>;
 };
+
+/** The settings of a client-credentials grant, as UPSTREAM_TOKEN_* and RESPONSES_TOKEN_* give them. */
+export interface GrantSettings {
+  url: string | undefined;
+  tenantId: string | undefined;
+  clientId: string | undefined;
+  clientSecret: string | undefined;
+  scope: string | undefined;
+  timeoutMs?: number;
+  refreshMarginMs?: number;
+}
+
+/**
+ * A client-credentials grant from its settings, the profile's token URL and scope filling in what is unset (the
+ * tenant put into the URL); or the settings still missing, named `<prefix>_TOKEN_URL`, `<prefix>_CLIENT_ID`, ….
+ */
+export function clientCredentialsFrom(settings: GrantSettings, defaults: Pick<UpstreamProfile, 'tokenUrl' | 'tokenScope'>, prefix: string): ClientCredentials | { missing: string[] } {
+  const template = settings.url ?? defaults.tokenUrl;
+  const scope = settings.scope ?? defaults.tokenScope;
+  const { tenantId, clientId, clientSecret } = settings;
+  if (template === undefined || (template.includes('{tenant}') && tenantId === undefined) || clientId === undefined || clientSecret === undefined || scope === undefined) {
+    const missing = [
+      ...(template === undefined ? ['TOKEN_URL'] : []),
+      ...(template?.includes('{tenant}') && tenantId === undefined ? ['TENANT_ID'] : []),
+      ...(clientId === undefined ? ['CLIENT_ID'] : []),
+      ...(clientSecret === undefined ? ['CLIENT_SECRET'] : []),
+      ...(scope === undefined ? ['TOKEN_SCOPE'] : []),
+    ];
+    return { missing: missing.map((name) => `${prefix}_${name}`) };
+  }
+  return {
+    tokenUrl: template.replace('{tenant}', encodeURIComponent(tenantId ?? '')),
+    clientId,
+    clientSecret,
+    scope,
+    timeoutMs: settings.timeoutMs ?? TOKEN_TIMING.timeoutMs,
+    refreshMarginMs: settings.refreshMarginMs ?? TOKEN_TIMING.refreshMarginMs,
+  };
+}
 
 /** `none` turns a setting with a profile default off (an empty variable counts as unset). */
 const OFF = 'none';
@@ -32,28 +71,10 @@ export function resolveUpstream(settings: UpstreamSettings): ResolvedUpstreamCon
   const mode = auth ?? profile.auth;
   let resolvedAuth: UpstreamAuth = { mode: 'key' };
   if (mode === 'client-credentials') {
-    const template = token.url ?? profile.tokenUrl;
-    const scope = token.scope ?? profile.tokenScope;
-    const missing = [
-      ...(template === undefined ? ['UPSTREAM_TOKEN_URL'] : []),
-      ...(template?.includes('{tenant}') && token.tenantId === undefined ? ['UPSTREAM_TENANT_ID'] : []),
-      ...(token.clientId === undefined ? ['UPSTREAM_CLIENT_ID'] : []),
-      ...(token.clientSecret === undefined ? ['UPSTREAM_CLIENT_SECRET'] : []),
-      ...(scope === undefined ? ['UPSTREAM_TOKEN_SCOPE'] : []),
-    ];
-    if (missing.length > 0 || template === undefined || token.clientId === undefined || token.clientSecret === undefined || scope === undefined) {
-      throw refuse(`UPSTREAM_AUTH=client-credentials (profile ${settings.profile}) needs ${missing.join(', ')}.`);
-    }
+    const grant = clientCredentialsFrom(token, profile, 'UPSTREAM');
+    if ('missing' in grant) throw refuse(`UPSTREAM_AUTH=client-credentials (profile ${settings.profile}) needs ${grant.missing.join(', ')}.`);
     if (settings.apiKey !== undefined) throw refuse('UPSTREAM_API_KEY is set but UPSTREAM_AUTH=client-credentials sends tokens: set one of them.');
-    resolvedAuth = {
-      mode,
-      tokenUrl: template.replace('{tenant}', encodeURIComponent(token.tenantId ?? '')),
-      clientId: token.clientId,
-      clientSecret: token.clientSecret,
-      scope,
-      timeoutMs: token.timeoutMs,
-      refreshMarginMs: token.refreshMarginMs,
-    };
+    resolvedAuth = { mode, ...grant };
   }
   return {
     ...rest,
@@ -84,17 +105,7 @@ export function onEmbeddedFoundry(upstream: ResolvedUpstreamConfig, grant: Embed
     profile: 'foundry-classic',
     betaHeader: profile.betaHeader,
     queryParams: { ...(profile.apiVersion ? { 'api-version': profile.apiVersion } : {}), ...upstream.queryParams },
-    auth: {
-      mode: 'client-credentials',
-      ...grant,
-      scope: profile.tokenScope ?? '',
-      timeoutMs: EMBEDDED_TOKEN_TIMEOUT_MS,
-      refreshMarginMs: EMBEDDED_TOKEN_REFRESH_MARGIN_MS,
-    },
+    auth: { mode: 'client-credentials', ...grant, scope: profile.tokenScope ?? '', ...TOKEN_TIMING },
     capabilities: profile.capabilities,
   };
 }
-
-/** The defaults of UPSTREAM_TOKEN_TIMEOUT_MS and UPSTREAM_TOKEN_REFRESH_MARGIN_MS (the margin is capped at half a lifetime). */
-const EMBEDDED_TOKEN_TIMEOUT_MS = 5_000;
-const EMBEDDED_TOKEN_REFRESH_MARGIN_MS = 300_000;

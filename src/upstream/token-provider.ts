@@ -6,6 +6,9 @@ import { UpstreamHttpError } from './http-errors.js';
  * using the current one, or wait for the new one when none is left. Tokens and the client secret never appear in an
  * error or a log line: failures name the token endpoint's error code at most.
  */
+/** How long a token request may take, and how long before expiry a token is replaced, unless set otherwise. */
+export const TOKEN_TIMING = Object.freeze({ timeoutMs: 5_000, refreshMarginMs: 300_000 });
+
 /** The client-credentials grant the upstream's tokens come from (settings, resolved with the profile). */
 export interface ClientCredentials {
   tokenUrl: string;

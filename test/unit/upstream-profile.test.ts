@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from '../../src/config.js';
 import { createUpstreamClient } from '../../src/upstream/client.js';
 import { UpstreamError } from '../../src/upstream/errors.js';
 import { ENTRA_TOKEN_URL } from '../../src/upstream/profiles.js';
+import { resolveResponsesUpstream } from '../../src/runs-api/engines/responses/profile.js';
 import { testUpstreamConfig } from '../helpers/upstream-config.js';
 
 const BASE = { NODE_ENV: 'test', UPSTREAM_BASE_URL: 'https://res.services.ai.azure.com/api/projects/p1' };
@@ -85,6 +86,13 @@ describe('upstream profiles: the settings each implies', () => {
     expect(() => loadConfig({ ...BASE, UPSTREAM_PROFILE: 'foundry-classic' })).toThrow(/UPSTREAM_TENANT_ID, UPSTREAM_CLIENT_ID, UPSTREAM_CLIENT_SECRET/);
     expect(() => loadConfig({ ...FOUNDRY, UPSTREAM_API_KEY: 'sk-1234567890' })).toThrow(/set one of them/);
     expect(() => loadConfig({ ...BASE, UPSTREAM_PROFILE: 'azure' })).toThrow(/unknown profile "azure"; accepted: openai, foundry-classic/);
+    // The Responses engine's grant is resolved by the same code, its settings named RESPONSES_…, Entra's by default under foundry.
+    const token = { url: undefined, tenantId: undefined, clientId: 'app-1', clientSecret: undefined, scope: undefined };
+    const responses = { profile: 'foundry' as const, apiVersion: undefined, agentName: undefined, agentVersion: undefined, userIsolation: false, isolationSecret: undefined };
+    expect(() => resolveResponsesUpstream({ ...responses, token }, { apiKey: undefined, runsApiAuthenticates: true })).toThrow(/RESPONSES_CLIENT_ID \(client credentials\) needs RESPONSES_TENANT_ID, RESPONSES_CLIENT_SECRET\./);
+    const resolved = resolveResponsesUpstream({ ...responses, token: { ...token, tenantId: 'tenant 1', clientSecret: 'secret-1' } }, { apiKey: undefined, runsApiAuthenticates: true });
+    expect(resolved.credentials).toEqual({ tokenUrl: ENTRA_TOKEN_URL.replace('{tenant}', 'tenant%201'), clientId: 'app-1', clientSecret: 'secret-1', scope: 'https://ai.azure.com/.default', timeoutMs: 5_000, refreshMarginMs: 300_000 });
+    expect(() => resolveResponsesUpstream({ ...responses, profile: 'openai', token }, { apiKey: undefined, runsApiAuthenticates: true })).toThrow(/needs RESPONSES_TOKEN_URL, RESPONSES_CLIENT_SECRET, RESPONSES_TOKEN_SCOPE\./);
     expect(() => loadConfig({ ...BASE, UPSTREAM_CAPABILITIES: '-cancel' })).toThrow(/unknown capability "cancel"/);
     try {
       loadConfig({ ...FOUNDRY, UPSTREAM_CLIENT_SECRET: 'secret-value-1234', UPSTREAM_TOKEN_TIMEOUT_MS: '-1' });

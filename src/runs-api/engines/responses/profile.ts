@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { isAgentName, type AgentReference } from '../../../responses-api/foundry.js';
-import { ENTRA_TOKEN_URL, PROFILES } from '../../../upstream/profiles.js';
+import { PROFILES } from '../../../upstream/profiles.js';
+import { clientCredentialsFrom } from '../../../upstream/resolve.js';
 import type { ClientCredentials } from '../../../upstream/token-provider.js';
 import { ConfigError } from '../../../settings.js';
 import { badRequest } from '../../errors.js';
@@ -44,10 +45,6 @@ export interface ResponsesUpstreamSettings {
   token: { url: string | undefined; tenantId: string | undefined; clientId: string | undefined; clientSecret: string | undefined; scope: string | undefined };
 }
 
-/** The same token endpoint bounds as the gateway's defaults (UPSTREAM_TOKEN_TIMEOUT_MS, _REFRESH_MARGIN_MS). */
-const TOKEN_TIMEOUT_MS = 5_000;
-const TOKEN_REFRESH_MARGIN_MS = 300_000;
-
 /**
  * The settings with the profile's values filled in; settings that cannot work together are a ConfigError naming
  * them. `keys`: the Responses upstream's static key, and whether the runs API authenticates its clients (RUNS_API_KEY,
@@ -63,25 +60,11 @@ export function resolveResponsesUpstream(settings: ResponsesUpstreamSettings, ke
   const { token } = settings;
   let credentials: ClientCredentials | undefined;
   if (token.clientId !== undefined) {
-    const classic = PROFILES['foundry-classic'];
-    const template = token.url ?? (foundry ? (classic.tokenUrl ?? ENTRA_TOKEN_URL) : undefined);
-    const scope = token.scope ?? (foundry ? classic.tokenScope : undefined);
-    const missing = [
-      ...(template === undefined ? ['RESPONSES_TOKEN_URL'] : []),
-      ...(template?.includes('{tenant}') && token.tenantId === undefined ? ['RESPONSES_TENANT_ID'] : []),
-      ...(token.clientSecret === undefined ? ['RESPONSES_CLIENT_SECRET'] : []),
-      ...(scope === undefined ? ['RESPONSES_TOKEN_SCOPE'] : []),
-    ];
-    if (missing.length > 0 || template === undefined || token.clientSecret === undefined || scope === undefined) throw refuse(`RESPONSES_CLIENT_ID (client credentials) needs ${missing.join(', ')}.`);
+    // Foundry's tokens are Entra's, as for the runs wire's foundry-classic profile.
+    const grant = clientCredentialsFrom(token, foundry ? PROFILES['foundry-classic'] : { tokenUrl: undefined, tokenScope: undefined }, 'RESPONSES');
+    if ('missing' in grant) throw refuse(`RESPONSES_CLIENT_ID (client credentials) needs ${grant.missing.join(', ')}.`);
     if (apiKey !== undefined) throw refuse('RESPONSES_API_KEY is set but RESPONSES_CLIENT_ID asks for Entra tokens: set one of them.');
-    credentials = {
-      tokenUrl: template.replace('{tenant}', encodeURIComponent(token.tenantId ?? '')),
-      clientId: token.clientId,
-      clientSecret: token.clientSecret,
-      scope,
-      timeoutMs: TOKEN_TIMEOUT_MS,
-      refreshMarginMs: TOKEN_REFRESH_MARGIN_MS,
-    };
+    credentials = grant;
   }
   const isolateCallers = settings.userIsolation ?? foundry;
   if (isolateCallers && !keys.runsApiAuthenticates) {
