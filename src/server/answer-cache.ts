@@ -2,6 +2,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import type { Identity } from '../security/auth.js';
 import { FINISHED_BOUNDS, FinishedResults, type FinishedBounds } from './shared-execution.js';
 import { hashKey } from './operation-key.js';
+import { PER_RESPONSE_HEADERS, answerHeadersKey, plainJsonBody } from './request-shape.js';
 
 /** What a cached answer was made by: the log line and metrics of a hit name it. */
 export interface AnsweredOperation {
@@ -35,8 +36,6 @@ export interface AnswerCacheOptions {
 
 /** The fields of a JSON body this path answers; anything else (extensions: persisted documents…) goes to yoga. */
 const BODY_FIELDS = new Set(['query', 'operationName', 'variables']);
-/** Per-connection or per-request headers, never replayed from another response. */
-const OWN_HEADERS = new Set(['x-request-id', 'date', 'connection', 'keep-alive', 'transfer-encoding']);
 const REPLAYABLE_TYPE = /^application\/(graphql-response\+)?json\b/i;
 
 /** Waiters told at once, then the rest after each turn of the event loop. */
@@ -115,14 +114,9 @@ export class AnswerCache {
 
   /** Answers `req` when a fresh answer is kept for it (true); otherwise prepares to keep the one yoga writes. */
   async answer(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-    if (req.method !== 'POST' || !this.options.enabled()) return false;
-    const body = (req as IncomingMessage & { body?: unknown }).body;
-    if (body === null || typeof body !== 'object' || Array.isArray(body) || body instanceof Uint8Array) return false;
-    const fields = body as Record<string, unknown>;
-    if (typeof fields['query'] !== 'string') return false;
-    for (const name in fields) if (!BODY_FIELDS.has(name)) return false;
-    const accept = req.headers.accept ?? '';
-    if (accept.includes('text/event-stream') || accept.includes('multipart/')) return false;
+    if (!this.options.enabled()) return false;
+    const fields = plainJsonBody(req, BODY_FIELDS);
+    if (!fields || typeof fields['query'] !== 'string') return false;
     const started = performance.now();
     let identity: Identity;
     try {
@@ -139,10 +133,7 @@ export class AnswerCache {
         identity.subject,
         identity.admin ? '1' : '0',
         identity.method,
-        accept,
-        req.headers['accept-encoding'] ?? '',
-        req.headers['content-type'] ?? '',
-        req.headers.origin ?? '',
+        answerHeadersKey(req),
         typeof fields['operationName'] === 'string' ? fields['operationName'] : '',
         fields['query'],
         variables,
@@ -223,7 +214,7 @@ export class AnswerCache {
     if (!operation || validUntil === undefined || generation === undefined) return undefined;
     if (res.statusCode !== 200 || generation !== this.options.generation()) return undefined;
     const headers: OutgoingHttpHeaders = {};
-    for (const [name, value] of Object.entries(res.getHeaders())) if (!OWN_HEADERS.has(name) && value !== undefined) headers[name] = value;
+    for (const [name, value] of Object.entries(res.getHeaders())) if (!PER_RESPONSE_HEADERS.has(name) && value !== undefined) headers[name] = value;
     if (headers['set-cookie'] !== undefined || !REPLAYABLE_TYPE.test(String(headers['content-type'] ?? ''))) return undefined;
     const body = Buffer.concat(filling.chunks);
     // Written as it was sent or not at all.

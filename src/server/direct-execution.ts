@@ -7,6 +7,7 @@ import { compress, type CompressionOptions } from './compression.js';
 import { overloadRetryAfterMs } from './overload-status.js';
 import { OperationIndex } from './operation-key.js';
 import { negotiateEncoding } from './static-assets.js';
+import { PER_RESPONSE_HEADERS, answerHeadersKey, plainJsonBody } from './request-shape.js';
 
 /** What the direct path asks of yoga: its envelop (every execute hook) and its Fetch API (for error answers). */
 export interface EnvelopedYoga {
@@ -46,7 +47,7 @@ interface Recording {
 /** The fields of a JSON body this path answers; anything else (extensions: Apollo's persisted queries…) goes to yoga. */
 const BODY_FIELDS = new Set(['query', 'documentId', 'operationName', 'variables']);
 /** Headers of an answer that are the answer's own (its length, encoding, request id, connection) or never replayed. */
-const OWN_HEADERS = new Set(['x-request-id', 'date', 'connection', 'keep-alive', 'transfer-encoding', 'content-length', 'content-encoding', 'set-cookie', 'retry-after']);
+const OWN_HEADERS = new Set([...PER_RESPONSE_HEADERS, 'content-length', 'content-encoding', 'set-cookie', 'retry-after']);
 /** Longer documents are left to yoga every time: the table's size in bytes stays bounded (1000 × 16 KiB at most). */
 const MAX_KEY_LENGTH = 16 * 1024;
 const MEDIA_TYPE = /^(application\/(?:graphql-response\+)?json)\b/i;
@@ -145,24 +146,19 @@ export class DirectExecution {
 
   /** Answers `req` when its document and shape are known (true); otherwise notes what yoga does with it. */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-    if (req.method !== 'POST' || !this.enabled) return false;
-    const body = (req as IncomingMessage & { body?: unknown }).body;
-    if (body === null || typeof body !== 'object' || Array.isArray(body) || body instanceof Uint8Array) return false;
-    const fields = body as Record<string, unknown>;
+    if (!this.enabled) return false;
+    const fields = plainJsonBody(req, BODY_FIELDS);
+    if (!fields) return false;
     const query = fields['query'];
     const documentId = fields['documentId'];
     // A document's text or a trusted document's id (PERSISTED_DOCUMENTS), never both: either names the document.
     if (typeof query === 'string' ? documentId !== undefined : typeof documentId !== 'string') return false;
-    for (const name in fields) if (!BODY_FIELDS.has(name)) return false;
     const operationName = fields['operationName'];
     if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return false;
     const variables = fields['variables'];
     if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) return false;
-    const { headers } = req;
-    const accept = headers.accept ?? '';
-    if (accept.includes('text/event-stream') || accept.includes('multipart/')) return false;
     const named = typeof query === 'string' ? `query:${query}` : `id:${documentId as string}`;
-    const key = `${accept}\u0000${headers['accept-encoding'] ?? ''}\u0000${headers['content-type'] ?? ''}\u0000${headers.origin ?? ''}\u0000${operationName ?? ''}\u0000${named}`;
+    const key = `${answerHeadersKey(req)}\u0000${operationName ?? ''}\u0000${named}`;
     const template = this.templates.get(key);
     if (!template) {
       if (key.length <= MAX_KEY_LENGTH) this.record(req, res, key);
@@ -171,7 +167,7 @@ export class DirectExecution {
     let identity = this.options.authenticated.get(req);
     if (!identity) {
       try {
-        identity = await this.options.authenticate(headers.authorization);
+        identity = await this.options.authenticate(req.headers.authorization);
       } catch {
         return false;
       }

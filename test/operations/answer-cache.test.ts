@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../helpers/runs-api.js';
-import { createAssistant, settledRun } from '../helpers/fixtures.js';
 import { adjustableClock } from '../helpers/wait.js';
 import type { Stack } from '../helpers/stack.js';
-import { KEYS, bearer, codes, postJson, startSecureStack, upstreamCalls, type HttpAnswer } from '../security/helpers.js';
+import { KEYS, alicesSettledRun, bearer, codes, postJson, startSecureStack, upstreamCalls, type HttpAnswer } from '../security/helpers.js';
 
 /**
  * The answer cache (src/server/answer-cache.ts): identical HTTP queries whose shared result is fresh are answered
@@ -13,7 +12,6 @@ import { KEYS, bearer, codes, postJson, startSecureStack, upstreamCalls, type Ht
 // Long in real time, so a loaded machine cannot age an answer: the test ages them with its own clock.
 const MAX_AGE_MS = 30_000;
 const RUN = 'query Run($t: ID!, $r: ID!) { run(threadId: $t, runId: $r) { runId status metadata } }';
-const CREATE_THREAD = 'mutation($m: JSONObject) { createThread(input: { metadata: $m }) { thread { threadId } } }';
 const MODIFY = 'mutation Modify($input: ModifyRunInput!) { modifyRun(input: $input) { run { metadata } } }';
 
 /** The headers a client sees, without those that are the connection's or the request's own. */
@@ -38,10 +36,7 @@ describe('answer cache', () => {
       { UPSTREAM_READ_CACHE_MS: String(MAX_AGE_MS), RATE_LIMIT_PER_SECOND: '1', RATE_LIMIT_BURST: '40', LOG_LEVEL: 'info' },
       { runsApi: { stepMs: 5 }, now: clock.now, logLines },
     );
-    const assistant = await createAssistant(stack.api, { name: 'Cached' });
-    const created = await stack.query(CREATE_THREAD, { m: { topic: 'alice' } }, bearer(KEYS.alice));
-    threadId = created.data!.createThread.thread.threadId;
-    runId = (await settledRun(stack.api, threadId, { assistant_id: assistant.id })).id;
+    ({ threadId, runId } = await alicesSettledRun(stack, 'Cached'));
   });
   afterAll(() => stack?.close());
 
@@ -159,11 +154,7 @@ describe('answer cache, requests in flight (read cache off)', () => {
 
   beforeAll(async () => {
     stack = await startSecureStack({ UPSTREAM_READ_CACHE_MS: '0', RATE_LIMIT_PER_SECOND: '1', RATE_LIMIT_BURST: '200', LOG_LEVEL: 'info' }, { runsApi: { stepMs: 5 }, logLines });
-    const assistant = await createAssistant(stack.api, { name: 'InFlight' });
-    assistantId = assistant.id;
-    const created = await stack.query(CREATE_THREAD, { m: { topic: 'alice' } }, bearer(KEYS.alice));
-    threadId = created.data!.createThread.thread.threadId;
-    runId = (await settledRun(stack.api, threadId, { assistant_id: assistant.id })).id;
+    ({ assistantId, threadId, runId } = await alicesSettledRun(stack, 'InFlight'));
   });
   afterAll(() => stack?.close());
 

@@ -5,9 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAssistant, settledRun } from '../helpers/fixtures.js';
 import { startStack, type Stack } from '../helpers/stack.js';
-import { KEYS, bearer, codes, postJson, startSecureStack, upstreamCalls, type HttpAnswer } from '../security/helpers.js';
+import { KEYS, alicesSettledRun, bearer, codes, postJson, startSecureStack, upstreamCalls, type HttpAnswer } from '../security/helpers.js';
 
 /**
  * The direct path (src/server/direct-execution.ts): a query whose document yoga has parsed, validated and executed
@@ -17,7 +16,6 @@ import { KEYS, bearer, codes, postJson, startSecureStack, upstreamCalls, type Ht
  * front of yoga's request listener.
  */
 const RUN = 'query Run($t: ID!, $r: ID!) { run(threadId: $t, runId: $r) { runId status metadata } }';
-const CREATE_THREAD = 'mutation($m: JSONObject) { createThread(input: { metadata: $m }) { thread { threadId } } }';
 const MODIFY = 'mutation Modify($input: ModifyRunInput!) { modifyRun(input: $input) { run { metadata } } }';
 
 const replayed = (answer: HttpAnswer) => {
@@ -57,10 +55,7 @@ describe('direct execution of known queries', () => {
       { UPSTREAM_READ_CACHE_MS: '0', RATE_LIMIT_PER_SECOND: '1', RATE_LIMIT_BURST: '200', LOG_LEVEL: 'info' },
       { runsApi: { stepMs: 5 }, now: clock.now, logLines },
     );
-    const assistant = await createAssistant(stack.api, { name: 'Direct' });
-    const created = await stack.query(CREATE_THREAD, { m: { topic: 'alice' } }, bearer(KEYS.alice));
-    threadId = created.data!.createThread.thread.threadId;
-    runId = (await settledRun(stack.api, threadId, { assistant_id: assistant.id })).id;
+    ({ threadId, runId } = await alicesSettledRun(stack, 'Direct'));
   });
   afterAll(() => stack?.close());
 

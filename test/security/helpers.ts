@@ -1,5 +1,5 @@
 import { exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
-import { callsSince } from '../helpers/fixtures.js';
+import { callsSince, createAssistant, settledRun } from '../helpers/fixtures.js';
 import { startStack, type GraphQLResponse, type Stack, type StackOptions } from '../helpers/stack.js';
 import { nextTurn, waitUntil } from '../helpers/wait.js';
 
@@ -65,6 +65,14 @@ export async function stillServes(stack: Stack, headers: Record<string, string> 
 
 export function startSecureStack(env: Record<string, string> = {}, options: Omit<StackOptions, 'env'> = {}): Promise<Stack> {
   return startStack({ ...options, env: { ...API_KEY_ENV, ...env } });
+}
+
+/** A thread alice created through the gateway (hers under tenancy) with one settled run of a new assistant. */
+export async function alicesSettledRun(stack: Stack, assistantName: string): Promise<{ assistantId: string; threadId: string; runId: string }> {
+  const assistant = await createAssistant(stack.api, { name: assistantName });
+  const created = await stack.query<any>('mutation($m: JSONObject) { createThread(input: { metadata: $m }) { thread { threadId } } }', { m: { topic: 'alice' } }, bearer(KEYS.alice));
+  const threadId = created.data!.createThread.thread.threadId as string;
+  return { assistantId: assistant.id, threadId, runId: (await settledRun(stack.api, threadId, { assistant_id: assistant.id })).id };
 }
 
 export const codes = (response: GraphQLResponse<any> | undefined) => (response?.errors ?? []).map((error) => error.extensions?.['code']);

@@ -236,13 +236,15 @@ describe('upstream client: retries and timeouts', () => {
 });
 
 describe('upstream client: in-flight dedupe', () => {
-  it('shares one upstream call between 100 concurrent identical GETs', async () => {
+  /** A fetch whose answers (the run) wait until `release` is called. */
+  const heldFetch = () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const { fetch, calls } = fakeFetch(async () => {
-      await gate;
-      return json(run);
-    });
+    return { ...fakeFetch(async () => (await gate, json(run))), release };
+  };
+
+  it('shares one upstream call between 100 concurrent identical GETs', async () => {
+    const { fetch, calls, release } = heldFetch();
     const { upstream } = client(fetch);
     const all = Promise.all(Array.from({ length: 100 }, () => upstream.getRun('thread_1', 'run_1')));
     await waitUntil(() => calls.length === 1, 1_000);
@@ -258,12 +260,7 @@ describe('upstream client: in-flight dedupe', () => {
   });
 
   it('with the caller named upstream (UPSTREAM_FORWARD_CALLER), GETs are shared and cached per caller, and a write reaches every caller\'s copy', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const { fetch, calls } = fakeFetch(async () => {
-      await gate;
-      return json(run);
-    });
+    const { fetch, calls, release } = heldFetch();
     const { upstream } = client(fetch);
     const as = <T>(caller: string | undefined, work: () => Promise<T>): Promise<T> =>
       withRequestContext({ ...newRequestContext(), ...(caller === undefined ? {} : { caller }) }, work);
