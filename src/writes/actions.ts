@@ -148,15 +148,29 @@ export async function submitToolOutputs(ctx: GatewayContext, input: SubmitToolOu
   const key = runKey(input);
   const body: WireBody<'SubmitToolOutputsRunRequest'> = { tool_outputs: input.toolOutputs.map((output) => ({ tool_call_id: output.toolCallId, output: output.output })) };
   check(input, 'SubmitToolOutputsRunRequest', body);
+  return answerRequiredAction(ctx, 'submitToolOutputs', input, key, body, (run, meta) => assertToolOutputsMatch(run, body.tool_outputs, meta));
+}
+
+/**
+ * Answers the action a run waits for on the tool outputs route (outputs, or Foundry's approvals): one write, never
+ * retried. Inside the idempotent section, so that a repeat of a submission that went through replays it instead of
+ * finding the run no longer waiting, a fresh read (not joined to another request's GET, not this request's cache:
+ * the run may have entered a new requires_action with new calls since) is checked by `matches` first.
+ */
+async function answerRequiredAction(
+  ctx: GatewayContext,
+  operation: 'submitToolOutputs' | 'submitToolApprovals',
+  input: SubmitToolOutputsInput | SubmitToolApprovalsInput,
+  key: ReturnType<typeof runKey>,
+  body: object,
+  matches: (run: Run, meta: { requestId: string | undefined }) => void,
+): Promise<WriteResult<Run>> {
   await assertThreadAccess(ctx, key.threadId);
   const request = { method: 'POST', route: '/threads/{thread_id}/runs/{run_id}/submit_tool_outputs', params: runParams(key), body, stream: true } as const;
-  const result = await write<Run>(ctx, 'submitToolOutputs', input, request, async () => {
-    // Inside the idempotent section: a repeat of a submission that went through replays it instead of finding
-    // the run no longer waiting. A fresh read (not joined to another request's GET, not this request's cache):
-    // the run may have entered a new requires_action with new calls since anything cached was read.
+  const result = await write<Run>(ctx, operation, input, request, async () => {
     const fresh = await ctx.upstream.request<Run>({ method: 'GET', route: '/threads/{thread_id}/runs/{run_id}', params: runParams(key), signal: new AbortController().signal });
     ctx.loaders.run.clear(key).prime(key, fresh.data);
-    assertToolOutputsMatch(fresh.data, body.tool_outputs, { requestId: fresh.requestId });
+    matches(fresh.data, { requestId: fresh.requestId });
   });
   if (!result.replayed) {
     ranRun(ctx, result.value);
@@ -176,19 +190,7 @@ export async function submitToolApprovals(ctx: GatewayContext, input: SubmitTool
   const key = runKey(input);
   const { body, violations } = toolApprovalsToWire(input.approvals);
   check(input, undefined, undefined, violations);
-  await assertThreadAccess(ctx, key.threadId);
-  const request = { method: 'POST', route: '/threads/{thread_id}/runs/{run_id}/submit_tool_outputs', params: runParams(key), body, stream: true } as const;
-  const result = await write<Run>(ctx, 'submitToolApprovals', input, request, async () => {
-    // As for tool outputs: a fresh read inside the idempotent section, since the run may wait for other calls by now.
-    const fresh = await ctx.upstream.request<Run>({ method: 'GET', route: '/threads/{thread_id}/runs/{run_id}', params: runParams(key), signal: new AbortController().signal });
-    ctx.loaders.run.clear(key).prime(key, fresh.data);
-    assertToolApprovalsMatch(fresh.data, body.tool_approvals, { requestId: fresh.requestId });
-  });
-  if (!result.replayed) {
-    ranRun(ctx, result.value);
-    await ctx.services.threads.active(key.threadId);
-  }
-  return result;
+  return answerRequiredAction(ctx, 'submitToolApprovals', input, key, body, (run, meta) => assertToolApprovalsMatch(run, body.tool_approvals, meta));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
