@@ -1,5 +1,6 @@
 import type { Schemas } from '../spec/index.js';
 import { conflict, invalidInput, type FieldViolation } from './errors.js';
+import { answerViolations } from './tool-outputs.js';
 
 /*
  * MCP tool approvals (Azure AI Foundry Agent Service, `Azure.AI.Agents` 2025-05-01): a run stops in requires_action
@@ -104,21 +105,9 @@ export function assertToolApprovalsMatch(run: Run, approvals: readonly ToolAppro
       requestId: options.requestId,
     });
   }
-  const violations: FieldViolation[] = [];
-  const firstIndex = new Map<string, number>();
-  approvals.forEach((approval, index) => {
-    const id = approval.tool_call_id;
-    const at = `${field}[${index}].toolCallId`;
-    if (id === '') return; // reported with the input
-    const earlier = firstIndex.get(id);
-    if (earlier !== undefined) {
-      violations.push({ field: at, message: `${at} repeats tool call ${id} (already answered at ${field}[${earlier}])` });
-      return;
-    }
-    firstIndex.set(id, index);
-    if (!pending.includes(id)) violations.push({ field: at, message: `${at} ${id} is not a tool call of run ${run.id} awaiting approval (awaiting: ${pending.join(', ')})` });
+  const violations = answerViolations(field, approvals.map((approval) => approval.tool_call_id), pending, {
+    unknown: (at, id) => `${at} ${id} is not a tool call of run ${run.id} awaiting approval (awaiting: ${pending.join(', ')})`,
+    missing: (ids) => `${field} has no answer for tool call${ids.length === 1 ? '' : 's'} ${ids.join(', ')}; all approvals must be submitted together`,
   });
-  const missing = pending.filter((id) => !firstIndex.has(id));
-  if (missing.length > 0) violations.push({ field, message: `${field} has no answer for tool call${missing.length === 1 ? '' : 's'} ${missing.join(', ')}; all approvals must be submitted together` });
   if (violations.length > 0) throw invalidInput(violations);
 }

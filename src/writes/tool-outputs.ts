@@ -31,21 +31,37 @@ export function assertToolOutputsMatch(run: Run, outputs: ReadonlyArray<{ tool_c
       requestId: options.requestId,
     });
   }
+  const violations = answerViolations(field, outputs.map((output) => output.tool_call_id), pending, {
+    unknown: (at, id) => `${at} ${id} is not a pending tool call of run ${run.id} (pending: ${pending.join(', ')})`,
+    missing: (ids) => `${field} has no output for pending tool call${ids.length === 1 ? '' : 's'} ${ids.join(', ')}; all outputs must be submitted together`,
+  });
+  if (violations.length > 0) throw invalidInput(violations);
+}
+
+/**
+ * One answer per pending call, as the upstream wants them all in one request: a violation for each repeat, each id
+ * that is not pending and the calls left unanswered (empty or missing ids are the input validation's to report).
+ */
+export function answerViolations(
+  field: string,
+  ids: ReadonlyArray<string | undefined>,
+  pending: readonly string[],
+  words: { unknown: (at: string, id: string) => string; missing: (ids: string[]) => string },
+): FieldViolation[] {
   const violations: FieldViolation[] = [];
   const firstIndex = new Map<string, number>();
-  outputs.forEach((output, index) => {
-    const id = output.tool_call_id;
+  ids.forEach((id, index) => {
     const at = `${field}[${index}].toolCallId`;
-    if (id === undefined || id === '') return; // reported by the body validation
+    if (id === undefined || id === '') return;
     const earlier = firstIndex.get(id);
     if (earlier !== undefined) {
       violations.push({ field: at, message: `${at} repeats tool call ${id} (already answered at ${field}[${earlier}])` });
       return;
     }
     firstIndex.set(id, index);
-    if (!pending.includes(id)) violations.push({ field: at, message: `${at} ${id} is not a pending tool call of run ${run.id} (pending: ${pending.join(', ')})` });
+    if (!pending.includes(id)) violations.push({ field: at, message: words.unknown(at, id) });
   });
   const missing = pending.filter((id) => !firstIndex.has(id));
-  if (missing.length > 0) violations.push({ field, message: `${field} has no output for pending tool call${missing.length === 1 ? '' : 's'} ${missing.join(', ')}; all outputs must be submitted together` });
-  if (violations.length > 0) throw invalidInput(violations);
+  if (missing.length > 0) violations.push({ field, message: words.missing(missing) });
+  return violations;
 }
