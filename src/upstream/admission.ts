@@ -1,4 +1,5 @@
 import { overloaded } from './http-errors.js';
+import type { ClientSignal } from './interest.js';
 
 /** Why a request was shed: the queue was full, or it waited until it could no longer finish before its deadline. */
 export type ShedReason = 'queue_full' | 'deadline';
@@ -79,7 +80,7 @@ export class AdmissionGate {
    * Runs `task` when a slot is free. `startBy` (ms from now): it must start within this long or it is shed;
    * `signal`: a caller that gives up while waiting leaves the queue with the signal's reason.
    */
-  run<T>(task: () => Promise<T>, startBy: number, signal?: AbortSignal): Promise<T> {
+  run<T>(task: () => Promise<T>, startBy: number, signal?: ClientSignal): Promise<T> {
     if (this.#running.size < this.#maxConcurrency && this.#queue.length === 0) return this.#start(task);
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.#queue.length >= this.#maxQueue) return Promise.reject(this.#shed('queue_full'));

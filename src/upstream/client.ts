@@ -4,7 +4,6 @@ import { currentRequestContext } from '../observability/request-context.js';
 import { Endpoint } from './endpoint.js';
 import { unsupportedOperation } from './http-errors.js';
 import { CAPABILITY_OPERATION, capabilityOf } from './profiles.js';
-import { abortSignalOf } from './interest.js';
 import { ReadCache } from './read-cache.js';
 import { RequestCore, type AttemptObserver } from './request.js';
 import { SharedGets } from './shared-gets.js';
@@ -84,7 +83,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     // A probe shares nothing: it must not wait for a GET queued behind a hung upstream.
     if (!shared || request.method !== 'GET' || request.signal || request.probe) {
       // A write is never cut short because its client left: its outcome would be unknown.
-      const signal = request.signal ?? (request.method === 'GET' && request.clientSignal ? abortSignalOf(request.clientSignal) : undefined);
+      // The client's interest itself: the attempt listens to it, no AbortSignal is made for it.
+      const signal = request.signal ?? (request.method === 'GET' ? request.clientSignal : undefined);
       return core.send<T>(signal ? { ...request, signal } : request, url);
     }
     return shared.get(sharingKey(url), (signal) => core.send({ ...request, signal }, url), request.clientSignal) as Promise<UpstreamResponse<T>>;

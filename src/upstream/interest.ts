@@ -78,5 +78,48 @@ export class ClientInterest implements ClientSignal {
   }
 }
 
-/** The AbortSignal of a client signal, to cut off a request made for that client alone. */
-export const abortSignalOf = (signal: ClientSignal): AbortSignal => (signal instanceof ClientInterest ? signal.signal : (signal as AbortSignal));
+/**
+ * A ClientSignal of plain fields, aborted by its owner: on Node 20 an AbortController's signal costs ~1.5 µs to
+ * make and ~1 µs per listener added and removed (an EventTarget), where this costs a few fields. Listeners are called
+ * once, in the order they were added; one added after the abort is never called (as on an AbortSignal).
+ */
+export class PlainSignal implements ClientSignal {
+  aborted = false;
+  reason: unknown = undefined;
+  /** Most signals have a single listener: it takes no Set. */
+  #first: (() => void) | undefined;
+  #more: Set<() => void> | undefined;
+
+  addEventListener(_type: 'abort', listener: () => void): void {
+    if (this.aborted || listener === this.#first) return;
+    if (this.#first === undefined && !this.#more?.size) this.#first = listener;
+    else (this.#more ??= new Set()).add(listener);
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    if (listener === this.#first) this.#first = undefined;
+    else this.#more?.delete(listener);
+  }
+
+  abort(reason?: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason ?? new DOMException('This operation was aborted', 'AbortError');
+    const first = this.#first;
+    const more = this.#more;
+    this.#first = undefined;
+    this.#more = undefined;
+    first?.();
+    if (more) for (const listener of more) listener();
+  }
+}
+
+/** The AbortSignal of a client signal (for `fetch`, which takes nothing else); one of another kind is linked to a new one. */
+export function abortSignalOf(signal: ClientSignal): AbortSignal {
+  if (signal instanceof AbortSignal) return signal;
+  if (signal instanceof ClientInterest) return signal.signal;
+  const controller = new AbortController();
+  if (signal.aborted) controller.abort(signal.reason);
+  else signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
+  return controller.signal;
+}

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { abortSignalOf, type ClientSignal } from './interest.js';
 
 /** The response headers the client reads (`Headers` has this shape too). */
 export interface HeaderReader {
@@ -18,7 +19,8 @@ export interface TransportRequest {
   method: string;
   headers: Readonly<Record<string, string>>;
   body?: string;
-  signal: AbortSignal;
+  /** An AbortSignal or any signal of its shape (the request core's attempts use a cheaper one). */
+  signal: ClientSignal;
 }
 
 /** One JSON request/response exchange with the upstream. A redirect is a failure (the key must not follow it). */
@@ -27,13 +29,13 @@ export type Transport = (url: string, request: TransportRequest) => Promise<Tran
 /** Over an injected `fetch` (tests fake the upstream this way). */
 export function fetchTransport(doFetch: typeof fetch): Transport {
   return async (url, request) => {
-    const response = await doFetch(url, { method: request.method, headers: request.headers, signal: request.signal, redirect: 'error', ...(request.body !== undefined ? { body: request.body } : {}) });
+    const response = await doFetch(url, { method: request.method, headers: request.headers, signal: abortSignalOf(request.signal), redirect: 'error', ...(request.body !== undefined ? { body: request.body } : {}) });
     return { status: response.status, ok: response.ok, headers: response.headers, text: () => response.text() };
   };
 }
 
 /** The error node's own signal handling destroys a request with (an AbortError caused by the signal's reason). */
-function abortErrorOf(signal: AbortSignal): Error {
+function abortErrorOf(signal: ClientSignal): Error {
   return Object.assign(new Error('The operation was aborted', { cause: signal.reason }), { name: 'AbortError', code: 'ABORT_ERR' });
 }
 
