@@ -1,8 +1,9 @@
-import type { ClientSignal } from './interest.js';
+import { PlainSignal, type ClientSignal } from './interest.js';
 
 interface Shared<T> {
   promise: Promise<T>;
-  controller: AbortController;
+  /** Aborts the GET upstream; plain fields, not an AbortController (whose signal and listeners cost µs per GET). */
+  upstream: PlainSignal;
   /** Callers still waiting; the GET is aborted upstream when none do. */
   waiting: number;
 }
@@ -15,11 +16,11 @@ export class SharedGets<T> {
   readonly #inFlight = new Map<string, Shared<T>>();
 
   /** The answer of the GET of `url`: the one in flight, or a new one started with `start`. */
-  get(url: string, start: (signal: AbortSignal) => Promise<T>, clientSignal: ClientSignal | undefined): Promise<T> {
+  get(url: string, start: (signal: ClientSignal) => Promise<T>, clientSignal: ClientSignal | undefined): Promise<T> {
     let shared = this.#inFlight.get(url);
     if (!shared) {
-      const controller = new AbortController();
-      const entry: Shared<T> = { controller, waiting: 0, promise: start(controller.signal) };
+      const upstream = new PlainSignal();
+      const entry: Shared<T> = { upstream, waiting: 0, promise: start(upstream) };
       shared = entry;
       this.#inFlight.set(url, entry);
       const forget = () => {
@@ -48,7 +49,7 @@ function join<T>(shared: Shared<T>, clientSignal: ClientSignal | undefined): Pro
   return new Promise((resolve, reject) => {
     const leave = () => {
       shared.waiting -= 1;
-      if (shared.waiting === 0) shared.controller.abort();
+      if (shared.waiting === 0) shared.upstream.abort();
       reject(clientSignal.reason ?? new DOMException('The client went away.', 'AbortError'));
     };
     if (clientSignal.aborted) return leave();

@@ -177,3 +177,27 @@ describe('a read made for one client (no sharing)', () => {
     await expect(read).resolves.toEqual({ id: 'run_1' });
   });
 });
+
+describe('a read shared by several clients (dedupe on)', () => {
+  it('one upstream call under a plain signal, cut off only when the last client has gone', async () => {
+    const seen: TransportRequest[] = [];
+    const transport: Transport = (_url, request) => {
+      seen.push(request);
+      return new Promise((_resolve, reject) => request.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }));
+    };
+    const upstream = createUpstreamClient({ config: testUpstreamConfig({ baseUrl: 'http://upstream.test/v1', maxRetries: 0 }), transport });
+    const alice = new AbortController();
+    const bob = new AbortController();
+    const reads = [alice, bob].map((client) => upstream.withClientSignal(new ClientInterest(client.signal)).getRun('thread_1', 'run_1'));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.signal).not.toBeInstanceOf(AbortSignal);
+    alice.abort();
+    await expect(reads[0]).rejects.toThrow();
+    expect(seen[0]!.signal.aborted).toBe(false);
+    bob.abort();
+    await expect(reads[1]).rejects.toThrow();
+    expect(seen[0]!.signal.aborted).toBe(true);
+    expect(upstream.inFlight).toBe(0);
+  });
+});

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ReadCache } from '../../src/upstream/read-cache.js';
+import type { ClientSignal } from '../../src/upstream/interest.js';
 import { SharedGets } from '../../src/upstream/shared-gets.js';
 import { deferred } from '../helpers/wait.js';
 
@@ -84,10 +85,10 @@ describe('shared GETs', () => {
 
   it('aborts the GET upstream when the last client waiting for it leaves', async () => {
     const shared = new SharedGets<string>();
-    let upstreamSignal: AbortSignal | undefined;
+    let upstreamSignal: ClientSignal | undefined;
     const a = new AbortController();
     const b = new AbortController();
-    const start = (signal: AbortSignal) => {
+    const start = (signal: ClientSignal) => {
       upstreamSignal = signal;
       return new Promise<string>(() => undefined);
     };
