@@ -198,8 +198,8 @@ export class RequestCore {
         else {
           const startBy = deadlineAt - this.#now() - (read ? this.#minReadAttemptMs : 0);
           // Timed when the attempt starts, after its wait in the queue.
-          const attemptTimeoutMs = () => (read ? Math.min(this.#policy.timeoutMs, deadlineAt - this.#now()) : this.#policy.timeoutMs);
-          outcome = await this.#gate.run(() => this.#attemptOnce(request, url, body, attemptTimeoutMs(), bearer), startBy, request.signal);
+          const task = () => this.#attemptOnce(request, url, body, read ? Math.min(this.#policy.timeoutMs, deadlineAt - this.#now()) : this.#policy.timeoutMs, bearer);
+          outcome = await this.#gate.run(task, startBy, request.signal);
         }
       } catch (error) {
         this.breaker?.neutral();
@@ -303,12 +303,12 @@ export class RequestCore {
     let status = 'error';
     let requestId: string | undefined;
     try {
-      const response = await this.#transport(url, {
-        method: request.method,
-        headers: withBearer(body !== undefined ? this.endpoint.headersWithBody : this.endpoint.headersWithoutBody, bearer),
-        ...(body !== undefined ? { body } : {}),
-        signal,
-      });
+      const response = await this.#transport(
+        url,
+        body !== undefined
+          ? { method: request.method, headers: withBearer(this.endpoint.headersWithBody, bearer), body, signal }
+          : { method: request.method, headers: withBearer(this.endpoint.headersWithoutBody, bearer), signal },
+      );
       status = String(response.status);
       requestId = response.headers.get('x-request-id') ?? undefined;
       // The body is read under the same timeout: a stalled body is a timeout too.
