@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { IndexedCounter, IndexedHistogram } from './indexed-metrics.js';
 
 /** prom-client's process and Node.js metrics are named `process_…` and `nodejs_…`: this prefix makes them `gateway_process_…`, `gateway_nodejs_…`. */
 export const DEFAULT_METRICS_PREFIX = 'gateway_';
@@ -15,20 +16,20 @@ export function createMetrics(options: MetricsOptions = {}) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: DEFAULT_METRICS_PREFIX });
   if (options.legacyNames) collectDefaultMetrics({ register: registry, prefix: LEGACY_DEFAULT_METRICS_PREFIX });
-  const upstreamRequests = new Counter({
+  const upstreamRequests = new IndexedCounter({
     name: 'gateway_upstream_requests_total',
     help: 'Requests sent to the upstream runs API, by method, templated route and status ("error" when no response arrived).',
     labelNames: ['method', 'route', 'status'] as const,
     registers: [registry],
   });
-  const upstreamLatency = new Histogram({
+  const upstreamLatency = new IndexedHistogram({
     name: 'gateway_upstream_request_duration_seconds',
     help: 'Latency of upstream requests (each attempt), by method and templated route.',
     labelNames: ['method', 'route'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
   });
-  const upstreamShed = new Counter({
+  const upstreamShed = new IndexedCounter({
     name: 'gateway_upstream_shed_total',
     help: 'Upstream requests shed before being sent (UPSTREAM_UNAVAILABLE, reason overloaded), by reason: queue_full (UPSTREAM_MAX_QUEUE requests were waiting) or deadline (it could not start in time to finish within UPSTREAM_OPERATION_DEADLINE_MS).',
     labelNames: ['reason'] as const,
@@ -39,7 +40,7 @@ export function createMetrics(options: MetricsOptions = {}) {
     help: 'State of the upstream circuit breaker: 0 closed, 1 half-open (one probe may go), 2 open (requests fail fast).',
     registers: [registry],
   });
-  const upstreamBreakerTransitions = new Counter({
+  const upstreamBreakerTransitions = new IndexedCounter({
     name: 'gateway_upstream_breaker_transitions_total',
     help: 'Transitions of the upstream circuit breaker, by the state entered.',
     labelNames: ['state'] as const,
@@ -62,13 +63,13 @@ export function createMetrics(options: MetricsOptions = {}) {
       this.set(upstreamStats().queued);
     },
   });
-  const operations = new Counter({
+  const operations = new IndexedCounter({
     name: 'gateway_operations_total',
     help: 'GraphQL operations by type (query, mutation, subscription), operation name ("anonymous" without one; "other" past 200 distinct names) and outcome (ok, error: some errors, failed: no data).',
     labelNames: ['type', 'name', 'outcome'] as const,
     registers: [registry],
   });
-  const operationDuration = new Histogram({
+  const operationDuration = new IndexedHistogram({
     name: 'gateway_operation_duration_seconds',
     help: 'Execution time of GraphQL queries and mutations, by type.',
     labelNames: ['type'] as const,
@@ -91,7 +92,7 @@ export function createMetrics(options: MetricsOptions = {}) {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
-  const httpConnectionsRefused = new Counter({
+  const httpConnectionsRefused = new IndexedCounter({
     name: 'gateway_http_connections_refused_total',
     help: 'Connections closed on arrival because a cap was reached: limit "total" (HTTP_MAX_CONNECTIONS) or "address" (HTTP_MAX_CONNECTIONS_PER_ADDRESS).',
     labelNames: ['limit'] as const,

@@ -99,22 +99,25 @@ export function useOperationObservability(options: { logger: Logger; metrics: Me
           const outcome = single.errors?.length ? (single.data ? 'error' : 'failed') : 'ok';
           metrics.operations.inc({ type, name: labelFor(name), outcome });
           metrics.operationDuration.observe({ type }, seconds);
-          const request = currentRequestContext();
-          const codes = single.errors?.map((error) => error.extensions?.['code'] ?? 'INTERNAL_SERVER_ERROR');
-          logger.info(
-            {
-              requestId: request?.requestId,
-              ...(request?.clientAddress !== undefined ? { clientAddress: request.clientAddress } : {}),
-              operationType: type,
-              operationName: name ?? null,
-              outcome,
-              durationMs: Math.round(seconds * 1000),
-              upstreamCalls: request?.upstreamCalls ?? 0,
-              upstreamRequestIds: request?.upstreamRequestIds ?? [],
-              ...(codes ? { errorCodes: codes } : {}),
-            },
-            'graphql operation',
-          );
+          // The line is built only for a logger that writes it (LOG_LEVEL above info writes none).
+          if (logger.isLevelEnabled('info')) {
+            const request = currentRequestContext();
+            const codes = single.errors?.map((error) => error.extensions?.['code'] ?? 'INTERNAL_SERVER_ERROR');
+            logger.info(
+              {
+                requestId: request?.requestId,
+                ...(request?.clientAddress !== undefined ? { clientAddress: request.clientAddress } : {}),
+                operationType: type,
+                operationName: name ?? null,
+                outcome,
+                durationMs: Math.round(seconds * 1000),
+                upstreamCalls: request?.upstreamCalls ?? 0,
+                upstreamRequestIds: request?.upstreamRequestIds ?? [],
+                ...(codes ? { errorCodes: codes } : {}),
+              },
+              'graphql operation',
+            );
+          }
           if (outcome !== 'ok') span.setStatus({ code: SpanStatusCode.ERROR });
           span.end();
         },
@@ -137,19 +140,21 @@ export function useOperationObservability(options: { logger: Logger; metrics: Me
       });
       metrics.operations.inc({ type, name: labelFor(name), outcome: 'ok' });
       metrics.operationDuration.observe({ type }, durationMs / 1000);
-      logger.info(
-        {
-          requestId: currentRequestContext()?.requestId,
-          operationType: type,
-          operationName: name ?? null,
-          outcome: 'ok',
-          durationMs: Math.round(durationMs),
-          upstreamCalls: 0,
-          upstreamRequestIds: [],
-          answer: 'cache',
-        },
-        'graphql operation',
-      );
+      if (logger.isLevelEnabled('info')) {
+        logger.info(
+          {
+            requestId: currentRequestContext()?.requestId,
+            operationType: type,
+            operationName: name ?? null,
+            outcome: 'ok',
+            durationMs: Math.round(durationMs),
+            upstreamCalls: 0,
+            upstreamRequestIds: [],
+            answer: 'cache',
+          },
+          'graphql operation',
+        );
+      }
       span.end();
     },
     subscriptionOf(args: object): SubscriptionLog | undefined {

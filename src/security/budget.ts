@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { AnswerObserver, UpstreamClient, UpstreamReads, UpstreamRequest } from '../upstream/client.js';
+import type { UpstreamResponse, UpstreamStream } from '../upstream/types.js';
 import type { ClientSignal } from '../upstream/interest.js';
 import type { UpstreamCapability } from '../upstream/profiles.js';
 
@@ -75,19 +76,20 @@ class Budgeted implements BudgetedClient {
     private readonly counter: { calls: number; exceeded: GraphQLError | undefined },
   ) {}
 
-  spend(): void {
-    // One error object for the operation: past the budget each remaining call throws the same one.
-    if (this.counter.calls >= this.max) throw (this.counter.exceeded ??= budgetExceeded(this.max));
+  /** The budget's error once it is spent (one error object for the operation: each call past it gets the same one). */
+  spend(): GraphQLError | undefined {
+    if (this.counter.calls >= this.max) return (this.counter.exceeded ??= budgetExceeded(this.max));
     this.counter.calls += 1;
+    return undefined;
   }
 
-  async request<T>(request: UpstreamRequest) {
-    this.spend();
-    return this.client.request<T>(request);
+  request<T>(request: UpstreamRequest): Promise<UpstreamResponse<T>> {
+    const exceeded = this.spend();
+    return exceeded ? Promise.reject(exceeded) : settled(() => this.client.request<T>(request));
   }
-  async stream(request: UpstreamRequest) {
-    this.spend();
-    return this.client.stream(request);
+  stream(request: UpstreamRequest): Promise<UpstreamStream> {
+    const exceeded = this.spend();
+    return exceeded ? Promise.reject(exceeded) : settled(() => this.client.stream(request));
   }
   withReadCache(maxAgeMs: number, observer?: AnswerObserver): BudgetedClient {
     return new Budgeted(this.client.withReadCache(maxAgeMs, observer), this.max, this.counter);
@@ -115,11 +117,29 @@ class Budgeted implements BudgetedClient {
   }
 }
 
+/**
+ * The client's promise as it is, rather than wrapped in an async function's own (one promise and three turns fewer per
+ * call); a client that throws instead of rejecting still rejects, as the async wrapper made it.
+ */
+function settled<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return call();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
 for (const name of COUNTED_READS) {
   Object.defineProperty(Budgeted.prototype, name, {
-    value: async function counted(this: Budgeted, ...args: unknown[]): Promise<unknown> {
-      this.spend();
-      return (this.client[name] as (...callArgs: unknown[]) => Promise<unknown>).apply(this.client, args);
+    value: function counted(this: Budgeted, ...args: unknown[]): Promise<unknown> {
+      const exceeded = this.spend();
+      if (exceeded) return Promise.reject(exceeded);
+      const read = this.client[name] as (...callArgs: unknown[]) => Promise<unknown>;
+      try {
+        return read.apply(this.client, args);
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
   });
 }

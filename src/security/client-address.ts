@@ -124,15 +124,19 @@ export function createClientAddressResolver(options: ClientAddressOptions): (req
   };
 }
 
-/** The client address of each request and WebSocket upgrade, set once as it arrives (see app.ts and websocket.ts). */
-const addresses = new WeakMap<object, string>();
+/**
+ * The client address of each request and WebSocket upgrade, set once as it arrives (see app.ts and websocket.ts): a
+ * property of the request itself under a symbol, rather than an entry in a WeakMap that every request adds to and the
+ * collector must clear again.
+ */
+const CLIENT_ADDRESS = Symbol('clientAddress');
 
 export function rememberClientAddress(request: object, address: string): void {
-  addresses.set(request, address);
+  (request as { [CLIENT_ADDRESS]?: string })[CLIENT_ADDRESS] = address;
 }
 
 /** The client address of `request`: the remembered one, else its TCP peer. */
 export function clientAddressOf(request: PeerRequest | undefined): string {
   if (request === undefined) return 'unknown';
-  return addresses.get(request) ?? plainAddress(request.socket?.remoteAddress ?? 'unknown');
+  return (request as { [CLIENT_ADDRESS]?: string })[CLIENT_ADDRESS] ?? plainAddress(request.socket?.remoteAddress ?? 'unknown');
 }

@@ -59,8 +59,8 @@ function reject(res: ServerResponse, status: number, message: string, code: stri
  */
 export async function readBoundedBody(req: IncomingMessage, res: ServerResponse, maxBytes: number): Promise<boolean> {
   if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return true;
-  const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
-  if (encoding !== 'identity') {
+  const encoding = req.headers['content-encoding'];
+  if (encoding !== undefined && encoding !== 'identity' && encoding.toLowerCase().trim() !== 'identity') {
     reject(res, 415, 'Compressed request bodies are not accepted.', 'UNSUPPORTED_MEDIA_TYPE');
     req.resume();
     return false;
@@ -71,32 +71,14 @@ export async function readBoundedBody(req: IncomingMessage, res: ServerResponse,
     res.once('finish', () => req.destroy());
     return false;
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const complete = await new Promise<boolean>((resolve) => {
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        req.off('data', onData);
-        req.pause();
-        resolve(false);
-        return;
-      }
-      chunks.push(chunk);
-    };
-    req.on('data', onData);
-    req.once('end', () => resolve(true));
-    req.once('error', () => resolve(false));
-    req.once('close', () => resolve(size <= maxBytes && req.complete));
-  });
-  if (!complete) {
+  const bytes = await boundedBytes(req, maxBytes);
+  if (bytes === undefined) {
     if (!res.headersSent && !res.destroyed) {
       reject(res, 413, 'The request body is too large.', 'PAYLOAD_TOO_LARGE');
       res.once('finish', () => req.destroy());
     }
     return false;
   }
-  const bytes = Buffer.concat(chunks);
   if (isJson(req.headers['content-type'])) {
     let parsed: unknown;
     try {
@@ -107,13 +89,59 @@ export async function readBoundedBody(req: IncomingMessage, res: ServerResponse,
       return false;
     }
     // Only a non-empty object goes as parsed: the adapter lists its keys (an array's are its items; batching is off).
-    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) && Object.keys(parsed).length > 0) {
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) && hasOwnKey(parsed)) {
       (req as IncomingMessage & { body?: unknown }).body = parsed;
       return true;
     }
   }
   (req as IncomingMessage & { body?: unknown }).body = bytesBody(bytes);
   return true;
+}
+
+/**
+ * The whole body, or undefined once it passes `maxBytes` (the stream is paused there) or fails. A small body comes
+ * as one chunk, which is taken as it is rather than copied by a concat. The listeners are methods of one object (no
+ * closure per listener, no `once` wrappers): resolving twice is harmless, so they need not be removed.
+ */
+function boundedBytes(req: IncomingMessage, maxBytes: number): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    let first: Buffer | undefined;
+    let more: Buffer[] | undefined;
+    let size = 0;
+    const body = () => (more === undefined ? (first ?? Buffer.alloc(0)) : Buffer.concat(more, size));
+    const listeners = {
+      data(chunk: Buffer) {
+        size += chunk.length;
+        if (size > maxBytes) {
+          req.off('data', listeners.data);
+          req.pause();
+          resolve(undefined);
+        } else if (first === undefined) {
+          first = chunk;
+        } else {
+          (more ??= [first]).push(chunk);
+        }
+      },
+      end() {
+        resolve(size <= maxBytes ? body() : undefined);
+      },
+      error() {
+        resolve(undefined);
+      },
+      close() {
+        resolve(size <= maxBytes && req.complete ? body() : undefined);
+      },
+    };
+    req.on('data', listeners.data);
+    req.on('end', listeners.end);
+    req.on('error', listeners.error);
+    req.on('close', listeners.close);
+  });
+}
+
+function hasOwnKey(value: object): boolean {
+  for (const key in value) if (Object.hasOwn(value, key)) return true;
+  return false;
 }
 
 const isJson = (contentType: string | undefined): boolean => contentType !== undefined && /^application\/(graphql\+)?json\b/i.test(contentType.trim());

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { createClientAddressResolver, forwardedFor, trustProxySchema, type TrustProxy } from '../../src/security/client-address.js';
+import { clientAddressOf, createClientAddressResolver, forwardedFor, rememberClientAddress, trustProxySchema, type TrustProxy } from '../../src/security/client-address.js';
 
 const request = (peer: string, headers: Record<string, string> = {}) => ({ headers, socket: { remoteAddress: peer } });
 const trust = (value: string): TrustProxy => trustProxySchema.parse(value);
@@ -62,5 +62,16 @@ describe('TRUST_PROXY: the client address', () => {
     expect(() => loadConfig({ TRUST_PROXY: 'proxy.example' })).toThrow(/"proxy\.example" is not a hop count/);
     expect(loadConfig({ TRUST_PROXY: '2' }).security.trustProxy).toEqual({ kind: 'hops', hops: 2 });
     expect(() => loadConfig({ TRUST_PROXY_HEADER: 'x-real-ip' })).toThrow(ConfigError);
+  });
+});
+
+describe('the client address remembered per request', () => {
+  it('is the one remembered as the request arrived, else the TCP peer (IPv4 seen through a dual-stack socket unwrapped)', () => {
+    const remembered = request('::ffff:127.0.0.1');
+    rememberClientAddress(remembered, '198.51.100.7');
+    expect(clientAddressOf(remembered)).toBe('198.51.100.7');
+    expect(clientAddressOf(request('::ffff:127.0.0.1'))).toBe('127.0.0.1');
+    expect(clientAddressOf({ headers: {} })).toBe('unknown');
+    expect(clientAddressOf(undefined)).toBe('unknown');
   });
 });
