@@ -73,10 +73,12 @@ const gc = (): void => {
 serve(
   {
     /** Per-request loaders and in-flight dedupe on or off (as test/operations/batching.test.ts does). */
-    async mode(args: { loaders: boolean; dedupe: boolean; readCache: boolean; direct?: boolean }) {
+    async mode(args: { loaders: boolean; dedupe: boolean; readCache: boolean; direct?: boolean; compiled?: boolean }) {
       gateway.services.loaders = args.loaders;
       // Off: known queries go through yoga's HTTP layer as well (src/server/direct-execution.ts), to compare.
       gateway.direct.enabled = args.direct ?? true;
+      // Off: queries run on graphql's own executor, not graphql-jit (src/server/compiled-execution.ts), to compare.
+      gateway.compiled.enabled = args.compiled ?? process.env['BENCH_COMPILED'] !== '0';
       // "off" measures each client on its own: no shared executions either.
       gateway.services.sharedExecution = args.dedupe;
       gateway.services.config.upstream.readCacheMs = args.readCache ? readCacheMs : 0;

@@ -19,6 +19,7 @@ import { useSharedSubscriptionEvents } from './subscription-events.js';
 import { useSharedQueryExecution } from './shared-execution.js';
 import { AnswerCache } from './answer-cache.js';
 import { DirectExecution, type EnvelopedYoga } from './direct-execution.js';
+import { useCompiledQueries } from './compiled-execution.js';
 import { attachGraphQLWs } from './graphql-ws.js';
 import { readBoundedBody } from '../security/http.js';
 import { createClientAddressResolver, rememberClientAddress } from '../security/client-address.js';
@@ -57,6 +58,8 @@ export interface Gateway {
   answers: AnswerCache;
   /** Known queries executed without yoga's HTTP layer (tests and benchmarks turn it off to compare). */
   direct: DirectExecution;
+  /** Hot queries executed by graphql-jit (tests and benchmarks turn it off to compare). */
+  compiled: { enabled: boolean; readonly count: number };
   /** http://host:port/graphql once listening. */
   readonly url: string;
   readonly wsUrl: string;
@@ -121,6 +124,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     compression: config.compression,
     onError: (error) => logger.error({ err: error }, 'direct execution failed'),
   });
+  const compiled = { enabled: true, count: 0 };
+  const compiledQueries = useCompiledQueries({
+    enabled: () => compiled.enabled,
+    onCompileFailure: (error) => logger.warn({ err: error }, 'query not compiled: it runs on the standard executor'),
+  });
+  Object.defineProperty(compiled, 'count', { get: () => compiledQueries.compiledCount() });
   const yoga: YogaServerInstance<Record<string, unknown>, GatewayContext> = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
@@ -135,7 +144,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     maxRequestBodySize: false,
     logging: yogaLogging,
     plugins: [
-      // First, so that its onResponse sees the final answer (yoga runs onResponse hooks in order).
+      // First of the execute hooks: every other one wraps the executor it sets.
+      compiledQueries,
+      // First of the response hooks, so that its onResponse sees the final answer (yoga runs them in order).
       useResponseCompression(config.compression),
       observability,
       useOverloadStatus(),
@@ -247,6 +258,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     metrics,
     answers,
     direct,
+    compiled,
     get url() {
       return `${baseUrl}${GRAPHQL_PATH}`;
     },

@@ -131,6 +131,25 @@ describe('upstream failures become GraphQL errors with extensions.code', () => {
     expect(metrics).not.toMatch(/thread_[A-Za-z0-9]{8,}/);
   });
 
+  it('a compiled query (graphql-jit) answers with the same data and errors as graphql’s executor', async () => {
+    const compiled = stack.gateway.compiled;
+    const faults = 'GET /threads/{thread_id}/runs/{run_id}/steps status=404';
+    const query = PAGE.replace('query(', 'query CompiledPage(');
+    compiled.enabled = false;
+    const standard = await withFaults(faults, () => stack.query(query, { t: threadId }));
+    compiled.enabled = true;
+    const before = compiled.count;
+    const answers = [];
+    for (let i = 0; i < 2; i++) answers.push(await withFaults(faults, () => stack.query(query, { t: threadId })));
+    expect(compiled.count).toBe(before + 1);
+    expect(standard.errors).toHaveLength(3);
+    // Each upstream answer has its own request id: the rest must match to the byte.
+    const withoutRequestIds = (answer: unknown) => JSON.parse(JSON.stringify(answer).replace(/"req_[0-9a-f]+"/g, '"req"'));
+    expect(JSON.stringify(standard)).toMatch(/"requestId":"req_/);
+    expect(withoutRequestIds(answers[0])).toEqual(withoutRequestIds(standard));
+    expect(withoutRequestIds(answers[1])).toEqual(withoutRequestIds(standard));
+  });
+
   it('client headers never reach the upstream', async () => {
     // The embedded API wants the gateway's key; a client Authorization header must not replace it.
     const keyed = await startStack({ runsApi: { stepMs: 5, apiKey: 'sk-gateway-key-0123456789abcdef' } });
