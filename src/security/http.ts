@@ -57,6 +57,13 @@ function reject(res: ServerResponse, status: number, message: string, code: stri
  * is parsed once, and invalid JSON gets a fixed 400 that does not quote the parser), any other body as its bytes.
  * Returns false when it has answered.
  */
+const BODY_TEXT = Symbol('bodyText');
+
+/** The text of the JSON body `readBoundedBody` left parsed on `req.body`, as it came; undefined for any other body. */
+export function jsonBodyText(req: IncomingMessage): string | undefined {
+  return (req as IncomingMessage & { [BODY_TEXT]?: string })[BODY_TEXT];
+}
+
 export async function readBoundedBody(req: IncomingMessage, res: ServerResponse, maxBytes: number): Promise<boolean> {
   if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return true;
   const encoding = req.headers['content-encoding'];
@@ -81,8 +88,9 @@ export async function readBoundedBody(req: IncomingMessage, res: ServerResponse,
   }
   if (isJson(req.headers['content-type'])) {
     let parsed: unknown;
+    const text = bytes.toString('utf8');
     try {
-      parsed = JSON.parse(bytes.toString('utf8'));
+      parsed = JSON.parse(text);
     } catch {
       // The parser's message quotes the body back; the caller gets a fixed one.
       reject(res, 400, 'POST body sent invalid JSON.', 'BAD_REQUEST');
@@ -90,7 +98,8 @@ export async function readBoundedBody(req: IncomingMessage, res: ServerResponse,
     }
     // Only a non-empty object goes as parsed: the adapter lists its keys (an array's are its items; batching is off).
     if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) && hasOwnKey(parsed)) {
-      (req as IncomingMessage & { body?: unknown }).body = parsed;
+      (req as IncomingMessage & { body?: unknown; [BODY_TEXT]?: string }).body = parsed;
+      (req as IncomingMessage & { [BODY_TEXT]?: string })[BODY_TEXT] = text;
       return true;
     }
   }

@@ -3,6 +3,7 @@ import type { Identity } from '../security/auth.js';
 import { FINISHED_BOUNDS, FinishedResults, type FinishedBounds } from './shared-execution.js';
 import { hashKey } from './operation-key.js';
 import { PER_RESPONSE_HEADERS, answerHeadersKey, plainJsonBody } from './request-shape.js';
+import { jsonBodyText } from '../security/http.js';
 
 /** What a cached answer was made by: the log line and metrics of a hit name it. */
 export interface AnsweredOperation {
@@ -23,12 +24,15 @@ export interface AnswerCacheOptions {
   /** The upstream client's write generation: an answer made before a write through this instance is never served. */
   generation: () => number;
   now?: () => number;
-  /** The same authentication as the GraphQL endpoint's (a refusal falls through to yoga, which answers 401). */
-  authenticate: (authorization: string | undefined) => Promise<Identity>;
+  /**
+   * The same authentication as the GraphQL endpoint's (a refusal falls through to yoga, which answers 401); an
+   * identity known at once (no authentication configured) is given as it is, not as a promise.
+   */
+  authenticate: (authorization: string | undefined) => Identity | Promise<Identity>;
   /** Where the identity found is left for yoga's authentication, so that a miss is not authenticated twice. */
   authenticated: WeakMap<object, Identity>;
   /** Takes one operation's token from the caller's bucket; false when refused (then yoga answers the 429). */
-  admit: (identity: Identity, req: IncomingMessage) => Promise<boolean>;
+  admit: (identity: Identity, req: IncomingMessage) => boolean | Promise<boolean>;
   /** The per-operation log line, metrics and span of an answer served from here. */
   served: (operation: AnsweredOperation, durationMs: number) => void;
   bounds?: Partial<FinishedBounds>;
@@ -61,6 +65,27 @@ function variablesText(variables: unknown): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Keys up to this long are kept as they are; longer ones as their hash (the table holds 5000 answers at most). */
+const MAX_PLAIN_KEY_LENGTH = 4096;
+
+/**
+ * What an answer depends on, as one string: the caller, the request headers the answer depends on and the body. The
+ * body is taken as the text that came when there is one (identical requests send identical bytes: no parse of it
+ * again, no serialisation of its variables), else as its fields. Short keys are used as they are (a hash costs more
+ * than the map's own hashing of them), longer ones hashed; the prefix keeps the two kinds apart. Undefined when the
+ * variables JSON cannot carry again (nested past the stack): yoga's input bounds answer them.
+ */
+export function answerKey(req: IncomingMessage, identity: Identity, fields: Record<string, unknown>): string | undefined {
+  let body = jsonBodyText(req);
+  if (body === undefined) {
+    const variables = variablesText(fields['variables']);
+    if (variables === undefined) return undefined;
+    body = `${typeof fields['operationName'] === 'string' ? fields['operationName'] : ''}\u0000${String(fields['query'])}\u0000${variables}`;
+  }
+  const key = `${identity.subject}\u0000${identity.admin ? '1' : '0'}\u0000${identity.method}\u0000${answerHeadersKey(req)}\u0000${body}`;
+  return key.length <= MAX_PLAIN_KEY_LENGTH ? `k${key}` : `h${hashKey(key)}`;
 }
 
 interface Filling {
@@ -120,25 +145,14 @@ export class AnswerCache {
     const started = performance.now();
     let identity: Identity;
     try {
-      identity = await this.options.authenticate(req.headers.authorization);
+      const known = this.options.authenticate(req.headers.authorization);
+      identity = known instanceof Promise ? await known : known;
     } catch {
       return false;
     }
     this.options.authenticated.set(req, identity);
-    const variables = variablesText(fields['variables']);
-    // Variables JSON cannot carry again (nested past the stack): yoga's input bounds answer them.
-    if (variables === undefined) return false;
-    const key = hashKey(
-      [
-        identity.subject,
-        identity.admin ? '1' : '0',
-        identity.method,
-        answerHeadersKey(req),
-        typeof fields['operationName'] === 'string' ? fields['operationName'] : '',
-        fields['query'],
-        variables,
-      ].join('\u0000'),
-    );
+    const key = answerKey(req, identity, fields);
+    if (key === undefined) return false;
     this.answers.sweep();
     const kept = this.answers.get(key);
     const generation = this.options.generation();
@@ -154,8 +168,14 @@ export class AnswerCache {
     return false;
   }
 
-  private async serve(identity: Identity, req: IncomingMessage, res: ServerResponse, answer: Answer, started: number): Promise<boolean> {
-    if (!(await this.options.admit(identity, req))) return false;
+  /** Served at once when the rate limit's answer is (no promise between a hit and its write). */
+  private serve(identity: Identity, req: IncomingMessage, res: ServerResponse, answer: Answer, started: number): boolean | Promise<boolean> {
+    const admitted = this.options.admit(identity, req);
+    if (admitted instanceof Promise) return admitted.then((ok) => ok && this.write(res, answer, started));
+    return admitted && this.write(res, answer, started);
+  }
+
+  private write(res: ServerResponse, answer: Answer, started: number): true {
     // A client that left while waiting is owed nothing; its request ends here.
     if (res.destroyed) return true;
     res.writeHead(answer.status, answer.headers);

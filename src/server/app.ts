@@ -21,6 +21,7 @@ import { AnswerCache } from './answer-cache.js';
 import { DirectExecution, type EnvelopedYoga } from './direct-execution.js';
 import { useCompiledQueries } from './compiled-execution.js';
 import { attachGraphQLWs } from './graphql-ws.js';
+import { ANONYMOUS } from '../security/auth.js';
 import { readBoundedBody } from '../security/http.js';
 import { createClientAddressResolver, rememberClientAddress } from '../security/client-address.js';
 import { createErrorMasker } from '../security/masking.js';
@@ -108,18 +109,20 @@ export function createGateway(options: GatewayOptions): Gateway {
   const sharingOn = () => services.sharedExecution ?? true;
   // Identical queries whose shared result is fresh, or being answered, are answered before yoga (authenticated,
   // rate-limited, logged).
+  // Without authentication configured, the caller is known at once: a hit or a direct execution takes no promise for it.
+  const authenticate = security.authenticator.mode === 'none' ? () => ANONYMOUS : (authorization: string | undefined) => security.authenticator.authenticate(authorization);
   const answers = new AnswerCache({
     enabled: sharingOn,
     generation: () => services.upstream.generation,
     ...(options.now ? { now: options.now } : {}),
-    authenticate: (authorization) => security.authenticator.authenticate(authorization),
+    authenticate,
     authenticated: security.authenticated,
-    admit: async (identity, req) => !security.rateLimits || (await security.rateLimits.take(clientKey({ identity, req }), 1)).ok,
+    admit: (identity, req) => !security.rateLimits || security.rateLimits.take(clientKey({ identity, req }), 1).then((taken) => taken.ok),
     served: (operation, durationMs) => observability.answeredFromCache(operation, durationMs),
   });
   // Queries yoga has validated and executed once for a request of the same shape, executed again without its HTTP layer.
   const direct = new DirectExecution(() => yoga as unknown as EnvelopedYoga, {
-    authenticate: (authorization) => security.authenticator.authenticate(authorization),
+    authenticate,
     authenticated: security.authenticated,
     compression: config.compression,
     onError: (error) => logger.error({ err: error }, 'direct execution failed'),

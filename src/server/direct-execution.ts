@@ -20,7 +20,8 @@ export interface EnvelopedYoga {
 }
 
 export interface DirectExecutionOptions {
-  authenticate: (authorization: string | undefined) => Promise<Identity>;
+  /** As the answer cache's: an identity known at once is given as it is. */
+  authenticate: (authorization: string | undefined) => Identity | Promise<Identity>;
   /** Identities the answer cache already found for a node request. */
   authenticated: WeakMap<object, Identity>;
   compression: CompressionOptions;
@@ -167,7 +168,8 @@ export class DirectExecution {
     let identity = this.options.authenticated.get(req);
     if (!identity) {
       try {
-        identity = await this.options.authenticate(req.headers.authorization);
+        const known = this.options.authenticate(req.headers.authorization);
+        identity = known instanceof Promise ? await known : known;
       } catch {
         return false;
       }
