@@ -42,13 +42,17 @@ export interface AnswerCacheOptions {
 const BODY_FIELDS = new Set(['query', 'operationName', 'variables']);
 const REPLAYABLE_TYPE = /^application\/(graphql-response\+)?json\b/i;
 
-/** Waiters told at once, then the rest after each turn of the event loop. */
-const WAITERS_PER_TURN = 4;
+/**
+ * Waiters told at once, then the rest after each turn of the event loop. Four at a time once helped (an answer then
+ * cost ~70 µs to write, fifty in one go held back the next request of the first client answered and the upstream
+ * read it starts); at ~25 µs a write the turns cost more than they saved: on 50 connections, 0 ms upstream, read
+ * cache off, 17,300 → 25,400 req/s, p99 9 → 6 ms, upstream reads 5.5% → 2.2% of requests; at 20 ms, 2,270 → 2,210.
+ * The bound stays for a crowd: thousands waiting on one answer still let other requests in between.
+ */
+const WAITERS_PER_TURN = 64;
 
 /**
- * Tells `waiters` the answer a few at a time, letting the event loop take new requests in between: a burst of fifty
- * answers written in one go would hold back the next request of the first client answered (and the upstream read it
- * starts) until the last is written.
+ * Tells `waiters` the answer WAITERS_PER_TURN at a time, letting the event loop take new requests in between.
  */
 function tellInTurns(waiters: Array<(answer: Answer | undefined) => void>, answer: Answer | undefined): void {
   let next = 0;
