@@ -141,19 +141,26 @@ export class AnswerCache {
     return this.answers.size;
   }
 
-  /** Answers `req` when a fresh answer is kept for it (true); otherwise prepares to keep the one yoga writes. */
-  async answer(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  /**
+   * Answers `req` when a fresh answer is kept for it (true); otherwise prepares to keep the one yoga writes. A hit
+   * whose caller and rate limit are known at once is answered at once, without a promise.
+   */
+  answer(req: IncomingMessage, res: ServerResponse): boolean | Promise<boolean> {
     if (!this.options.enabled()) return false;
     const fields = plainJsonBody(req, BODY_FIELDS);
     if (!fields || typeof fields['query'] !== 'string') return false;
     const started = performance.now();
-    let identity: Identity;
+    let known: Identity | Promise<Identity>;
     try {
-      const known = this.options.authenticate(req.headers.authorization);
-      identity = known instanceof Promise ? await known : known;
+      known = this.options.authenticate(req.headers.authorization);
     } catch {
       return false;
     }
+    if (known instanceof Promise) return known.then((identity) => this.answerFor(identity, req, res, fields, started), () => false);
+    return this.answerFor(known, req, res, fields, started);
+  }
+
+  private answerFor(identity: Identity, req: IncomingMessage, res: ServerResponse, fields: Record<string, unknown>, started: number): boolean | Promise<boolean> {
     this.options.authenticated.set(req, identity);
     const key = answerKey(req, identity, fields);
     if (key === undefined) return false;
@@ -164,9 +171,7 @@ export class AnswerCache {
     if (kept) this.answers.delete(key);
     const answering = this.answering.get(key);
     if (answering && answering.startedGeneration === generation) {
-      const answer = await new Promise<Answer | undefined>((resolve) => answering.waiters.push(resolve));
-      if (answer) return this.serve(identity, req, res, answer, started);
-      return false;
+      return new Promise<Answer | undefined>((resolve) => answering.waiters.push(resolve)).then((answer) => (answer ? this.serve(identity, req, res, answer, started) : false));
     }
     this.capture(req, res, { key, startedGeneration: generation, waiters: [], client: identity.method !== 'none' ? `subject:${identity.subject}` : `address:${req.socket.remoteAddress ?? 'unknown'}`, chunks: [] });
     return false;

@@ -244,7 +244,11 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (consoleRoute && (await consoleRoute(req, res, path ?? '/'))) return;
     if (graphiqlRoute && (await graphiqlRoute(req, res, path ?? '/'))) return;
     if (!(await readBoundedBody(req, res, config.security.maxRequestBodyBytes))) return;
-    if (path === GRAPHQL_PATH && ((await answers.answer(req, res)) || (await direct.handle(req, res)))) return;
+    if (path === GRAPHQL_PATH) {
+      // A cache hit is mostly answered at once: no await for it.
+      const answered = answers.answer(req, res);
+      if (answered === true || (answered !== false && (await answered)) || (await direct.handle(req, res))) return;
+    }
     await yoga.requestListener(req, res);
   }
 
