@@ -187,6 +187,22 @@ describe('runUpdated pushed to a sink (graphql-ws path)', () => {
     expect(live.down.size + live.goingAway.size).toBe(0);
   });
 
+  it('leaving right as it joined (before its first state is handed on): the sink hears nothing', async () => {
+    const live = liveContext();
+    const source = subscribeRunUpdated(live.ctx);
+    const { heard, sink } = recordingSink();
+    source[pushEvents](sink);
+    await nextTurn();
+    const join = live.joining[0]!;
+    // Runs after the subscriber took the joined state, before that state reaches the sink.
+    void join.promise.then(() => source.return!());
+    join.resolve({ run: run('queued'), version: 1 });
+    await nextTurn();
+    live.publish({ run: run('in_progress'), version: 2 });
+    expect(heard).toEqual([]);
+    expect(live.counts).toEqual({ acquired: 1, released: 1 });
+  });
+
   it('leaving while events are pushed: nothing after `return`, and the observer is released once', async () => {
     const live = liveContext();
     const source = subscribeRunUpdated(live.ctx);
