@@ -2,7 +2,8 @@
  * A queue that several pubsub topics feed in publish order: `listen` registers a listener at once, so nothing
  * published between subscribing and the first read is lost, and closing the queue removes its listeners.
  * One is held per subscriber and fed for every event: an item published while the reader waits is handed
- * straight to it (one promise per item), and the arrays are made to size.
+ * straight to it (one promise per item), and the arrays are made to size; a consumer that `drain`s it is called
+ * with each item instead (no promise at all).
  */
 export class EventQueue<T> {
   #items: T[] = [];
@@ -12,6 +13,9 @@ export class EventQueue<T> {
   #closed = false;
   #error: unknown;
   #stops: Array<() => void> = [];
+  /** Set by `drain`: items go straight to it as they are pushed, nothing is queued. */
+  #consumer: ((item: T) => void) | undefined;
+  #onFailed: ((error: unknown) => void) | undefined;
 
   /** Queues `map(value)` for each value that `subscribe` delivers to its listener; `subscribe` returns the listener's remover. */
   listen<S>(subscribe: (listener: (value: S) => void) => () => void, map: (value: S) => T): void {
@@ -22,6 +26,11 @@ export class EventQueue<T> {
 
   push(item: T): void {
     if (this.#closed) return;
+    const consumer = this.#consumer;
+    if (consumer !== undefined) {
+      consumer(item);
+      return;
+    }
     const resolve = this.#resolve;
     if (resolve) {
       this.#resolve = this.#reject = undefined;
@@ -35,9 +44,32 @@ export class EventQueue<T> {
     if (this.#closed) return;
     this.#error = error;
     const reject = this.#reject;
+    const onFailed = this.#onFailed;
     this.#resolve = this.#reject = undefined;
     this.close();
     reject?.(error);
+    onFailed?.(error);
+  }
+
+  /**
+   * From now on every item goes to `consumer` as it is pushed, the queued ones first (in order, at once), and an error
+   * to `failed`: no promise per item. In place of `next`, never with it. A consumer may close the queue meanwhile, and
+   * ignores what it is handed after it ended (an error after its own end, say).
+   */
+  drain(consumer: (item: T) => void, failed: (error: unknown) => void): void {
+    const queued = this.#items;
+    this.#items = [];
+    const closedBefore = this.#closed;
+    for (const item of queued) {
+      if (this.#closed && !closedBefore) break;
+      consumer(item);
+    }
+    if (this.#closed) {
+      if (this.#error !== undefined) failed(this.#error);
+      return;
+    }
+    this.#consumer = consumer;
+    this.#onFailed = failed;
   }
 
   /** The next item, or undefined once closed and drained. */
@@ -54,6 +86,7 @@ export class EventQueue<T> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#consumer = this.#onFailed = undefined;
     const stops = this.#stops;
     this.#stops = [];
     for (const stop of stops) stop();

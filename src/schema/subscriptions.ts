@@ -2,6 +2,7 @@ import { GraphQLError } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import { isTerminalRunStatus, runKey, staleView, type MessageDeltaEvent, type RunSnapshot, type RunWire } from '../live/index.js';
 import { EventQueue } from '../live/event-queue.js';
+import { pushEvents, type EventSink, type PushableEvents } from '../live/event-push.js';
 import type { RunKey } from '../loaders.js';
 import type { Schemas } from '../spec/index.js';
 import { builder } from './builder.js';
@@ -197,10 +198,12 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
 
 /**
  * One subscriber of `runUpdated`: the run now, then every newer state, until one with a terminal status has been
- * sent. An iterator by hand rather than an async generator: one is held per subscriber for as long as it watches,
- * and each event costs it one promise. Leaving (`return`) ends it at once, also while it waits for an event.
+ * sent. An iterator by hand rather than an async generator: one is held per subscriber for as long as it watches.
+ * Read with `next()` (SSE), each event costs it one promise; pushed (`pushEvents`, graphql-ws), none: each
+ * published state is judged and handed on in the publish's own call. Leaving (`return`) ends it at once, also while
+ * it waits for an event.
  */
-class RunUpdates implements AsyncIterableIterator<RunWire> {
+class RunUpdates implements AsyncIterableIterator<RunWire>, PushableEvents<RunWire> {
   readonly #ctx: GatewayContext;
   readonly #key: RunKey;
   readonly #queue = new EventQueue<RunSnapshot>();
@@ -213,6 +216,8 @@ class RunUpdates implements AsyncIterableIterator<RunWire> {
   #version = 0;
   /** The last state sent was a stale re-send (upstream unavailable): the same version, current again, goes out. */
   #stale = false;
+  /** Push mode only. */
+  #sink: EventSink<RunWire> | undefined;
 
   constructor(ctx: GatewayContext, key: RunKey) {
     this.#ctx = ctx;
@@ -224,17 +229,8 @@ class RunUpdates implements AsyncIterableIterator<RunWire> {
       if (!this.#started) return await this.#start();
       if (this.#ended || this.#last) return this.#end();
       for (let snapshot = await this.#queue.next(); snapshot; snapshot = await this.#queue.next()) {
-        if (snapshot.gone) throw notFound('The run');
-        if (snapshot.stale) {
-          if (this.#stale || snapshot.version < this.#version) continue;
-          this.#stale = true;
-          return { done: false, value: staleView(snapshot.run) };
-        }
-        if (snapshot.version < this.#version || (snapshot.version === this.#version && !this.#stale)) continue;
-        this.#stale = false;
-        this.#version = snapshot.version;
-        this.#last = isTerminalRunStatus(snapshot.run.status);
-        return { done: false, value: snapshot.run };
+        const run = this.#accept(snapshot);
+        if (run !== undefined) return { done: false, value: run };
       }
       return this.#end();
     } catch (error) {
@@ -244,16 +240,83 @@ class RunUpdates implements AsyncIterableIterator<RunWire> {
   }
 
   async return(): Promise<IteratorResult<RunWire>> {
+    this.#sink = undefined;
     return this.#end();
   }
 
   async throw(error?: unknown): Promise<IteratorResult<RunWire>> {
+    this.#sink = undefined;
     this.#end();
     throw error;
   }
 
   [Symbol.asyncIterator](): this {
     return this;
+  }
+
+  [pushEvents](sink: EventSink<RunWire>): void {
+    if (this.#started) throw new Error('RunUpdates is read already');
+    this.#sink = sink;
+    this.#start().then(
+      (first) => {
+        // Left while joining (`return`): the sink hears nothing more.
+        if (this.#sink === undefined) return;
+        if (first.done) return this.#endPushed();
+        sink.event(first.value);
+        if (this.#last) return this.#endPushed();
+        if (this.#sink !== undefined) this.#queue.drain((snapshot) => this.#pushed(snapshot), (error) => this.#failPushed(error));
+      },
+      (error: unknown) => this.#failPushed(error),
+    );
+  }
+
+  #pushed(snapshot: RunSnapshot): void {
+    const sink = this.#sink;
+    if (sink === undefined) return;
+    let run: RunWire | undefined;
+    try {
+      run = this.#accept(snapshot);
+    } catch (error) {
+      this.#failPushed(error);
+      return;
+    }
+    if (run === undefined) return;
+    sink.event(run);
+    if (this.#last) this.#endPushed();
+  }
+
+  /** A pushed subscription ends by itself (a terminal state sent, or left before its first): the sink is told, once. */
+  #endPushed(): void {
+    const sink = this.#sink;
+    if (sink === undefined) return;
+    this.#sink = undefined;
+    this.#end();
+    sink.ended();
+  }
+
+  #failPushed(error: unknown): void {
+    const sink = this.#sink;
+    this.#sink = undefined;
+    this.#end();
+    sink?.failed(error);
+  }
+
+  /**
+   * What a published state means for this subscriber: the run to send, or undefined for one it must not get (seen
+   * already, or a stale re-send of a state it has). Throws NOT_FOUND when the run is gone.
+   */
+  #accept(snapshot: RunSnapshot): RunWire | undefined {
+    if (snapshot.gone) throw notFound('The run');
+    if (snapshot.stale) {
+      if (this.#stale || snapshot.version < this.#version) return undefined;
+      this.#stale = true;
+      return staleView(snapshot.run);
+    }
+    if (snapshot.version < this.#version || (snapshot.version === this.#version && !this.#stale)) return undefined;
+    this.#stale = false;
+    this.#version = snapshot.version;
+    this.#last = isTerminalRunStatus(snapshot.run.status);
+    return snapshot.run;
   }
 
   /** Listens before anything is read (nothing published meanwhile is lost), checks access, then joins the run's observer. */

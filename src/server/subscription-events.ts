@@ -1,6 +1,7 @@
 import { hashKey } from './operation-key.js';
 import { createSourceEventStream, execute, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { isPushableEvents, pushEvents, type EventSink } from '../live/event-push.js';
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -170,7 +171,7 @@ export interface ResultSink {
  * `results[pushResults](sink)` hands every result of a subscription to `sink` as it is there, instead of one
  * `next()` promise per event for the reader. Only the iterators of this plugin have it; a transport that finds it
  * uses it (graphql-ws does, src/server/ws-delivery.ts), other readers (SSE) read the iterator as before.
- * `return()` still ends the subscription, and the sink is told `ended`.
+ * `return()` still ends the subscription (and its source); the sink hears nothing after it.
  */
 export const pushResults: unique symbol = Symbol('pushResults');
 
@@ -180,17 +181,32 @@ export interface PushableResults extends AsyncIterableIterator<ExecutionResult> 
 
 export const isPushable = (value: unknown): value is PushableResults => typeof (value as Partial<PushableResults> | null)?.[pushResults] === 'function';
 
+/** What a pushed source handed on while a result mapped to a promise was awaited: held, in order, behind it. */
+type Held = { readonly value: unknown } | { readonly error: unknown } | typeof SOURCE_ENDED;
+const SOURCE_ENDED = Symbol('source ended');
+
 /**
  * The results of one subscription: each event of the source mapped through `map` (as graphql-js's mapAsyncIterator
  * does: when mapping fails, the source is closed and the error thrown).
+ *
+ * Pushed (`pushResults`), it is its source's sink when the source pushes too (`pushEvents`, runUpdated's): an event
+ * whose result is there already (a shared one usually is) goes to the sink in the publish's own call, no promise at
+ * all; one whose result is a promise holds the events after it until it settles. Other sources are read with one
+ * `next()` at a time. `event`, `failed` and `ended` are for the source only.
  */
-class EventResults implements PushableResults {
+class EventResults implements PushableResults, EventSink<unknown> {
   readonly #source: AsyncIterator<unknown>;
   readonly #map: (payload: unknown) => MaybePromise<ExecutionResult>;
   #observer: SubscriptionObserver | undefined;
   readonly #maskError: ((error: unknown) => unknown) | undefined;
-  /** Push mode only (`pushResults`). */
+  /** Push mode only (`pushResults`); undefined again once it was told its last word, or the subscription left. */
   #sink: ResultSink | undefined;
+  /** Push mode: the source is read with `next()` (it cannot push), one event at a time. */
+  #pulling = false;
+  /** Push mode: failed, ended or left; what the source hands on after is dropped. */
+  #stopped = false;
+  /** Push mode: set while a result that is a promise is awaited. */
+  #held: Held[] | undefined;
   #onStep: ((step: IteratorResult<unknown>) => void) | undefined;
   #onSourceError: ((error: unknown) => void) | undefined;
 
@@ -252,6 +268,8 @@ class EventResults implements PushableResults {
   }
 
   async return(): Promise<IteratorResult<ExecutionResult>> {
+    this.#stopped = true;
+    this.#sink = this.#held = undefined;
     this.#end('ok');
     await this.#close();
     return { done: true, value: undefined };
@@ -271,13 +289,19 @@ class EventResults implements PushableResults {
   }
 
   /**
-   * Push mode: reads the source and hands each mapped result to `sink`. Per event one promise (the source's) when
-   * the result is there already (a shared one usually is); its two callbacks are made once, here, not per event.
+   * Push mode: hands each mapped result to `sink`, in the order of the source's events. A source that pushes is
+   * told to push to this; any other is read, one promise per event (its callbacks made once, here).
    */
   [pushResults](sink: ResultSink): void {
     this.#sink = sink;
-    this.#onStep = (step) => this.#pushed(step);
-    this.#onSourceError = (error) => void this.#pushFailed(error, false);
+    const source = this.#source;
+    if (isPushableEvents(source)) {
+      source[pushEvents](this);
+      return;
+    }
+    this.#pulling = true;
+    this.#onStep = (step) => (step.done ? this.ended() : this.event(step.value));
+    this.#onSourceError = (error) => this.failed(error);
     this.#pull();
   }
 
@@ -285,39 +309,101 @@ class EventResults implements PushableResults {
     this.#source.next().then(this.#onStep, this.#onSourceError);
   }
 
-  #pushed(step: IteratorResult<unknown>): void {
-    if (step.done) {
-      this.#end('ok');
-      this.#sink!.ended();
-      return;
-    }
-    let mapped: MaybePromise<ExecutionResult>;
-    try {
-      mapped = this.#map(step.value);
-    } catch (error) {
-      void this.#pushFailed(error, true);
-      return;
-    }
-    if (!isPromise(mapped)) this.#push(mapped);
-    else mapped.then((result) => this.#push(result), (error: unknown) => void this.#pushFailed(error, true));
+  /** The source's next event (push mode). */
+  event(value: unknown): void {
+    if (this.#stopped) return;
+    if (this.#held !== undefined) this.#held.push({ value });
+    else this.#handle(value);
+    if (this.#pulling && !this.#stopped && this.#held === undefined) this.#pull();
   }
 
-  #push(result: ExecutionResult): void {
+  /** The source failed (push mode): as when `next` rejects, the source is not closed again. */
+  failed(error: unknown): void {
+    if (this.#stopped) return;
+    if (this.#held !== undefined) this.#held.push({ error });
+    else this.#stop(error, false);
+  }
+
+  ended(): void {
+    if (this.#stopped) return;
+    if (this.#held !== undefined) this.#held.push(SOURCE_ENDED);
+    else this.#ended();
+  }
+
+  #ended(): void {
+    this.#stopped = true;
+    const sink = this.#sink;
+    this.#sink = undefined;
+    this.#end('ok');
+    sink?.ended();
+  }
+
+  /** Maps one event and hands its result on; a result that is a promise holds the events after it until it settles. */
+  #handle(value: unknown): void {
+    let mapped: MaybePromise<ExecutionResult>;
+    try {
+      mapped = this.#map(value);
+    } catch (error) {
+      this.#stop(error, true);
+      return;
+    }
+    if (!isPromise(mapped)) {
+      this.#hand(mapped);
+      return;
+    }
+    this.#held = [];
+    mapped.then(
+      (result) => this.#settled(result),
+      (error: unknown) => this.#stop(error, true),
+    );
+  }
+
+  #hand(result: ExecutionResult): void {
     let delivered: ExecutionResult;
     try {
       delivered = this.#deliver(result);
     } catch (error) {
-      void this.#pushFailed(error, true);
+      this.#stop(error, true);
       return;
     }
-    this.#sink!.result(delivered);
-    this.#pull();
+    this.#sink?.result(delivered);
+  }
+
+  /** A result that was a promise is there: it goes out, then what was held behind it, until another is a promise. */
+  #settled(result: ExecutionResult): void {
+    if (this.#stopped) return;
+    this.#hand(result);
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    for (let index = 0; index < held.length; index++) {
+      if (this.#stopped) return;
+      const next = held[index]!;
+      if (next === SOURCE_ENDED) return this.#ended();
+      if ('error' in next) return this.#stop(next.error, false);
+      this.#handle(next.value);
+      if (this.#held !== undefined) {
+        // Another promise: the rest waits behind it (before anything the source handed on meanwhile).
+        this.#held = [...held.slice(index + 1), ...this.#held];
+        return;
+      }
+    }
+    if (this.#pulling && !this.#stopped) this.#pull();
   }
 
   /** As `next` fails: the source is closed first when mapping failed, the sink gets what the subscriber sees. */
-  async #pushFailed(error: unknown, closeSource: boolean): Promise<void> {
-    if (closeSource) await this.#close();
-    this.#sink!.failed(this.#failed(error));
+  #stop(error: unknown, closeSource: boolean): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#held = undefined;
+    if (!closeSource) return this.#tellFailed(error);
+    void this.#close().then(() => this.#tellFailed(error));
+  }
+
+  #tellFailed(error: unknown): void {
+    const sink = this.#sink;
+    if (sink === undefined) return;
+    this.#sink = undefined;
+    sink.failed(this.#failed(error));
   }
 
   async #close(): Promise<void> {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import { createSchema, createYoga } from 'graphql-yoga';
-import { useSharedSubscriptionEvents, type SubscriptionObserver } from '../../src/server/subscription-events.js';
+import { isPushable, pushResults, useSharedSubscriptionEvents, type PushableResults, type SubscriptionObserver } from '../../src/server/subscription-events.js';
+import { pushEvents, type EventSink, type PushableEvents } from '../../src/live/event-push.js';
 import type { Identity } from '../../src/security/auth.js';
-import { adjustableClock, nextTurn } from '../helpers/wait.js';
+import { adjustableClock, deferred, nextTurn } from '../helpers/wait.js';
 
 interface Ctx {
   identity: Identity;
@@ -258,5 +259,164 @@ describe('subscription events shared between subscribers', () => {
     // An error before any stream is a single result, masked too (not observed: nothing was streamed).
     const refused = await subscribe(bob, { topic: 'secret' });
     expect(refused.error).toEqual({ errors: [expect.objectContaining({ message: 'NOT_FOUND' })] });
+  });
+});
+
+/**
+ * A source that pushes (as runUpdated's does): it listens at once, and hands each published payload to its sink in
+ * the publish itself. `next()` must not be called once it is pushed.
+ */
+class PushedTopic implements PushableEvents<object> {
+  sink: EventSink<object> | undefined;
+  returned = 0;
+  readonly #sources: Set<PushedTopic>;
+
+  constructor(sources: Set<PushedTopic>) {
+    this.#sources = sources;
+    sources.add(this);
+  }
+
+  [pushEvents](sink: EventSink<object>): void {
+    this.sink = sink;
+  }
+
+  next(): Promise<IteratorResult<object>> {
+    return Promise.reject(new Error('a pushed source is not read'));
+  }
+
+  async return(): Promise<IteratorResult<object>> {
+    this.returned += 1;
+    this.sink = undefined;
+    this.#sources.delete(this);
+    return { done: true, value: undefined };
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}
+
+describe('subscription results pushed from a source that pushes', () => {
+  /** `tick` pushes; `slow` is a promise when the payload carries one (an execution that awaits a nested read). */
+  function pushedSetup() {
+    const sources = new Set<PushedTopic>();
+    const ends: string[] = [];
+    const counts = { executions: 0, events: 0 };
+    const schema = createSchema<Ctx>({
+      typeDefs: /* GraphQL */ `
+        type Query { ok: Boolean }
+        type Tick { n: Int! slow: Int! }
+        type Subscription { tick(topic: String!): Tick! }
+      `,
+      resolvers: {
+        Subscription: { tick: { subscribe: () => new PushedTopic(sources), resolve: (payload: object) => payload } },
+        Tick: { slow: (payload: { n: number; slow?: Promise<number> }) => payload.slow ?? payload.n },
+      },
+    });
+    const yoga = createYoga<Record<string, unknown>, Ctx>({
+      schema: schema as never,
+      logging: false,
+      plugins: [
+        useSharedSubscriptionEvents<Ctx>({
+          eventContext: (ctx) => ({ ...ctx }),
+          audience: (ctx) => ctx.identity.subject,
+          shareMs: 1_000,
+          onExecute: () => void (counts.executions += 1),
+          maskError: (error) => (error instanceof GraphQLError ? error : new GraphQLError('Unexpected error.')),
+          observe: () => ({ next: () => void (counts.events += 1), end: (outcome) => void ends.push(outcome) }),
+        }),
+      ],
+    });
+    async function subscribe() {
+      const { parse, subscribe: run, contextFactory, schema: enveloped } = yoga.getEnveloped({ identity: alice });
+      const stream = await run({ schema: enveloped, document: parse('subscription { tick(topic: "t") { n slow } }'), contextValue: await contextFactory() });
+      expect(isPushable(stream)).toBe(true);
+      const results = stream as PushableResults;
+      const heard: Array<ExecutionResult | string> = [];
+      results[pushResults]({
+        result: (result) => void heard.push(result),
+        failed: (error) => void heard.push(`failed: ${(error as Error).message}`),
+        ended: () => void heard.push('ended'),
+      });
+      return { results, heard, ns: () => heard.map((entry) => (typeof entry === 'string' ? entry : (entry.data as { tick: { slow: number } }).tick.slow)) };
+    }
+    const publish = (payload: object) => {
+      for (const source of [...sources]) source.sink?.event(payload);
+    };
+    return { sources, ends, counts, subscribe, publish };
+  }
+
+  it('results that are there go to the sink in the publish itself, in order, one execution per event for all subscribers', async () => {
+    const { counts, subscribe, publish, sources, ends } = pushedSetup();
+    const [a, b] = [await subscribe(), await subscribe()];
+    publish({ n: 1 });
+    publish({ n: 2 });
+    // No await: delivered synchronously.
+    expect(a.ns()).toEqual([1, 2]);
+    expect(b.ns()).toEqual([1, 2]);
+    expect(a.heard[0]).toBe(b.heard[0]);
+    expect(counts).toEqual({ executions: 2, events: 4 });
+    for (const source of [...sources]) source.sink?.ended();
+    expect(a.ns()).toEqual([1, 2, 'ended']);
+    expect(ends).toEqual(['ok', 'ok']);
+  });
+
+  it('a result that is a promise holds the events after it (an end, a failure too) until it is there: nothing is reordered', async () => {
+    const { subscribe, publish, sources, ends, counts } = pushedSetup();
+    const s = await subscribe();
+    const first = deferred<number>();
+    const third = deferred<number>();
+    publish({ n: 1, slow: first.promise });
+    publish({ n: 2 });
+    publish({ n: 3, slow: third.promise });
+    publish({ n: 4 });
+    const [source] = [...sources];
+    source!.sink!.failed(new Error('internal detail of the source'));
+    third.resolve(30);
+    await nextTurn();
+    expect(s.heard).toEqual([]);
+    first.resolve(10);
+    await nextTurn();
+    expect(s.ns()).toEqual([10, 2, 30, 4, 'failed: Unexpected error.']);
+    expect(ends).toEqual(['failed']);
+    expect(counts.events).toBe(4);
+    // A failed source is not closed again.
+    expect(source!.returned).toBe(0);
+  });
+
+  it('a source failing while nothing waits: the masked error at once, the end observed as failed, nothing after', async () => {
+    const { subscribe, publish, sources, ends } = pushedSetup();
+    const s = await subscribe();
+    publish({ n: 1 });
+    const [source] = [...sources];
+    const sink = source!.sink!;
+    sink.failed(new GraphQLError('The run was not found.', { extensions: { code: 'NOT_FOUND' } }));
+    sink.event({ n: 2 });
+    sink.ended();
+    expect(s.ns()).toEqual([1, 'failed: The run was not found.']);
+    expect(ends).toEqual(['failed']);
+  });
+
+  it('return() ends the source; the sink hears nothing after it, not even a result that was on its way', async () => {
+    const { subscribe, publish, sources, ends, counts } = pushedSetup();
+    const s = await subscribe();
+    const slow = deferred<number>();
+    publish({ n: 1 });
+    publish({ n: 2, slow: slow.promise });
+    publish({ n: 3 });
+    const [source] = [...sources];
+    const sink = source!.sink!;
+    await s.results.return!();
+    expect(source!.returned).toBe(1);
+    expect(sources.size).toBe(0);
+    slow.resolve(20);
+    await nextTurn();
+    const executions = counts.executions;
+    sink.event({ n: 4 });
+    sink.ended();
+    expect(s.ns()).toEqual([1]);
+    expect(ends).toEqual(['ok']);
+    // Dropped, not executed for nobody.
+    expect(counts.executions).toBe(executions);
   });
 });
