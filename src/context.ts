@@ -6,7 +6,7 @@ import { accessPolicy, tenancyOn } from './security/tenants.js';
 import type { GatewayServices } from './services.js';
 import type { AnswerObserver, UpstreamClient } from './upstream/client.js';
 import { ClientInterest } from './upstream/interest.js';
-import { currentRequestContext } from './observability/request-context.js';
+import type { RequestContext } from './observability/request-context.js';
 
 /**
  * What every resolver receives: fresh loaders per operation. Across operations, upstream answers are shared only
@@ -27,6 +27,11 @@ export interface GatewayContext {
   freshness: Freshness;
   /** The clients waiting for this operation (over HTTP and SSE): its reads are cancelled when all have gone. */
   interest?: ClientInterest;
+  /**
+   * The request this operation serves: its id, the upstream calls it counts, the caller it names upstream. (Not
+   * `request`: that is yoga's Fetch Request, in the same context object.)
+   */
+  requestContext?: RequestContext;
 }
 
 /** How old the upstream answers an operation used are; see GatewayContext.freshness. */
@@ -43,8 +48,10 @@ export class Freshness implements AnswerObserver {
  * subscribers, so that N subscribers selecting the same nested fields cost one upstream call per event.
  */
 export function createEventLoaders(services: GatewayServices, identity: Identity = ANONYMOUS): Loaders {
-  // Each event is executed like an operation of its own, with a budget of its own.
-  const upstream = withCallBudget(services.upstream, services.config.security.maxUpstreamCallsPerOperation).withReadCache(services.config.live.sharedCacheMs);
+  // Each event is executed like an operation of its own, with a budget of its own, for the subscribers' caller.
+  const caller = callerOf(services, identity);
+  const client = caller === undefined ? services.upstream : services.upstream.forOrigin({ caller });
+  const upstream = withCallBudget(client, services.config.security.maxUpstreamCallsPerOperation).withReadCache(services.config.live.sharedCacheMs);
   return createLoaders(upstream, { enabled: services.loaders ?? true, access: accessFor(services, identity) });
 }
 
@@ -52,16 +59,18 @@ export function createEventLoaders(services: GatewayServices, identity: Identity
  * `clientSignal` aborts when the client goes away: reads made for this operation alone are then cancelled upstream
  * (a read shared with other clients only when all of them have gone).
  */
-export function createContext(services: GatewayServices, identity: Identity = ANONYMOUS, clientSignal?: AbortSignal): GatewayContext {
+export function createContext(services: GatewayServices, identity: Identity = ANONYMOUS, clientSignal?: AbortSignal, request?: RequestContext): GatewayContext {
   const readCacheMs = services.config.upstream.readCacheMs;
   const freshness = new Freshness(services.upstream.generation);
   const shared = readCacheMs > 0 ? services.upstream.withReadCache(readCacheMs, freshness) : services.upstream;
   const interest = clientSignal ? new ClientInterest(clientSignal) : undefined;
-  const client = interest ? shared.withClientSignal(interest) : shared;
+  const signalled = interest ? shared.withClientSignal(interest) : shared;
+  if (request) {
+    const caller = callerOf(services, identity);
+    if (caller !== undefined) request.caller = caller;
+  }
+  const client = request ? signalled.forOrigin(request) : signalled;
   const upstream = withCallBudget(client, services.config.security.maxUpstreamCallsPerOperation);
-  // An admin sees every thread, so it is named to nobody upstream: it acts as the gateway itself.
-  const request = services.config.upstream.forwardCaller && !identity.admin ? currentRequestContext() : undefined;
-  if (request) request.caller = identity.subject;
   return {
     services,
     upstream,
@@ -70,7 +79,13 @@ export function createContext(services: GatewayServices, identity: Identity = AN
     loaders: createLoaders(upstream, { enabled: services.loaders ?? true, access: accessFor(services, identity) }),
     freshness,
     ...(interest ? { interest } : {}),
+    ...(request ? { requestContext: request } : {}),
   };
+}
+
+/** The caller named upstream for `identity` (UPSTREAM_FORWARD_CALLER); an admin sees every thread, so it is named to nobody: it acts as the gateway itself. */
+export function callerOf(services: GatewayServices, identity: Identity): string | undefined {
+  return services.config.upstream.forwardCaller && !identity.admin ? identity.subject : undefined;
 }
 
 function accessFor(services: GatewayServices, identity: Identity) {

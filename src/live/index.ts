@@ -98,9 +98,9 @@ export function createLiveServices(options: LiveServicesOptions): LiveServices {
       if (!snapshot.gone) options.onRunChanged?.(snapshot.run);
     },
     source: {
-      async fetchRun(threadId, runId) {
+      async fetchRun(threadId, runId, caller) {
         try {
-          const response = await upstream.request<Schemas['RunObject']>({ method: 'GET', route: '/threads/{thread_id}/runs/{run_id}', params: { thread_id: threadId, run_id: runId } });
+          const response = await upstream.request<Schemas['RunObject']>({ method: 'GET', route: '/threads/{thread_id}/runs/{run_id}', params: { thread_id: threadId, run_id: runId }, ...(caller === undefined ? {} : { origin: { caller } }) });
           return { run: response.data, pollAfterMs: response.pollAfterMs };
         } catch (error) {
           if (isNotFound(error)) return { run: null };
@@ -118,9 +118,9 @@ export function createLiveServices(options: LiveServicesOptions): LiveServices {
     pubsub,
     onRecovered: upstreamRecovered,
     source: {
-      async listRecentRuns(threadId) {
+      async listRecentRuns(threadId, caller) {
         try {
-          return (await upstream.listRuns(threadId, { limit: 20, order: 'desc' })).data;
+          return (await (caller === undefined ? upstream : upstream.forOrigin({ caller })).listRuns(threadId, { limit: 20, order: 'desc' })).data;
         } catch (error) {
           if (isNotFound(error)) return null;
           throw error;

@@ -6,7 +6,8 @@ import { isTerminalRunStatus, runKey } from './run-status.js';
 /** Where the observers read runs from: one upstream GET, with the upstream's polling hint. */
 export interface RunSource {
   /** Resolves null when the run does not exist. Rejects with an error that may carry `retryAfterMs`. */
-  fetchRun(threadId: string, runId: string): Promise<{ run: RunWire | null; pollAfterMs?: number | undefined }>;
+  /** `caller`: the end user named upstream for the run (UPSTREAM_FORWARD_CALLER), none for the gateway itself. */
+  fetchRun(threadId: string, runId: string, caller: string | undefined): Promise<{ run: RunWire | null; pollAfterMs?: number | undefined }>;
 }
 
 export interface RunObserversOptions {
@@ -58,6 +59,8 @@ interface Observed {
   nextDelayMs: number | undefined;
   /** When the scheduled poll is due (for the poll lag). */
   dueAt: number | undefined;
+  /** Who the polls are made for upstream: the first subscriber that names a caller (they all may read the run). */
+  caller: string | undefined;
 }
 
 /**
@@ -93,9 +96,10 @@ export class RunObservers {
    * Registers a subscriber and returns the run's current state, or null when it does not exist.
    * The caller must `release` once for every `acquire` that did not throw.
    */
-  async acquire(threadId: string, runId: string): Promise<RunSnapshot | null> {
+  async acquire(threadId: string, runId: string, caller?: string): Promise<RunSnapshot | null> {
     const entry = this.#entry(threadId, runId);
     entry.subscribers += 1;
+    entry.caller ??= caller;
     clearTimeout(entry.retainTimer);
     try {
       const leader = this.#lead(entry);
@@ -215,6 +219,7 @@ export class RunObservers {
         retainTimer: undefined,
         nextDelayMs: undefined,
         dueAt: undefined,
+        caller: undefined,
       };
       this.#observed.set(key, entry);
     }
@@ -275,7 +280,7 @@ export class RunObservers {
       entry.dueAt = undefined;
       const lag = () => Date.now() - dueAt;
       try {
-        const { run, pollAfterMs } = await this.#options.source.fetchRun(entry.threadId, entry.runId);
+        const { run, pollAfterMs } = await this.#options.source.fetchRun(entry.threadId, entry.runId, entry.caller);
         const recovered = entry.failures > 0;
         entry.failures = 0;
         // After an outage the current state goes out even when unchanged: subscribers that were told the state is

@@ -7,7 +7,8 @@ import { isTerminalRunStatus } from './run-status.js';
 /** Where thread observers read from: the newest page of a thread's runs. */
 export interface ThreadRunsSource {
   /** Newest first; resolves null when the thread does not exist. */
-  listRecentRuns(threadId: string): Promise<RunWire[] | null>;
+  /** `caller`: the end user named upstream for the thread (UPSTREAM_FORWARD_CALLER), none for the gateway itself. */
+  listRecentRuns(threadId: string, caller: string | undefined): Promise<RunWire[] | null>;
 }
 
 export interface ThreadObserversOptions {
@@ -36,6 +37,8 @@ interface ObservedThread {
   page: Promise<RunWire[] | null> | undefined;
   /** The newest page read, kept through failures: what an outage announces as stale. */
   lastRuns: RunWire[] | undefined;
+  /** Who the polls are made for upstream: the first subscriber that names a caller. */
+  caller: string | undefined;
 }
 
 /**
@@ -57,10 +60,10 @@ export class ThreadObservers {
   }
 
   /** Registers a subscriber; resolves the thread's live (non-terminal) recent runs, or null for an unknown thread. */
-  async acquire(threadId: string): Promise<RunWire[] | null> {
+  async acquire(threadId: string, caller?: string): Promise<RunWire[] | null> {
     let entry = this.#observed.get(threadId);
     if (!entry) {
-      entry = { threadId, subscribers: 0, timer: undefined, failures: 0, leader: undefined, page: undefined, lastRuns: undefined };
+      entry = { threadId, subscribers: 0, timer: undefined, failures: 0, leader: undefined, page: undefined, lastRuns: undefined, caller: undefined };
       const created = entry;
       // In a cluster one instance polls each thread's list; the others hear its runs through the pubsub.
       entry.leader = (this.#options.coordination ?? localCoordination).lead(`thread:${threadId}`, {
@@ -70,9 +73,10 @@ export class ThreadObservers {
       this.#observed.set(threadId, entry);
     }
     entry.subscribers += 1;
+    entry.caller ??= caller;
     try {
       if (!entry.page) {
-        const page = this.#options.source.listRecentRuns(threadId);
+        const page = this.#options.source.listRecentRuns(threadId, entry.caller);
         entry.page = page;
         const runs = await page.catch((error: unknown) => {
           if (entry?.page === page) entry.page = undefined;
@@ -136,7 +140,7 @@ export class ThreadObservers {
   async #poll(entry: ObservedThread): Promise<void> {
     let delay = this.#options.pollMs;
     try {
-      const runs = await this.#options.source.listRecentRuns(entry.threadId);
+      const runs = await this.#options.source.listRecentRuns(entry.threadId, entry.caller);
       const recovered = entry.failures > 0;
       entry.failures = 0;
       if (recovered) this.#options.onRecovered?.();

@@ -2,8 +2,8 @@ import { getOperationAST, type DocumentNode, type ExecutionResult } from 'graphq
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import type { RequestContext } from './request-context.js';
 import type { SubscriptionObserver } from '../server/subscription-events.js';
-import { currentRequestContext } from './request-context.js';
 import { isSpanContextValid } from '@opentelemetry/api';
 import { context, SpanStatusCode, trace, type Tracer } from './tracing.js';
 
@@ -22,7 +22,7 @@ export function useOperationObservability(options: { logger: Logger; metrics: Me
    */
   subscriptionOf(args: object): SubscriptionObserver | undefined;
   /** The line, sample and span of a query answered from the answer cache (src/server/answer-cache.ts), without yoga. */
-  answeredFromCache(operation: { type: 'query'; name: string | undefined }, durationMs: number): void;
+  answeredFromCache(operation: { type: 'query'; name: string | undefined }, durationMs: number, requestId: string | undefined): void;
 } {
   const { logger, metrics, tracer } = options;
   const names = new Set<string>();
@@ -101,7 +101,7 @@ export function useOperationObservability(options: { logger: Logger; metrics: Me
           metrics.operationDuration.observe({ type }, seconds);
           // The line is built only for a logger that writes it (LOG_LEVEL above info writes none).
           if (logger.isLevelEnabled('info')) {
-            const request = currentRequestContext();
+            const request = (args.contextValue as { requestContext?: RequestContext } | undefined)?.requestContext;
             const codes = single.errors?.map((error) => error.extensions?.['code'] ?? 'INTERNAL_SERVER_ERROR');
             logger.info(
               {
@@ -126,7 +126,7 @@ export function useOperationObservability(options: { logger: Logger; metrics: Me
     onSubscribe({ args }) {
       const { name } = describe(args.document, args.operationName);
       metrics.activeSubscriptions.inc();
-      const request = currentRequestContext();
+      const request = (args.contextValue as { requestContext?: RequestContext } | undefined)?.requestContext;
       const log = new SubscriptionLog(name, request?.requestId);
       logger.info({ requestId: log.requestId, ...(request?.clientAddress !== undefined ? { clientAddress: request.clientAddress } : {}), operationType: 'subscription', operationName: name ?? null }, 'subscription started');
       logs.set(args, log);
@@ -134,7 +134,7 @@ export function useOperationObservability(options: { logger: Logger; metrics: Me
       // iterators for as long as it runs (the stream's observer counts its events and end instead).
       return subscribeHooks;
     },
-    answeredFromCache({ type, name }, durationMs) {
+    answeredFromCache({ type, name }, durationMs, requestId) {
       const span = tracer.startSpan(`graphql.${type}${name ? ` ${name}` : ''}`, {
         attributes: { 'graphql.operation.type': type, ...(name ? { 'graphql.operation.name': name } : {}), 'gateway.answer': 'cache' },
       });
@@ -143,7 +143,7 @@ export function useOperationObservability(options: { logger: Logger; metrics: Me
       if (logger.isLevelEnabled('info')) {
         logger.info(
           {
-            requestId: currentRequestContext()?.requestId,
+            requestId,
             operationType: type,
             operationName: name ?? null,
             outcome: 'ok',

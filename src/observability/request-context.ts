@@ -1,7 +1,11 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 
-/** What one GraphQL operation (or HTTP request) carries through its async work, for log correlation. */
+/**
+ * What one GraphQL operation (or HTTP request) carries, for log correlation and for the caller it names upstream.
+ * It is handed on explicitly (the HTTP request holds it, the operation's context and its upstream view carry it), not
+ * through AsyncLocalStorage: on Node 20 an entered storage turns on async hooks for the whole process, a cost paid by
+ * every promise, write and timer of every request (measured: a cache hit 25.2 → 22.0 µs of CPU without it).
+ */
 export interface RequestContext {
   /** The gateway's id of this request: the client's `x-request-id` when it is a sane token, else a new one. */
   requestId: string;
@@ -15,7 +19,7 @@ export interface RequestContext {
   caller?: string;
 }
 
-const storage = new AsyncLocalStorage<RequestContext>();
+const REQUEST_CONTEXT = Symbol('gateway.requestContext');
 
 const SANE_ID = /^[\w.:-]{1,128}$/;
 
@@ -30,11 +34,12 @@ export function newRequestContext(clientRequestId?: string | null): RequestConte
   return { requestId, upstreamRequestIds: [], upstreamCalls: 0 };
 }
 
-/** Runs `work` with `context` as the current request (all its async continuations see it). */
-export function withRequestContext<T>(context: RequestContext, work: () => T): T {
-  return storage.run(context, work);
+/** Leaves `context` on the HTTP request (or any object that stands for one) it was made for. */
+export function attachRequestContext(carrier: object, context: RequestContext): void {
+  (carrier as { [REQUEST_CONTEXT]?: RequestContext })[REQUEST_CONTEXT] = context;
 }
 
-export function currentRequestContext(): RequestContext | undefined {
-  return storage.getStore();
+/** The context left on `carrier` by `attachRequestContext`. */
+export function requestContextOf(carrier: unknown): RequestContext | undefined {
+  return typeof carrier === 'object' && carrier !== null ? (carrier as { [REQUEST_CONTEXT]?: RequestContext })[REQUEST_CONTEXT] : undefined;
 }

@@ -1,6 +1,5 @@
 import type { UpstreamHealth, UpstreamObserver } from '../upstream/client.js';
 import type { Logger } from './logger.js';
-import { currentRequestContext } from './request-context.js';
 import { SpanKind, SpanStatusCode, type Tracer } from './tracing.js';
 
 /** Enough ids to follow an operation upstream; a runaway operation does not grow its log line without end. */
@@ -10,21 +9,18 @@ const MAX_CORRELATED_IDS = 100;
 export function upstreamObserver(options: { logger: Logger; tracer: Tracer }): UpstreamObserver {
   const { logger, tracer } = options;
   return {
-    start({ method, route }) {
-      const request = currentRequestContext();
+    start({ method, route }, origin) {
       const span = tracer.startSpan(`upstream ${method} ${route}`, { kind: SpanKind.CLIENT, attributes: { 'http.request.method': method, 'url.template': route } });
       const started = performance.now();
       return ({ status, requestId }) => {
-        if (request) {
-          request.upstreamCalls += 1;
-          if (requestId && request.upstreamRequestIds.length < MAX_CORRELATED_IDS) request.upstreamRequestIds.push(requestId);
-        }
+        if (origin?.upstreamCalls !== undefined) origin.upstreamCalls += 1;
+        if (requestId && origin?.upstreamRequestIds && origin.upstreamRequestIds.length < MAX_CORRELATED_IDS) origin.upstreamRequestIds.push(requestId);
         span.setAttribute('http.response.status_code', status);
         if (requestId) span.setAttribute('upstream.request_id', requestId);
         if (status === 'error' || Number(status) >= 400) span.setStatus({ code: SpanStatusCode.ERROR });
         span.end();
         if (logger.isLevelEnabled('debug')) {
-          logger.debug({ requestId: request?.requestId, upstreamRequestId: requestId, method, route, status, durationMs: Math.round(performance.now() - started) }, 'upstream request');
+          logger.debug({ requestId: origin?.requestId, upstreamRequestId: requestId, method, route, status, durationMs: Math.round(performance.now() - started) }, 'upstream request');
         }
       };
     },

@@ -328,7 +328,7 @@ class RunUpdates implements AsyncIterableIterator<RunWire>, PushableEvents<RunWi
     this.#unwatch = watchTransport(this.#ctx, this.#queue as EventQueue<unknown>);
     await visible(this.#ctx, threadId, 'The run');
     if (this.#ended) return DONE;
-    const current = await runs.acquire(threadId, runId);
+    const current = await runs.acquire(threadId, runId, this.#ctx.requestContext?.caller);
     if (!current) throw notFound('The run');
     if (this.#ended) {
       // Left while the poller was being joined.
@@ -366,7 +366,7 @@ async function* threadRunUpdatesFrom(ctx: GatewayContext, threadId: string, queu
   let acquired = false;
   try {
     await visible(ctx, threadId, 'The thread');
-    const live = await threads.acquire(threadId);
+    const live = await threads.acquire(threadId, ctx.requestContext?.caller);
     if (!live) throw notFound('The thread');
     acquired = true;
     const versions = new Map<string, number>();
@@ -423,7 +423,7 @@ async function* messageDeltasFrom(ctx: GatewayContext, key: RunKey, queue: Event
       yield delta;
     }
     // The observer makes sure the run's end is seen, by polling when no stream feeds it.
-    const current = await runs.acquire(key.threadId, key.runId);
+    const current = await runs.acquire(key.threadId, key.runId, ctx.requestContext?.caller);
     if (!current) throw notFound('The run');
     acquired = true;
     let finished = isTerminalRunStatus(current.run.status);

@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { AnswerObserver, UpstreamClient, UpstreamReads, UpstreamRequest } from '../upstream/client.js';
-import type { UpstreamResponse, UpstreamStream } from '../upstream/types.js';
+import type { UpstreamOrigin, UpstreamResponse, UpstreamStream } from '../upstream/types.js';
 import type { ClientSignal } from '../upstream/interest.js';
 import type { UpstreamCapability } from '../upstream/profiles.js';
 
@@ -96,6 +96,9 @@ class Budgeted implements BudgetedClient {
   }
   withClientSignal(signal: ClientSignal): BudgetedClient {
     return new Budgeted(this.client.withClientSignal(signal), this.max, this.counter);
+  }
+  forOrigin(origin: UpstreamOrigin): BudgetedClient {
+    return new Budgeted(this.client.forOrigin(origin), this.max, this.counter);
   }
   invalidate(pathPrefix: string): void {
     this.client.invalidate(pathPrefix);

@@ -33,8 +33,8 @@ export interface AnswerCacheOptions {
   authenticated: WeakMap<object, Identity>;
   /** Takes one operation's token from the caller's bucket; false when refused (then yoga answers the 429). */
   admit: (identity: Identity, req: IncomingMessage) => boolean | Promise<boolean>;
-  /** The per-operation log line, metrics and span of an answer served from here. */
-  served: (operation: AnsweredOperation, durationMs: number) => void;
+  /** The per-operation log line, metrics and span of an answer served from here, for the request `req`. */
+  served: (operation: AnsweredOperation, durationMs: number, req: IncomingMessage) => void;
   bounds?: Partial<FinishedBounds>;
 }
 
@@ -180,16 +180,16 @@ export class AnswerCache {
   /** Served at once when the rate limit's answer is (no promise between a hit and its write). */
   private serve(identity: Identity, req: IncomingMessage, res: ServerResponse, answer: Answer, started: number): boolean | Promise<boolean> {
     const admitted = this.options.admit(identity, req);
-    if (admitted instanceof Promise) return admitted.then((ok) => ok && this.write(res, answer, started));
-    return admitted && this.write(res, answer, started);
+    if (admitted instanceof Promise) return admitted.then((ok) => ok && this.write(req, res, answer, started));
+    return admitted && this.write(req, res, answer, started);
   }
 
-  private write(res: ServerResponse, answer: Answer, started: number): true {
+  private write(req: IncomingMessage, res: ServerResponse, answer: Answer, started: number): true {
     // A client that left while waiting is owed nothing; its request ends here.
     if (res.destroyed) return true;
     res.writeHead(answer.status, answer.headers);
     res.end(answer.body);
-    this.options.served(answer.operation, performance.now() - started);
+    this.options.served(answer.operation, performance.now() - started, req);
     return true;
   }
 

@@ -7,7 +7,7 @@ import { createContext, createEventLoaders, type GatewayContext } from '../conte
 import { yogaLogger, type Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { useOperationObservability } from '../observability/plugin.js';
-import { newRequestContext, withRequestContext } from '../observability/request-context.js';
+import { attachRequestContext, newRequestContext, requestContextOf, type RequestContext } from '../observability/request-context.js';
 import { schema } from '../schema/index.js';
 import { closeServices, createServices, type GatewayServices } from '../services.js';
 import { createConsoleRoute } from './console/index.js';
@@ -71,6 +71,15 @@ export interface Gateway {
 type Route = (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean> | boolean;
 
 /** A route whose module is imported on its first request, once (a failed import is tried again next time). */
+/**
+ * The request an operation serves: a WebSocket operation's own (made by graphql-ws.ts, one per operation on a socket),
+ * else the one the HTTP request carries (made when it came; the direct path hands yoga the same node request).
+ */
+function operationRequest(initial: object): RequestContext | undefined {
+  const own = (initial as { requestContext?: RequestContext }).requestContext;
+  return own ?? requestContextOf((initial as { req?: unknown }).req);
+}
+
 function lazyRoute(load: () => Promise<Route>): Route {
   let route: Promise<Route> | undefined;
   return async (req, res, path) => {
@@ -118,7 +127,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     authenticate,
     authenticated: security.authenticated,
     admit: (identity, req) => !security.rateLimits || security.rateLimits.take(clientKey({ identity, req }), 1).then((taken) => taken.ok),
-    served: (operation, durationMs) => observability.answeredFromCache(operation, durationMs),
+    served: (operation, durationMs, req) => observability.answeredFromCache(operation, durationMs, requestContextOf(req)?.requestId),
   });
   // Queries yoga has validated and executed once for a request of the same shape, executed again without its HTTP layer.
   const direct = new DirectExecution(() => yoga as unknown as EnvelopedYoga, {
@@ -137,7 +146,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
     // Over HTTP and SSE the request's signal aborts when the client leaves; WebSocket operations have none here.
-    context: (initial) => createContext(services, identityOf(security, initial), (initial as { request?: Request }).request?.signal),
+    context: (initial) => createContext(services, identityOf(security, initial), (initial as { request?: Request }).request?.signal, operationRequest(initial)),
     // GraphiQL is served before yoga (createGraphiQLRoute): a small page and cached, compressed assets.
     graphiql: false,
     landingPage: false,
@@ -201,8 +210,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     const request = newRequestContext(req.headers['x-request-id'] as string | undefined);
     request.clientAddress = clientAddress(req);
     rememberClientAddress(req, request.clientAddress);
+    attachRequestContext(req, request);
     res.setHeader('x-request-id', request.requestId);
-    void withRequestContext(request, () => route(req, res)).catch((error: unknown) => {
+    route(req, res).catch((error: unknown) => {
       logger.error({ err: error, requestId: request.requestId }, 'request handling failed');
       if (!res.headersSent) res.writeHead(500).end();
     });

@@ -5,7 +5,7 @@ import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Config } from '../config.js';
 import type { GatewayContext } from '../context.js';
-import { newRequestContext, withRequestContext, type RequestContext } from '../observability/request-context.js';
+import { newRequestContext, type RequestContext } from '../observability/request-context.js';
 import { clientAddressOf, type PeerRequest } from '../security/client-address.js';
 import type { Security } from '../security/plugins.js';
 import type { createWebSocketGuard } from '../security/websocket.js';
@@ -25,16 +25,16 @@ export interface GraphQLWsOptions {
   guard: ReturnType<typeof createWebSocketGuard>;
 }
 
+/** An operation's request context on a socket, with the client address its upgrade was given (TRUST_PROXY): for its log lines. */
+function socketRequestContext(upgrade: PeerRequest | undefined): RequestContext {
+  return { ...newRequestContext(), ...(upgrade ? { clientAddress: clientAddressOf(upgrade) } : {}) };
+}
+
 /**
  * graphql-ws on the gateway's HTTP server: the guard admits connections (origin, caps, authentication), every
  * operation goes through yoga's envelop pipeline (same plugins, context and limits as HTTP), at most
  * WS_MAX_SUBSCRIPTIONS_PER_CONNECTION run on one socket, and a client that stops reading is closed.
  */
-/** An operation's request context on a socket, with the client address its upgrade was given (TRUST_PROXY): for its log lines. */
-function socketRequestContext(args: ExecutionArgs): RequestContext {
-  const request = (args.contextValue as { req?: PeerRequest } | undefined)?.req;
-  return { ...newRequestContext(), ...(request ? { clientAddress: clientAddressOf(request) } : {}) };
-}
 
 export function attachGraphQLWs(server: Server, options: GraphQLWsOptions): { wsServer: WebSocketServer; disposable: Disposable } {
   const { config, path, yoga, security, guard: wsGuard } = options;
@@ -57,21 +57,14 @@ export function attachGraphQLWs(server: Server, options: GraphQLWsOptions): { ws
     socket.close(SLOW_CONSUMER_CLOSE_CODE, 'Slow consumer');
     return true;
   };
-  /** A WebSocket operation's request context: its caller is named upstream as an HTTP operation's is (context.ts). */
-  const operationContext = (args: ExecutionArgs) => {
-    const request = socketRequestContext(args);
-    const { identity } = args.contextValue as GatewayContext;
-    if (config.upstream.forwardCaller && !identity.admin) request.caller = identity.subject;
-    return request;
-  };
   type EnvelopedRoot = { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown };
   const disposable = useGraphQLWs(
     {
       isProd: config.nodeEnv === 'production',
       connectionInitWaitTimeout: config.ws.connectionInitTimeoutMs,
       onConnect: (ctx) => wsGuard.onConnect(ctx),
-      execute: (args) => withRequestContext(operationContext(args), () => (args.rootValue as EnvelopedRoot).execute(args)) as never,
-      subscribe: (args) => withRequestContext(operationContext(args), () => (args.rootValue as EnvelopedRoot).subscribe(args)) as never,
+      execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
+      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
       // Every WebSocket operation goes through yoga's envelop pipeline: same plugins, context and limits as HTTP.
       onSubscribe: async (ctx, id, payload) => {
         const running = operationsOf(ctx.extra.socket);
@@ -84,6 +77,8 @@ export function attachGraphQLWs(server: Server, options: GraphQLWsOptions): { ws
           socket: ctx.extra.socket,
           params: payload,
           identity: wsGuard.identityOf(ctx.extra.socket),
+          // Each operation on a socket is a request of its own (its id, its upstream calls, its caller: context.ts).
+          requestContext: socketRequestContext(ctx.extra.request),
         });
         const source = security.persisted ? security.persisted.resolve(payload as Parameters<typeof security.persisted.resolve>[0]) : payload.query;
         if (source instanceof GraphQLError) return [source];

@@ -1,6 +1,5 @@
 import type { UpstreamConfig } from '../config.js';
 import type { Metrics } from '../observability/metrics.js';
-import { currentRequestContext } from '../observability/request-context.js';
 import { Endpoint } from './endpoint.js';
 import { unsupportedOperation } from './http-errors.js';
 import { CAPABILITY_OPERATION, capabilityOf } from './profiles.js';
@@ -72,10 +71,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
    * (UPSTREAM_FORWARD_CALLER), whose answer is that caller's alone. The caller follows the URL, so that invalidating a
    * path prefix still reaches every caller's copy.
    */
-  const sharingKey = (url: string): string => {
-    const caller = currentRequestContext()?.caller;
-    return caller === undefined ? url : `${url}#caller=${encodeURIComponent(caller)}`;
-  };
+  const sharingKey = (url: string, caller: string | undefined): string => (caller === undefined ? url : `${url}#caller=${encodeURIComponent(caller)}`);
 
   /** Sends with the URL already built (the cached view has built it for its key). */
   const sendAt = <T>(request: UpstreamRequest, url: string): Promise<UpstreamResponse<T>> => {
@@ -87,7 +83,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       const signal = request.signal ?? (request.method === 'GET' ? request.clientSignal : undefined);
       return core.send<T>(signal ? { ...request, signal } : request, url);
     }
-    return shared.get(sharingKey(url), (signal) => core.send({ ...request, signal }, url), request.clientSignal) as Promise<UpstreamResponse<T>>;
+    return shared.get(sharingKey(url, request.origin?.caller), (signal) => core.send({ ...request, signal }, url), request.clientSignal) as Promise<UpstreamResponse<T>>;
   };
   const send: Send = (request) => sendAt(request, endpoint.url(request));
 
@@ -100,7 +96,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       if (request.method !== 'GET' || request.signal) return send<T>(request);
       const url = endpoint.url(request);
       const startedAt = cache.now();
-      const key = sharingKey(url);
+      const key = sharingKey(url, request.origin?.caller);
       const hit = cache.get(key, maxAgeMs, startedAt);
       if (hit) {
         observer?.answered(hit.startedAt);

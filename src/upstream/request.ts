@@ -1,5 +1,4 @@
 import type { Metrics } from '../observability/metrics.js';
-import { currentRequestContext } from '../observability/request-context.js';
 import { AdmissionGate, type ShedReason } from './admission.js';
 import { CircuitBreaker, isUpstreamFailure, type BreakerChange, type BreakerState } from './breaker.js';
 import type { Endpoint, EndpointRequest, HttpMethod } from './endpoint.js';
@@ -29,6 +28,20 @@ export interface CoreRequest extends EndpointRequest {
    * a hung upstream; one attempt with this timeout.
    */
   probe?: { timeoutMs: number };
+  /** Who the request is made for: the caller it names upstream and the operation that counts it. */
+  origin?: UpstreamOrigin | undefined;
+}
+
+/**
+ * Who a request is made for: the end user named upstream in `x-gateway-caller` (UPSTREAM_FORWARD_CALLER; none: the
+ * gateway itself), and the operation whose log line counts its attempts and their upstream ids. Carried on the
+ * request, from the view made for the operation (the gateway's RequestContext is one).
+ */
+export interface UpstreamOrigin {
+  readonly caller?: string | undefined;
+  readonly requestId?: string;
+  upstreamCalls?: number;
+  upstreamRequestIds?: string[];
 }
 
 export interface CoreResponse<T> {
@@ -44,7 +57,7 @@ export interface CoreResponse<T> {
 
 /** Told of every attempt (logs, traces, per-operation counts); returns what to call when it ends. */
 export interface AttemptObserver {
-  start(attempt: { method: HttpMethod; route: string }): (end: { status: string; requestId: string | undefined }) => void;
+  start(attempt: { method: HttpMethod; route: string }, origin: UpstreamOrigin | undefined): (end: { status: string; requestId: string | undefined }) => void;
 }
 
 export interface RequestPolicy {
@@ -252,9 +265,9 @@ export class RequestCore {
    * Metrics and the observer of one attempt; returns what to call with its status when it ends. `timed: false` for
    * event streams, whose duration is the run's, not the upstream's latency.
    */
-  startAttempt(labels: { method: HttpMethod; route: string }, timed = true): (status: string, requestId: string | undefined) => void {
+  startAttempt(labels: { method: HttpMethod; route: string }, origin: UpstreamOrigin | undefined, timed = true): (status: string, requestId: string | undefined) => void {
     const stopTimer = timed ? this.#metrics?.upstreamLatency.startTimer(labels) : undefined;
-    const observed = this.#observe?.start(labels);
+    const observed = this.#observe?.start(labels, origin);
     return (status, requestId) => {
       this.#metrics?.upstreamRequests.inc({ ...labels, status });
       stopTimer?.();
@@ -298,16 +311,17 @@ export class RequestCore {
   }
 
   async #attemptOnce(request: CoreRequest, url: string, body: string | undefined, timeoutMs: number, bearer: string | undefined): Promise<Attempt> {
-    const end = this.startAttempt({ method: request.method, route: request.route });
+    const end = this.startAttempt({ method: request.method, route: request.route }, request.origin);
     const signal = attemptSignal(timeoutMs, request.signal);
+    const caller = request.origin?.caller;
     let status = 'error';
     let requestId: string | undefined;
     try {
       const response = await this.#transport(
         url,
         body !== undefined
-          ? { method: request.method, headers: withBearer(this.endpoint.headersWithBody, bearer), body, signal }
-          : { method: request.method, headers: withBearer(this.endpoint.headersWithoutBody, bearer), signal },
+          ? { method: request.method, headers: withBearer(this.endpoint.headersWithBody, bearer, caller), body, signal }
+          : { method: request.method, headers: withBearer(this.endpoint.headersWithoutBody, bearer, caller), signal },
       );
       status = String(response.status);
       requestId = response.headers.get('x-request-id') ?? undefined;
@@ -404,10 +418,9 @@ export const CALLER_HEADER = 'x-gateway-caller';
 
 /**
  * The endpoint's headers with a token, when there is one (static keys are in the endpoint's headers already), and
- * the operation's caller when the gateway forwards it (set on the request context only with UPSTREAM_FORWARD_CALLER).
+ * the request's caller when it names one (its origin does only with UPSTREAM_FORWARD_CALLER).
  */
-export function withBearer(headers: Readonly<Record<string, string>>, bearer: string | undefined): Readonly<Record<string, string>> {
-  const caller = currentRequestContext()?.caller;
+export function withBearer(headers: Readonly<Record<string, string>>, bearer: string | undefined, caller: string | undefined): Readonly<Record<string, string>> {
   const forUser = caller === undefined ? headers : { ...headers, [CALLER_HEADER]: encodeURIComponent(caller) };
   return bearer === undefined ? forUser : { ...forUser, authorization: `Bearer ${bearer}` };
 }

@@ -30,9 +30,9 @@ export async function openEventStream(core: RequestCore, doFetch: typeof fetch, 
   try {
     // Sent once a slot is free (or shed, unsent); the attempt and its head timeout start then.
     const response = await core.inSlot(() => {
-      end = core.startAttempt({ method: request.method, route: request.route }, false);
+      end = core.startAttempt({ method: request.method, route: request.route }, request.origin, false);
       headTimeout = setTimeout(() => controller.abort(), core.timeoutMs);
-      return doFetch(url, { method: request.method, headers: withBearer(core.endpoint.headersForEventStream, bearer), body, signal: controller.signal, redirect: 'error' });
+      return doFetch(url, { method: request.method, headers: withBearer(core.endpoint.headersForEventStream, bearer, request.origin?.caller), body, signal: controller.signal, redirect: 'error' });
     });
     status = String(response.status);
     requestId = response.headers.get('x-request-id') ?? undefined;

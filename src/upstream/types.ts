@@ -1,5 +1,5 @@
 import type { Schemas, paths } from '../spec/index.js';
-import type { CoreRequest, CoreResponse, UpstreamHealth } from './request.js';
+import type { CoreRequest, CoreResponse, UpstreamHealth, UpstreamOrigin } from './request.js';
 import type { ClientSignal } from './interest.js';
 import type { EventStream } from './stream.js';
 import type { UpstreamCapability } from './profiles.js';
@@ -12,7 +12,7 @@ import type { UpstreamCapability } from './profiles.js';
 /** A templated path of the spec, e.g. `/threads/{thread_id}/runs/{run_id}`; also the metrics `route` label. */
 export type Route = keyof paths & string;
 export type { HttpMethod, QueryValue } from './endpoint.js';
-export type { HealthEvent, UpstreamHealth } from './request.js';
+export type { HealthEvent, UpstreamHealth, UpstreamOrigin } from './request.js';
 export type { BreakerChange, BreakerState } from './breaker.js';
 
 /** A request of the runs wire: the core's request on a route of the spec. A request with a `signal` is not shared with other callers. */
@@ -86,6 +86,8 @@ export interface UpstreamClient extends UpstreamReads {
   withReadCache(maxAgeMs: number, observer?: AnswerObserver): UpstreamClient;
   /** A view whose reads serve the client request with this signal: see `UpstreamRequest.clientSignal`. */
   withClientSignal(signal: ClientSignal): UpstreamClient;
+  /** A view whose requests (and streams) are made for `origin`: the caller they name upstream, the operation that counts them. */
+  forOrigin(origin: UpstreamOrigin): UpstreamClient;
   /** Forgets cached answers of a run, thread or other resource after a write: every cached GET whose path starts with `pathPrefix`. */
   invalidate(pathPrefix: string): void;
   /** GETs currently shared between callers (for tests and diagnostics). */

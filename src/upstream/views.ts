@@ -3,7 +3,7 @@ import type { UpstreamCapability } from './profiles.js';
 import type { AnswerObserver, ListParams, ListThreadsParams, ListThreadsResponse, QueryValue, Route, StepInclude, UpstreamClient, UpstreamRequest, UpstreamResponse, UpstreamStream } from './types.js';
 import { errorFromNetwork, rethrowAsGraphQL } from './errors.js';
 import type { ClientSignal } from './interest.js';
-import type { UpstreamHealth } from './request.js';
+import type { UpstreamHealth, UpstreamOrigin } from './request.js';
 
 /** How a view sends: plain, through the read cache, or on behalf of a client. Throws `UpstreamHttpError`s. */
 export type Send = <T>(request: UpstreamRequest) => Promise<UpstreamResponse<T>>;
@@ -30,6 +30,8 @@ export class RunsView implements UpstreamClient {
   constructor(
     private readonly parts: ClientParts,
     private readonly send: Send,
+    /** Given to the streams opened through this view, as `send` gives it to every other request. */
+    private readonly origin?: UpstreamOrigin,
   ) {}
 
   async request<T>(request: UpstreamRequest): Promise<UpstreamResponse<T>> {
@@ -84,14 +86,18 @@ export class RunsView implements UpstreamClient {
     return this.parts.capabilities.has(capability);
   }
   stream(request: UpstreamRequest): Promise<UpstreamStream> {
-    return this.parts.stream(request).catch(rethrowAsGraphQL);
+    return this.parts.stream(this.origin ? { ...request, origin: this.origin } : request).catch(rethrowAsGraphQL);
   }
   withReadCache(maxAgeMs: number, observer?: AnswerObserver): UpstreamClient {
-    return new RunsView(this.parts, this.parts.cached(maxAgeMs, observer));
+    return new RunsView(this.parts, this.parts.cached(maxAgeMs, observer), this.origin);
   }
   withClientSignal(signal: ClientSignal): UpstreamClient {
     const send = this.send;
-    return new RunsView(this.parts, (request) => send({ ...request, clientSignal: signal }));
+    return new RunsView(this.parts, (request) => send({ ...request, clientSignal: signal }), this.origin);
+  }
+  forOrigin(origin: UpstreamOrigin): UpstreamClient {
+    const send = this.send;
+    return new RunsView(this.parts, (request) => send({ ...request, origin }), origin);
   }
   invalidate(pathPrefix: string): void {
     this.parts.invalidate(pathPrefix);

@@ -154,6 +154,25 @@ describe('RunObservers', () => {
     observers.close();
   });
 
+  it('polls for the caller its first naming subscriber gave (UPSTREAM_FORWARD_CALLER), and for nobody without one', async () => {
+    const asked: Array<[string, string | undefined]> = [];
+    const source: RunSource = {
+      async fetchRun(threadId, runId, caller) {
+        asked.push([runId, caller]);
+        return { run: wireRun({ id: runId, thread_id: threadId, status: 'in_progress' }) };
+      },
+    };
+    const observers = new RunObservers({ source, pubsub: createLivePubSub(), defaultPollMs: 100 });
+    await observers.acquire(THREAD, 'run_alice', 'alice');
+    // A later subscriber (an admin names nobody; another user could not have passed the access check) changes nothing.
+    await observers.acquire(THREAD, 'run_alice');
+    await observers.acquire(THREAD, 'run_gateway');
+    await vi.advanceTimersByTimeAsync(100);
+    expect(asked.filter(([run]) => run === 'run_alice').map(([, caller]) => caller)).toEqual(['alice', 'alice']);
+    expect(asked.filter(([run]) => run === 'run_gateway').map(([, caller]) => caller)).toEqual([undefined, undefined]);
+    observers.close();
+  });
+
   it('polls every failing run at once when the upstream is known to answer again', async () => {
     // An open circuit names a wait far longer than the test: only the recovery can bring the next polls.
     const down = Object.assign(new Error('down'), { extensions: { code: 'UPSTREAM_UNAVAILABLE', reason: 'circuit_open', retryAfterMs: 60_000 } });

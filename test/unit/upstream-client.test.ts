@@ -2,8 +2,7 @@ import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import type { UpstreamConfig } from '../../src/config.js';
 import { createMetrics } from '../../src/observability/metrics.js';
-import { createUpstreamClient, type UpstreamClientOptions } from '../../src/upstream/client.js';
-import { newRequestContext, withRequestContext } from '../../src/observability/request-context.js';
+import { createUpstreamClient, type UpstreamClient, type UpstreamClientOptions } from '../../src/upstream/client.js';
 import { UpstreamError } from '../../src/upstream/errors.js';
 import { testUpstreamConfig } from '../helpers/upstream-config.js';
 import { nextTurn, waitUntil } from '../helpers/wait.js';
@@ -262,9 +261,8 @@ describe('upstream client: in-flight dedupe', () => {
   it('with the caller named upstream (UPSTREAM_FORWARD_CALLER), GETs are shared and cached per caller, and a write reaches every caller\'s copy', async () => {
     const { fetch, calls, release } = heldFetch();
     const { upstream } = client(fetch);
-    const as = <T>(caller: string | undefined, work: () => Promise<T>): Promise<T> =>
-      withRequestContext({ ...newRequestContext(), ...(caller === undefined ? {} : { caller }) }, work);
-    const reads = Promise.all(['alice', 'alice', 'bob', undefined].map((caller) => as(caller, () => upstream.getRun('thread_1', 'run_1'))));
+    const as = (caller: string | undefined, view: UpstreamClient): UpstreamClient => (caller === undefined ? view : view.forOrigin({ caller }));
+    const reads = Promise.all(['alice', 'alice', 'bob', undefined].map((caller) => as(caller, upstream).getRun('thread_1', 'run_1')));
     await waitUntil(() => calls.length === 3, 1_000);
     release();
     await reads;
@@ -272,10 +270,10 @@ describe('upstream client: in-flight dedupe', () => {
     expect(calls.map((call) => call.headers.get('x-gateway-caller')).sort()).toEqual(['alice', 'bob', null].sort());
 
     const cached = upstream.withReadCache(60_000);
-    for (const caller of ['alice', 'bob', 'alice', 'bob']) await as(caller, () => cached.getRun('thread_1', 'run_1'));
+    for (const caller of ['alice', 'bob', 'alice', 'bob']) await as(caller, cached).getRun('thread_1', 'run_1');
     expect(calls).toHaveLength(5);
     upstream.invalidate('/threads/thread_1');
-    for (const caller of ['alice', 'bob']) await as(caller, () => cached.getRun('thread_1', 'run_1'));
+    for (const caller of ['alice', 'bob']) await as(caller, cached).getRun('thread_1', 'run_1');
     expect(calls).toHaveLength(7);
   });
 
@@ -301,6 +299,32 @@ describe('upstream client: in-flight dedupe', () => {
     const { upstream: plain } = client(off.fetch, {}, { dedupe: false });
     await Promise.all([plain.getRun('thread_1', 'run_1'), plain.getRun('thread_1', 'run_1')]);
     expect(off.calls).toHaveLength(2);
+  });
+});
+
+describe('upstream client: the origin of a request', () => {
+  it('a view for an origin names its caller, counts its attempts and their upstream ids on it, and nothing on other views', async () => {
+    const { fetch, calls } = fakeFetch(apiError(500, 'boom', {}, { 'x-request-id': 'up_0' }), json(run, 200, { 'x-request-id': 'up_1' }), json(run, 200, { 'x-request-id': 'up_2' }));
+    const origin = { caller: 'alice@example.com', requestId: 'req_1', upstreamCalls: 0, upstreamRequestIds: [] as string[] };
+    const observed: Array<string | undefined> = [];
+    const { upstream } = client(fetch, {}, {
+      observe: {
+        start: (_attempt, from) => {
+          observed.push(from?.requestId);
+          return ({ requestId }) => {
+            if (from?.upstreamCalls !== undefined) from.upstreamCalls += 1;
+            if (requestId) from?.upstreamRequestIds?.push(requestId);
+          };
+        },
+      },
+    });
+    await upstream.forOrigin(origin).getRun('thread_1', 'run_1');
+    await upstream.getRun('thread_1', 'run_2');
+    // The failed attempt and its retry both count; the view without an origin names nobody and counts nothing.
+    expect(origin.upstreamCalls).toBe(2);
+    expect(origin.upstreamRequestIds).toEqual(['up_0', 'up_1']);
+    expect(observed).toEqual(['req_1', 'req_1', undefined]);
+    expect(calls.map((call) => call.headers.get('x-gateway-caller'))).toEqual(['alice%40example.com', 'alice%40example.com', null]);
   });
 });
 
