@@ -12,6 +12,7 @@ import { schema } from '../schema/index.js';
 import { closeServices, createServices, type GatewayServices } from '../services.js';
 import { createConsoleRoute } from './console/index.js';
 import { httpServerOptions, trackConnections } from './connections.js';
+import { LinkedSet } from './linked-set.js';
 import { useResponseCompression } from './compression.js';
 import { createReadiness } from './readiness.js';
 import { useOverloadStatus } from './overload-status.js';
@@ -193,8 +194,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   // GraphiQL's assets (some 9 MB of source, compressed at build time) load with its first request: a gateway with
   // GraphiQL off (production) never holds them.
   const graphiqlRoute = config.graphiql ? lazyRoute(() => import('./graphiql.js').then(({ createGraphiQLRoute }) => createGraphiQLRoute(GRAPHQL_PATH))) : undefined;
-  /** Responses not finished yet: the shutdown waits for them, and marks them `Connection: close`. */
-  const inflight = new Set<ServerResponse>();
+  /** Responses not finished yet: the shutdown waits for them, and marks them `Connection: close`. A linked set, not a Set: see LinkedSet. */
+  const inflight = new LinkedSet<ServerResponse>();
   let onSettled: (() => void) | undefined;
   // One listener for every response (`this` is the response; 'close' comes once).
   function settled(this: ServerResponse): void {

@@ -1,6 +1,7 @@
 import type { Server, ServerOptions } from 'node:http';
 import type { Socket } from 'node:net';
 import type { HttpServerConfig } from '../config.js';
+import { LinkedSet } from './linked-set.js';
 
 /**
  * Node's own bounds on slow clients, as the settings give them. Node checks the header and request timeouts only
@@ -35,7 +36,7 @@ export interface ConnectionTracker {
   /** Connections open now (HTTP and WebSocket). */
   readonly size: number;
   /** Every connection open now, for the shutdown. */
-  sockets(): IterableIterator<Socket>;
+  sockets(): Iterable<Socket>;
   /** Connections open now from one address. */
   openFrom(address: string): number;
 }
@@ -46,13 +47,18 @@ export interface ConnectionTracker {
  * connections held open), which would leave none for other clients or for upstream calls.
  */
 export function trackConnections(server: Server, limits: HttpServerConfig, onRefused?: (reason: ConnectionRefusal, address: string) => void): ConnectionTracker {
-  const addresses = new Map<Socket, string>();
+  // A linked set rather than a Map of socket to address: clients that open a connection per request would otherwise
+  // keep every socket (and the request it carried) alive until a full collection (see LinkedSet).
+  const open = new LinkedSet<Socket>();
+  const addresses = new WeakMap<Socket, string>();
   const perAddress = new Map<string, number>();
   // One listener for every socket (`this` is the socket; 'close' comes once): no closure or once wrapper each.
   function forget(this: Socket): void {
     const address = addresses.get(this);
     if (address === undefined) return;
+    // Deleted at once, not left to the collector.
     addresses.delete(this);
+    open.delete(this);
     const left = (perAddress.get(address) ?? 1) - 1;
     if (left > 0) perAddress.set(address, left);
     else perAddress.delete(address);
@@ -60,7 +66,7 @@ export function trackConnections(server: Server, limits: HttpServerConfig, onRef
   server.on('connection', (socket: Socket) => {
     const address = addressKey(socket.remoteAddress);
     const fromAddress = perAddress.get(address) ?? 0;
-    const refusal = refusalOf({ total: addresses.size, fromAddress }, limits);
+    const refusal = refusalOf({ total: open.size, fromAddress }, limits);
     if (refusal !== undefined) {
       // Closed before any byte is read: answering would mean parsing the request this connection should not cost.
       socket.destroy();
@@ -68,14 +74,15 @@ export function trackConnections(server: Server, limits: HttpServerConfig, onRef
       return;
     }
     addresses.set(socket, address);
+    open.add(socket);
     perAddress.set(address, fromAddress + 1);
     socket.on('close', forget);
   });
   return {
     get size() {
-      return addresses.size;
+      return open.size;
     },
-    sockets: () => addresses.keys(),
+    sockets: () => open.values(),
     openFrom: (address) => perAddress.get(addressKey(address)) ?? 0,
   };
 }
