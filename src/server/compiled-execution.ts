@@ -43,6 +43,8 @@ export function useCompiledQueries(options: CompiledExecutionOptions = {}): Plug
   const entries = new WeakMap<DocumentNode, Map<string, Entry>>();
   // Compiled entries in least-recently-used order; an entry leaving it drops its compiled form (it may compile again).
   const compiledOrder = new Set<Entry>();
+  // The entry used last is not moved again: a delete and an add per execution would rehash the set every few runs.
+  let newest: Entry | undefined;
 
   function entryOf(args: ExecutionArgs): Entry {
     let byName = entries.get(args.document);
@@ -55,8 +57,11 @@ export function useCompiledQueries(options: CompiledExecutionOptions = {}): Plug
 
   function compiledFor(entry: Entry, args: ExecutionArgs): CompiledQuery | undefined {
     if (entry.compiled) {
-      compiledOrder.delete(entry);
-      compiledOrder.add(entry);
+      if (entry !== newest) {
+        compiledOrder.delete(entry);
+        compiledOrder.add(entry);
+        newest = entry;
+      }
       return entry.compiled;
     }
     if (entry.failed || ++entry.runs <= compileAfter) return undefined;
@@ -65,9 +70,11 @@ export function useCompiledQueries(options: CompiledExecutionOptions = {}): Plug
       if (!isCompiledQuery(compiled)) throw new Error(compiled.errors?.map((error) => error.message).join('; ') ?? 'not compiled');
       entry.compiled = compiled;
       compiledOrder.add(entry);
+      newest = entry;
       if (compiledOrder.size > maxCompiled) {
         const oldest = compiledOrder.values().next().value as Entry;
         compiledOrder.delete(oldest);
+        if (oldest === newest) newest = undefined;
         delete oldest.compiled;
         oldest.runs = 0;
       }

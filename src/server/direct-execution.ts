@@ -77,21 +77,27 @@ class NodeRequestView {
   }
 }
 
-/** A bounded map in insertion order; a hit moves to the end (least recently used first out). */
-class Lru<V> {
+/**
+ * A bounded map in insertion order; a hit moves to the end (least recently used first out), unless it is there
+ * already: a delete and a set on every hit of the same document would rehash the map's table every few requests.
+ */
+export class Lru<V> {
   readonly #map = new Map<string, V>();
+  #newest: string | undefined;
   constructor(private readonly max: number) {}
   get(key: string): V | undefined {
     const value = this.#map.get(key);
-    if (value !== undefined) {
+    if (value !== undefined && key !== this.#newest) {
       this.#map.delete(key);
       this.#map.set(key, value);
+      this.#newest = key;
     }
     return value;
   }
   set(key: string, value: V): void {
     this.#map.delete(key);
     this.#map.set(key, value);
+    this.#newest = key;
     if (this.#map.size > this.max) this.#map.delete(this.#map.keys().next().value as string);
   }
   get size(): number {
