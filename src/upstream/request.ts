@@ -30,6 +30,11 @@ export interface CoreRequest extends EndpointRequest {
   probe?: { timeoutMs: number };
   /** Who the request is made for: the caller it names upstream and the operation that counts it. */
   origin?: UpstreamOrigin | undefined;
+  /**
+   * Headers of this request besides the endpoint's (an `Idempotency-Key`, an end user's isolation key); never in
+   * place of the endpoint's own (its key, content type, version).
+   */
+  headers?: Readonly<Record<string, string>> | undefined;
 }
 
 /**
@@ -320,8 +325,8 @@ export class RequestCore {
       const response = await this.#transport(
         url,
         body !== undefined
-          ? { method: request.method, headers: withBearer(this.endpoint.headersWithBody, bearer, caller), body, signal }
-          : { method: request.method, headers: withBearer(this.endpoint.headersWithoutBody, bearer, caller), signal },
+          ? { method: request.method, headers: withBearer(this.endpoint.headersWithBody, bearer, caller, request.headers), body, signal }
+          : { method: request.method, headers: withBearer(this.endpoint.headersWithoutBody, bearer, caller, request.headers), signal },
       );
       status = String(response.status);
       requestId = response.headers.get('x-request-id') ?? undefined;
@@ -417,10 +422,12 @@ export function serialiseBody(body: unknown): string {
 export const CALLER_HEADER = 'x-gateway-caller';
 
 /**
- * The endpoint's headers with a token, when there is one (static keys are in the endpoint's headers already), and
- * the request's caller when it names one (its origin does only with UPSTREAM_FORWARD_CALLER).
+ * The endpoint's headers with a token, when there is one (static keys are in the endpoint's headers already), the
+ * request's caller when it names one (its origin does only with UPSTREAM_FORWARD_CALLER), and the request's own
+ * headers under them (the endpoint's win a clash). Without any of these, the endpoint's frozen object as it is.
  */
-export function withBearer(headers: Readonly<Record<string, string>>, bearer: string | undefined, caller: string | undefined): Readonly<Record<string, string>> {
-  const forUser = caller === undefined ? headers : { ...headers, [CALLER_HEADER]: encodeURIComponent(caller) };
+export function withBearer(headers: Readonly<Record<string, string>>, bearer: string | undefined, caller: string | undefined, own?: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+  const withOwn = own === undefined ? headers : { ...own, ...headers };
+  const forUser = caller === undefined ? withOwn : { ...withOwn, [CALLER_HEADER]: encodeURIComponent(caller) };
   return bearer === undefined ? forUser : { ...forUser, authorization: `Bearer ${bearer}` };
 }

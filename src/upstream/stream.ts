@@ -32,7 +32,7 @@ export async function openEventStream(core: RequestCore, doFetch: typeof fetch, 
     const response = await core.inSlot(() => {
       end = core.startAttempt({ method: request.method, route: request.route }, request.origin, false);
       headTimeout = setTimeout(() => controller.abort(), core.timeoutMs);
-      return doFetch(url, { method: request.method, headers: withBearer(core.endpoint.headersForEventStream, bearer, request.origin?.caller), body, signal: controller.signal, redirect: 'error' });
+      return doFetch(url, { method: request.method, headers: withBearer(core.endpoint.headersForEventStream, bearer, request.origin?.caller, request.headers), body, signal: controller.signal, redirect: 'error' });
     });
     status = String(response.status);
     requestId = response.headers.get('x-request-id') ?? undefined;

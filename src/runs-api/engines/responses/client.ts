@@ -1,11 +1,10 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { ApiError, badRequest } from '../../errors.js';
 import { Endpoint } from '../../../upstream/endpoint.js';
 import { UpstreamHttpError } from '../../../upstream/http-errors.js';
 import { RequestCore, type CoreRequest, type RequestPolicy } from '../../../upstream/request.js';
 import { openEventStream } from '../../../upstream/stream.js';
 import type { TokenSource } from '../../../upstream/token-provider.js';
-import { httpTransport, type Transport } from '../../../upstream/transport.js';
+import { httpTransport } from '../../../upstream/transport.js';
 import { ISOLATION_KEY_HEADER } from '../../../responses-api/foundry.js';
 import type { Conversation, Item, ResponseObject } from '../../../responses-api/types.js';
 import { RESPONSE_INCLUDE } from './mapping.js';
@@ -88,77 +87,64 @@ export function asApiError(error: unknown): unknown {
 }
 
 export function createResponsesClient(options: ResponsesClientOptions): ResponsesClient {
-  // Per-request headers (Idempotency-Key) ride in an async context: the request core's headers are per endpoint.
-  const extraHeaders = new AsyncLocalStorage<Record<string, string>>();
-  const withExtras = (headers: Readonly<Record<string, string>>): Record<string, string> => ({ ...headers, ...(extraHeaders.getStore() ?? {}) });
-  const base = httpTransport({ maxSockets: 64 });
-  const transport: Transport = (url, request) => base(url, { ...request, headers: withExtras(request.headers) });
-  const doFetch: typeof fetch = (input, init) => fetch(input, { ...init, headers: withExtras((init?.headers ?? {}) as Record<string, string>) });
   const endpoint = new Endpoint({ baseUrl: options.baseUrl, apiKey: options.apiKey, authHeader: 'authorization', betaHeader: '', headers: {}, queryParams: options.queryParams ?? {} });
-  const core = new RequestCore({ policy: { ...DEFAULT_POLICY, ...options.policy }, endpoint, transport, tokens: options.tokens });
+  const core = new RequestCore({ policy: { ...DEFAULT_POLICY, ...options.policy }, endpoint, transport: httpTransport({ maxSockets: 64 }), tokens: options.tokens });
   const open = new Set<AbortController>();
 
-  const send = async <T>(request: CoreRequest, idempotencyKey?: string): Promise<T> => {
-    const run = () => core.send<T>(request);
-    const answer = idempotencyKey ? await extraHeaders.run({ ...extraHeaders.getStore(), 'Idempotency-Key': idempotencyKey }, run) : await run();
-    return answer.data;
-  };
+  /**
+   * The client for one end user (`user`: their headers; undefined: calls as they are). Per-call headers (the
+   * user's, an Idempotency-Key) go on each request, not through an async context: an AsyncLocalStorage once
+   * entered turns on async hooks for the whole process, the gateway's requests included when it runs in-process.
+   */
+  const clientFor = (user: Readonly<Record<string, string>> | undefined): ResponsesClient => {
+    const headersOf = (idempotencyKey: string | undefined): Readonly<Record<string, string>> | undefined =>
+      idempotencyKey === undefined ? user : { ...user, 'Idempotency-Key': idempotencyKey };
 
-  const stream = async (request: CoreRequest, idempotencyKey?: string): Promise<AsyncIterable<ResponsesEvent>> => {
-    const opened = () => openEventStream(core, doFetch, request);
-    const { body, abort } = idempotencyKey ? await extraHeaders.run({ ...extraHeaders.getStore(), 'Idempotency-Key': idempotencyKey }, opened) : await opened();
-    const controller = new AbortController();
-    controller.signal.addEventListener('abort', abort);
-    open.add(controller);
-    return readEvents(body, () => {
-      open.delete(controller);
-      abort();
-    });
-  };
+    const send = async <T>(request: CoreRequest, idempotencyKey?: string): Promise<T> => {
+      const headers = headersOf(idempotencyKey);
+      return (await core.send<T>(headers === undefined ? request : { ...request, headers })).data;
+    };
 
-  const client: ResponsesClient = {
-    createResponse: (body, key) => send({ method: 'POST', route: '/responses', body: { ...body, stream: false } }, key),
-    streamResponse: (body, key) => stream({ method: 'POST', route: '/responses', body: { ...body, stream: true } }, key),
-    // A GET that streams: openEventStream sends it without a body.
-    resumeStream: (responseId, startingAfter) => stream({ method: 'GET', route: '/responses/{response_id}', params: { response_id: responseId }, query: { stream: true, starting_after: startingAfter, 'include[]': RESPONSE_INCLUDE } }),
-    getResponse: (responseId) => send({ method: 'GET', route: '/responses/{response_id}', params: { response_id: responseId }, query: { 'include[]': RESPONSE_INCLUDE } }),
-    // Cancelling twice is idempotent on this wire, so the core may retry it.
-    cancelResponse: (responseId) => send({ method: 'POST', route: '/responses/{response_id}/cancel', params: { response_id: responseId }, retry: true }),
-    createConversation: (body, key) => send({ method: 'POST', route: '/conversations', body }, key),
-    deleteConversation: async (conversationId) => {
-      await send({ method: 'DELETE', route: '/conversations/{conversation_id}', params: { conversation_id: conversationId }, retry: true });
-    },
-    addItems: async (conversationId, items, key) => (await send<{ data: Item[] }>({ method: 'POST', route: '/conversations/{conversation_id}/items', params: { conversation_id: conversationId }, body: { items } }, key)).data,
-    listItems: (conversationId, after) =>
-      send({ method: 'GET', route: '/conversations/{conversation_id}/items', params: { conversation_id: conversationId }, query: { order: 'asc', limit: 100, after } }),
-    deleteItem: async (conversationId, itemId) => {
-      await send({ method: 'DELETE', route: '/conversations/{conversation_id}/items/{item_id}', params: { conversation_id: conversationId, item_id: itemId }, retry: true });
-    },
-    forUser: (isolationKey) => (isolationKey === undefined ? client : forUser(client, (call) => extraHeaders.run({ [ISOLATION_KEY_HEADER]: isolationKey }, call))),
-    close() {
-      for (const controller of [...open]) controller.abort();
-      open.clear();
-    },
-  };
-  return client;
-}
+    const stream = async (request: CoreRequest, idempotencyKey?: string): Promise<AsyncIterable<ResponsesEvent>> => {
+      const headers = headersOf(idempotencyKey);
+      const { body, abort } = await openEventStream(core, fetch, headers === undefined ? request : { ...request, headers });
+      const controller = new AbortController();
+      controller.signal.addEventListener('abort', abort);
+      open.add(controller);
+      return readEvents(body, () => {
+        open.delete(controller);
+        abort();
+      });
+    };
 
-/** Every operation of `client` run inside `within` (which sets the user's header for the requests it makes). */
-function forUser(client: ResponsesClient, within: <T>(call: () => T) => T): ResponsesClient {
-  return {
-    createResponse: (body, key) => within(() => client.createResponse(body, key)),
-    streamResponse: (body, key) => within(() => client.streamResponse(body, key)),
-    resumeStream: (responseId, startingAfter) => within(() => client.resumeStream(responseId, startingAfter)),
-    getResponse: (responseId) => within(() => client.getResponse(responseId)),
-    cancelResponse: (responseId) => within(() => client.cancelResponse(responseId)),
-    createConversation: (body, key) => within(() => client.createConversation(body, key)),
-    deleteConversation: (conversationId) => within(() => client.deleteConversation(conversationId)),
-    addItems: (conversationId, items, key) => within(() => client.addItems(conversationId, items, key)),
-    listItems: (conversationId, after) => within(() => client.listItems(conversationId, after)),
-    deleteItem: (conversationId, itemId) => within(() => client.deleteItem(conversationId, itemId)),
-    forUser: (isolationKey) => client.forUser(isolationKey),
-    close: () => client.close(),
+    return {
+      createResponse: (body, key) => send({ method: 'POST', route: '/responses', body: { ...body, stream: false } }, key),
+      streamResponse: (body, key) => stream({ method: 'POST', route: '/responses', body: { ...body, stream: true } }, key),
+      // A GET that streams: openEventStream sends it without a body.
+      resumeStream: (responseId, startingAfter) => stream({ method: 'GET', route: '/responses/{response_id}', params: { response_id: responseId }, query: { stream: true, starting_after: startingAfter, 'include[]': RESPONSE_INCLUDE } }),
+      getResponse: (responseId) => send({ method: 'GET', route: '/responses/{response_id}', params: { response_id: responseId }, query: { 'include[]': RESPONSE_INCLUDE } }),
+      // Cancelling twice is idempotent on this wire, so the core may retry it.
+      cancelResponse: (responseId) => send({ method: 'POST', route: '/responses/{response_id}/cancel', params: { response_id: responseId }, retry: true }),
+      createConversation: (body, key) => send({ method: 'POST', route: '/conversations', body }, key),
+      deleteConversation: async (conversationId) => {
+        await send({ method: 'DELETE', route: '/conversations/{conversation_id}', params: { conversation_id: conversationId }, retry: true });
+      },
+      addItems: async (conversationId, items, key) => (await send<{ data: Item[] }>({ method: 'POST', route: '/conversations/{conversation_id}/items', params: { conversation_id: conversationId }, body: { items } }, key)).data,
+      listItems: (conversationId, after) =>
+        send({ method: 'GET', route: '/conversations/{conversation_id}/items', params: { conversation_id: conversationId }, query: { order: 'asc', limit: 100, after } }),
+      deleteItem: async (conversationId, itemId) => {
+        await send({ method: 'DELETE', route: '/conversations/{conversation_id}/items/{item_id}', params: { conversation_id: conversationId, item_id: itemId }, retry: true });
+      },
+      // A user's client names that user alone: another user's is made from the shared parts, not nested in this one.
+      forUser: (isolationKey) => (isolationKey === undefined ? everyone : clientFor({ [ISOLATION_KEY_HEADER]: isolationKey })),
+      close() {
+        for (const controller of [...open]) controller.abort();
+        open.clear();
+      },
+    };
   };
+  const everyone = clientFor(undefined);
+  return everyone;
 }
 
 /** Server-sent events as JSON objects, until the stream ends; `return()` closes the connection. */
