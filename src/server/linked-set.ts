@@ -10,12 +10,11 @@ interface Link<T> {
  *
  * Why not a Set: a Set that lives long has its table in V8's old generation, and one that is added to and deleted
  * from on every request rehashes every few dozen changes. Each table it leaves behind still holds the members it had
- * (a Map or an object's dictionary does the same), and the young-generation collector takes every reference from an
- * old object as live, so every member of a table left behind (a response and its request, body, headers, closures)
- * survives each scavenge until the next full collection. On the `run` query at 0 ms upstream with the read cache off,
- * a Set of the responses in flight kept a quarter of all bytes allocated alive through scavenges (GC 14% of the main
- * thread, ~30,000 req/s); this list 0.9% (GC 2.6%, ~40,000 req/s). A removed link is cleared, so nothing old points
- * to a member once it has left.
+ * (a Map does the same), and the young-generation collector takes every reference from an old object as live, so
+ * every member of a table left behind (a response and its request, body, headers, closures) survives each scavenge
+ * until the next full collection. On the `run` query at 0 ms upstream with the read cache off, a Set of the responses
+ * in flight kept a quarter of all bytes allocated alive through scavenges (GC 14% of the main thread, ~29,000 req/s);
+ * this list 0.9% (GC 3%, ~36,000 req/s). A removed link is cleared, so nothing old points to a member once it has left.
  */
 export class LinkedSet<T extends object> {
   /** Where a member carries its link: one key per set, so that an object may belong to several. */
