@@ -58,6 +58,12 @@ export interface RunsEngine {
       list(threadId: string, runId: string, query: ListQuery): Promise<ListPage<W.RunStep>>;
     };
   };
+  /**
+   * The engine as one end user sees it (the caller the gateway names, caller.ts): an engine that keeps users apart
+   * (the Responses engine's isolation) shows that user's threads alone and makes new ones theirs. Without it, or for
+   * a request that names nobody, the engine itself serves the request.
+   */
+  forCaller?(caller: string): RunsEngine;
   /** Stops every timer and detaches every stream. */
   close(): Promise<void>;
 }

@@ -59,12 +59,13 @@ export function runsApiOptionsFrom(config: { host: string; runsApi: RunsApiConfi
 export async function startRunsApi(options: RunsApiOptions & { port?: number; host?: string } = {}): Promise<RunsApi> {
   const stepMs = options.stepMs ?? 400;
   const { engine, responsesApi, upstreamCalls, signedRoutes } = await createEngine(options.engine ?? 'simulated', { ...options, stepMs });
-  const presentation = presentationOf(engine, options);
+  const presentation = presentationOf(options);
   const routes = new RouteTable(presentation.operations);
   const faults = initialFaults(routes, options.faults);
 
   const requestLog: RequestLogEntry[] = [];
   const http = createHttpServer({
+    engine,
     routes,
     faults,
     faultControl: options.faultControl ?? false,
@@ -100,12 +101,12 @@ export async function startRunsApi(options: RunsApiOptions & { port?: number; ho
 }
 
 /** The wire the API speaks (RUNS_API_PROFILE); refused at start when the profile's settings do not fit. */
-function presentationOf(engine: RunsEngine, options: RunsApiOptions): WirePresentation {
-  if ((options.profile ?? 'openai') === 'openai') return openAiPresentation(engine, options.requireBetaHeader ?? true);
+function presentationOf(options: RunsApiOptions): WirePresentation {
+  if ((options.profile ?? 'openai') === 'openai') return openAiPresentation(options.requireBetaHeader ?? true);
   const { clientId, clientSecret } = options;
   if (options.apiKey !== undefined) throw new Error('RUNS_API_KEY does not apply with RUNS_API_PROFILE=foundry-classic: it takes bearer tokens from its token endpoint only.');
   if (!clientId || !clientSecret) throw new Error('RUNS_API_PROFILE=foundry-classic needs RUNS_API_CLIENT_ID and RUNS_API_CLIENT_SECRET: the client credentials its token endpoint accepts.');
-  return foundryClassicPresentation(engine, { project: options.project ?? 'demo', clientId, clientSecret, tokenLifetimeMs: options.tokenLifetimeMs ?? 3_600_000 });
+  return foundryClassicPresentation({ project: options.project ?? 'demo', clientId, clientSecret, tokenLifetimeMs: options.tokenLifetimeMs ?? 3_600_000 });
 }
 
 /** The one place an engine is chosen: the wire above it is the same for every engine. */

@@ -52,17 +52,17 @@ export interface FoundryOptions {
 export { TOKEN_PATH };
 
 /** The OpenAI wire: the spec's operations; a run never shows the `tool_resources` an engine may keep on it. */
-export function openAiPresentation(engine: RunsEngine, requireBetaHeader: boolean): WirePresentation {
-  return { basePath: '/v1', operations: createOperations(engine).map((op) => presentedBy(op, withoutRunToolResources)), requireBetaHeader, signedRoutes: [] };
+export function openAiPresentation(requireBetaHeader: boolean): WirePresentation {
+  return { basePath: '/v1', operations: createOperations().map((op) => presentedBy(op, withoutRunToolResources)), requireBetaHeader, signedRoutes: [] };
 }
 
-export function foundryClassicPresentation(engine: RunsEngine, options: FoundryOptions): WirePresentation {
+export function foundryClassicPresentation(options: FoundryOptions): WirePresentation {
   const tokens = createTokenEndpoint({ clientId: options.clientId, clientSecret: options.clientSecret, lifetimeMs: options.tokenLifetimeMs });
-  const foundry = foundryOperations(engine);
+  const foundry = foundryOperations();
   const operations = [
-    ...createOperations(engine).map((op) => foundry.get(`${op.method} ${op.route}`) ?? op),
+    ...createOperations().map((op) => foundry.get(`${op.method} ${op.route}`) ?? op),
     // After `/threads/runs` and `/threads/{thread_id}`, which share no method with it.
-    { method: 'GET' as const, route: '/threads', handler: async (ctx: HandlerContext) => listThreads(engine, ctx) },
+    { method: 'GET' as const, route: '/threads', handler: async (ctx: HandlerContext) => listThreads(ctx) },
   ].map((op) => presentedBy(op, presentFoundry));
   return {
     basePath: `/api/projects/${encodeURIComponent(options.project)}`,
@@ -131,29 +131,29 @@ function checkApiVersion(query: URLSearchParams): void {
   }
 }
 
-async function listThreads(engine: RunsEngine, ctx: HandlerContext): Promise<unknown> {
+async function listThreads({ engine, ...ctx }: HandlerContext): Promise<unknown> {
   const query = parseListQuery(ctx.query);
   if (!engine.threads.list) throw badRequest('Listing threads is not supported by this engine (RUNS_ENGINE=responses keeps no thread index).', null, 'unsupported_operation');
   return engine.threads.list(query);
 }
 
 /** The operations whose bodies carry Azure's additions, keyed `METHOD route`; the rest are the OpenAI wire's as they are. */
-function foundryOperations(engine: RunsEngine): Map<string, Operation> {
+function foundryOperations(): Map<string, Operation> {
   const ops: Operation[] = [
     {
       method: 'POST',
       route: '/assistants',
-      handler: async ({ body }) => engine.assistants.create(withMcpTools<CreateAssistantRequest>(engine, 'CreateAssistantRequest', orEmpty(body))),
+      handler: async ({ body, engine }) => engine.assistants.create(withMcpTools<CreateAssistantRequest>(engine, 'CreateAssistantRequest', orEmpty(body))),
     },
     {
       method: 'POST',
       route: '/assistants/{assistant_id}',
-      handler: async (ctx) => engine.assistants.update(param(ctx, 'assistant_id'), withMcpTools<ModifyAssistantRequest>(engine, 'ModifyAssistantRequest', orEmpty(ctx.body))),
+      handler: async ({ engine, ...ctx }) => engine.assistants.update(param(ctx, 'assistant_id'), withMcpTools<ModifyAssistantRequest>(engine, 'ModifyAssistantRequest', orEmpty(ctx.body))),
     },
     {
       method: 'POST',
       route: '/threads/{thread_id}/runs',
-      handler: async (ctx) => {
+      handler: async ({ engine, ...ctx }) => {
         const { rest, resources } = takeField(orEmpty(ctx.body), 'tool_resources');
         const req = withMcpTools<CreateRunRequest>(engine, 'CreateRunRequest', rest);
         const toolResources = resources === undefined ? undefined : parseRunToolResources(resources, 'tool_resources');
@@ -165,7 +165,7 @@ function foundryOperations(engine: RunsEngine): Map<string, Operation> {
     {
       method: 'POST',
       route: '/threads/runs',
-      handler: async ({ body, query }) => {
+      handler: async ({ body, query, engine }) => {
         // The spec's tool_resources are checked as OpenAI's; Azure's `mcp` entries beside them by hand.
         const given = orEmpty(body);
         const resources = isRecord(given) ? given['tool_resources'] : undefined;
@@ -180,7 +180,7 @@ function foundryOperations(engine: RunsEngine): Map<string, Operation> {
     {
       method: 'POST',
       route: '/threads/{thread_id}/runs/{run_id}/submit_tool_outputs',
-      handler: async (ctx) => {
+      handler: async ({ engine, ...ctx }) => {
         const body = orEmpty(ctx.body);
         if (isRecord(body) && 'tool_approvals' in body) {
           const req = parseToolApprovals(body);

@@ -2,7 +2,8 @@ import type { IncomingMessage, Server } from 'node:http';
 import { headerValue } from '../embedded/http.js';
 import { createEmbeddedHttpServer, type EmbeddedServerParts } from '../embedded/server.js';
 import { writeEventStream } from '../embedded/sse.js';
-import { CALLER_HEADER, callerFromHeader, withCaller } from './caller.js';
+import { CALLER_HEADER, callerFromHeader } from './caller.js';
+import type { RunsEngine } from './engine.js';
 import { missingBetaHeader } from './errors.js';
 import { EventStreamAnswer, type Operation } from './routes/index.js';
 import { NON_TERMINAL_RUN_STATUSES } from './rules.js';
@@ -11,6 +12,8 @@ import type { Run } from './types.js';
 export type { RequestLogEntry } from '../embedded/server.js';
 
 export interface HttpOptions extends EmbeddedServerParts<Operation> {
+  /** What the operations call: as the request's caller sees it when it names one (RunsEngine.forCaller). */
+  engine: RunsEngine;
   requireBetaHeader: boolean;
   pollAfterMs: number;
   /** The wire's own request checks (Foundry's `api-version`), after the beta header's. */
@@ -20,7 +23,7 @@ export interface HttpOptions extends EmbeddedServerParts<Operation> {
 const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
 
 /** The shared embedded HTTP layer with the runs API's own parts: the beta header, poll hints and event streams. */
-export function createHttpServer({ requireBetaHeader, pollAfterMs, checkWireRequest, ...parts }: HttpOptions): { server: Server; stop: () => void } {
+export function createHttpServer({ engine, requireBetaHeader, pollAfterMs, checkWireRequest, ...parts }: HttpOptions): { server: Server; stop: () => void } {
   // Only a client that proved itself (the key, or Foundry classic's tokens) may name the caller.
   const keyRequired = parts.apiKey !== undefined || parts.authenticate !== undefined;
   return createEmbeddedHttpServer({
@@ -33,7 +36,8 @@ export function createHttpServer({ requireBetaHeader, pollAfterMs, checkWireRequ
     },
     respond: async (operation, { req, res, params, query, body, headers }) => {
       const caller = callerFromHeader(headerValue(req, CALLER_HEADER), keyRequired);
-      const result = await withCaller(caller, () => operation.handler({ params, query, body }));
+      // The caller is handed on in the engine the operation is given, not through an async context (caller.ts).
+      const result = await operation.handler({ params, query, body, engine: caller === undefined ? engine : (engine.forCaller?.(caller) ?? engine) });
       if (result instanceof EventStreamAnswer) {
         await writeEventStream(res, headers, result.events, { present: result.present, terminator: { event: 'done', data: '[DONE]' } });
         return 'written';

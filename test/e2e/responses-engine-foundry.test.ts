@@ -119,6 +119,22 @@ describe('the Responses engine on Foundry new agents (runs wire by the openai SD
     await expect(bob.beta.threads.runs.create(alices.id, { assistant_id: assistant.id })).rejects.toBeInstanceOf(NotFoundError);
     await expect(bob.beta.threads.delete(alices.id)).rejects.toBeInstanceOf(NotFoundError);
     await expect(alice.beta.threads.retrieve(bobs.id)).rejects.toBeInstanceOf(NotFoundError);
+    // Every other operation on a thread is refused the same way (each is checked, not only the ones above).
+    const [message] = (await alice.beta.threads.messages.list(alices.id)).data;
+    const refused = [
+      () => bob.beta.threads.update(alices.id, { metadata: { by: 'bob' } }),
+      () => bob.beta.threads.messages.retrieve(message!.id, { thread_id: alices.id }),
+      () => bob.beta.threads.messages.update(message!.id, { thread_id: alices.id, metadata: { by: 'bob' } }),
+      () => bob.beta.threads.messages.delete(message!.id, { thread_id: alices.id }),
+      () => bob.beta.threads.runs.list(alices.id),
+      () => bob.beta.threads.runs.update(run.id, { thread_id: alices.id, metadata: { by: 'bob' } }),
+      () => bob.beta.threads.runs.cancel(run.id, { thread_id: alices.id }),
+      () => bob.beta.threads.runs.submitToolOutputs(run.id, { thread_id: alices.id, tool_outputs: [{ tool_call_id: 'call_1', output: 'x' }] }),
+      () => bob.beta.threads.runs.steps.list(run.id, { thread_id: alices.id }),
+    ];
+    for (const attempt of refused) await expect(attempt()).rejects.toBeInstanceOf(NotFoundError);
+    expect((await alice.beta.threads.messages.retrieve(message!.id, { thread_id: alices.id })).metadata).not.toMatchObject({ by: 'bob' });
+    expect((await alice.beta.threads.retrieve(alices.id)).metadata).not.toMatchObject({ by: 'bob' });
     // The gateway's own work (shared pollers name nobody) continues any thread.
     expect((await gatewayWork.beta.threads.runs.retrieve(run.id, { thread_id: alices.id })).status).toBe('completed');
 

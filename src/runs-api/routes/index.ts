@@ -8,7 +8,7 @@ import { threadOperations } from './threads.js';
 
 export { EventStreamAnswer, type HandlerContext, type Operation } from './operation.js';
 
-/** The spec's 23 operations over an engine, in match order. */
-export function createOperations(engine: RunsEngine): Operation[] {
-  return [...assistantOperations(engine), ...threadOperations(engine), ...messageOperations(engine), ...runOperations(engine), ...stepOperations(engine)];
+/** The spec's 23 operations, in match order; each calls the engine its request is served by (`HandlerContext.engine`). */
+export function createOperations(): Operation[] {
+  return [...assistantOperations(), ...threadOperations(), ...messageOperations(), ...runOperations(), ...stepOperations()];
 }

@@ -1,4 +1,4 @@
-import type { RunStart } from '../engine.js';
+import type { RunsEngine, RunStart } from '../engine.js';
 import type { StreamEvent } from '../types.js';
 
 export interface HandlerContext {
@@ -6,6 +6,8 @@ export interface HandlerContext {
   query: URLSearchParams;
   /** Parsed JSON body; undefined when the request had none. */
   body: unknown;
+  /** The engine as the request's caller sees it (RunsEngine.forCaller), or the engine itself. */
+  engine: RunsEngine;
 }
 
 /** An answer the server writes as an event stream, each event shown through `present`. */
@@ -37,6 +39,6 @@ export function orEmpty(body: unknown): unknown {
   return body === undefined ? {} : body;
 }
 
-export function param(ctx: HandlerContext, name: string): string {
+export function param(ctx: Pick<HandlerContext, 'params'>, name: string): string {
   return ctx.params[name] ?? '';
 }

@@ -6,14 +6,13 @@ import { notFound } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { newAssistant, newMessage, newRun, newThread, toolResources } from '../../objects.js';
 import { ACTIVE_RUN_STATUSES, checkCancellable, checkMessageAllowed, checkRunAllowed, checkToolChoice, checkToolOutputs, expirySeconds, isFinalEvent, type RunRequest } from '../../rules.js';
-import type { Assistant, CreateMessageRequest, CreateThreadRequest, Message, Run, StreamEvent, SubmitToolOutputsRequest, Thread } from '../../types.js';
+import type { Assistant, CreateMessageRequest, CreateThreadAndRunRequest, CreateThreadRequest, Message, Run, StreamEvent, SubmitToolOutputsRequest, Thread } from '../../types.js';
 import type { ResponseObject } from '../../../responses-api/types.js';
 import { asApiError, isUnknownOutcome, type ResponsesClient, type ResponsesEvent } from './client.js';
 import { deltaEvents, StreamedResponse } from './events.js';
 import { acceptToolOutputs, applyResponse, cancelRun, checkMappable, expireRun, functionCallOutputs, messageItem, responseBody, toolResourceIds, type ApplyContext, type RunView } from './mapping.js';
 import { listPage, pageOf, Records, type IntentDoc, type MessageDoc, type RunDoc, type ThreadDoc } from './records.js';
 import type { EngineStore } from './store/contract.js';
-import { currentCaller } from '../../caller.js';
 import type { AgentReference } from '../../../responses-api/foundry.js';
 import { agentOf, isolationKeyOf } from './profile.js';
 
@@ -69,18 +68,10 @@ export function createResponsesEngine(options: ResponsesEngineOptions): Response
   const clock = options.clock ?? realClock;
   const { client, store } = options;
   const { isolation } = options;
-  /** The current caller's isolation key: undefined without isolation, or for work done for nobody in particular. */
-  const callerKey = (): string | undefined => {
-    const caller = isolation ? currentCaller() : undefined;
-    return caller === undefined ? undefined : isolationKeyOf(caller, isolation?.secret);
-  };
-  // Work for nobody in particular (timers, webhooks, the gateway's shared pollers) sees every thread: it continues
-  // what a caller started, with the key stored on the thread. A caller sees only the threads made for them.
-  const admits = (thread: ThreadDoc): boolean => {
-    const key = callerKey();
-    return key === undefined || thread.isolationKey === key;
-  };
-  const records = new Records(store, () => clock.now(), admits);
+  // The engine itself serves work for nobody in particular (timers, webhooks, the gateway's shared pollers): it sees
+  // every thread, and continues what a caller started with the key stored on the thread. A caller's requests are
+  // served by `forCaller`'s view, which sees only the threads made for them.
+  const records = new Records(store, () => clock.now());
   /** The upstream as the end user whose thread (or run) `doc` is. */
   const upstream = (doc: { isolationKey?: string | undefined }) => client.forUser(doc.isolationKey);
   const listeners = new Map<string, Set<Listener>>();
@@ -387,10 +378,10 @@ export function createResponsesEngine(options: ResponsesEngineOptions): Response
 
   // ------------------------------------------------------------------------------------------------------------
 
-  async function createThread(req: CreateThreadRequest): Promise<Thread> {
+  /** A new thread, the caller's when `isolationKey` names one (their conversation is made under their key). */
+  async function createThread(req: CreateThreadRequest, isolationKey: string | undefined): Promise<Thread> {
     const made = { id: newId('thread'), createdAt: nowSeconds(clock) };
     const thread = newThread(req, made, newVectorStoreId);
-    const isolationKey = callerKey();
     const owner = isolationKey === undefined ? {} : { isolationKey };
     const conversation = await count('POST /conversations', () => upstream(owner).createConversation({ metadata: thread.metadata ?? {} }, `${thread.id}.conversation`)).catch((error: unknown) => {
       throw asApiError(error);
@@ -402,6 +393,17 @@ export function createResponsesEngine(options: ResponsesEngineOptions): Response
       await addMessages(doc, messages.slice(start, start + ITEMS_PER_REQUEST));
     }
     return thread;
+  }
+
+  async function createAndRun(req: CreateThreadAndRunRequest, isolationKey: string | undefined): Promise<RunStart & { thread: Thread }> {
+    const assistant = (await records.assistant(req.assistant_id)).doc;
+    const { thread: threadRequest, tool_resources: resources, ...runRequest } = req;
+    checkToolChoice(runRequest.tools ?? assistant.tools, runRequest.tool_choice);
+    checkMappable(runRequest);
+    checkAgent(assistant);
+    const thread = await createThread({ ...(resources ? { tool_resources: resources } : {}), ...threadRequest }, isolationKey);
+    const start = await startRun(thread.id, assistant, runRequest, req.stream === true, [{ event: 'thread.created', data: structuredClone(thread) }]);
+    return { ...start, thread };
   }
 
   /** Messages a client adds: conversation items first (their ids key the sidecars), then the sidecars. */
@@ -509,7 +511,7 @@ export function createResponsesEngine(options: ResponsesEngineOptions): Response
       list: (query) => records.listAssistants(query),
     },
     threads: {
-      create: (req) => createThread(req),
+      create: (req) => createThread(req, undefined),
       async retrieve(id) {
         return (await records.thread(id)).doc.thread;
       },
@@ -529,16 +531,7 @@ export function createResponsesEngine(options: ResponsesEngineOptions): Response
         await store.deleteChildren('run', id);
         await store.delete('thread', id);
       },
-      async createAndRun(req) {
-        const assistant = (await records.assistant(req.assistant_id)).doc;
-        const { thread: threadRequest, tool_resources: resources, ...runRequest } = req;
-        checkToolChoice(runRequest.tools ?? assistant.tools, runRequest.tool_choice);
-        checkMappable(runRequest);
-        checkAgent(assistant);
-        const thread = await createThread({ ...(resources ? { tool_resources: resources } : {}), ...threadRequest });
-        const start = await startRun(thread.id, assistant, runRequest, req.stream === true, [{ event: 'thread.created', data: structuredClone(thread) }]);
-        return { ...start, thread };
-      },
+      createAndRun: (req) => createAndRun(req, undefined),
     },
     messages: {
       async create(threadId, req) {
@@ -664,6 +657,49 @@ export function createResponsesEngine(options: ResponsesEngineOptions): Response
       await Promise.allSettled([...tasks]);
       await store.close();
     },
+  };
+  /**
+   * The engine as one caller sees it (with isolation): another caller's thread is not found, as a missing one is,
+   * whatever is asked of it, and the threads this caller makes carry their key. Checked once, when a request names
+   * its thread; what the engine then does for that thread is the thread's own, under the key stored on it.
+   */
+  engine.forCaller = (caller) => {
+    if (!isolation) return engine;
+    const key = isolationKeyOf(caller, isolation.secret);
+    const theirs = new Records(store, () => clock.now(), (thread) => thread.isolationKey === key);
+    const own = async (threadId: string): Promise<void> => {
+      await theirs.thread(threadId);
+    };
+    const { threads, messages, runs } = engine;
+    return {
+      ...engine,
+      threads: {
+        create: (req) => createThread(req, key),
+        retrieve: async (id) => (await own(id), threads.retrieve(id)),
+        update: async (id, req) => (await own(id), threads.update(id, req)),
+        del: async (id) => (await own(id), threads.del(id)),
+        createAndRun: (req) => createAndRun(req, key),
+      },
+      messages: {
+        create: async (threadId, req) => (await own(threadId), messages.create(threadId, req)),
+        retrieve: async (threadId, messageId) => (await own(threadId), messages.retrieve(threadId, messageId)),
+        update: async (threadId, messageId, req) => (await own(threadId), messages.update(threadId, messageId, req)),
+        del: async (threadId, messageId) => (await own(threadId), messages.del(threadId, messageId)),
+        list: async (threadId, query) => (await own(threadId), messages.list(threadId, query)),
+      },
+      runs: {
+        create: async (threadId, req) => (await own(threadId), runs.create(threadId, req)),
+        retrieve: async (threadId, runId) => (await own(threadId), runs.retrieve(threadId, runId)),
+        update: async (threadId, runId, req) => (await own(threadId), runs.update(threadId, runId, req)),
+        list: async (threadId, query) => (await own(threadId), runs.list(threadId, query)),
+        cancel: async (threadId, runId) => (await own(threadId), runs.cancel(threadId, runId)),
+        submitToolOutputs: async (threadId, runId, req) => (await own(threadId), runs.submitToolOutputs(threadId, runId, req)),
+        steps: {
+          retrieve: async (threadId, runId, stepId) => (await own(threadId), runs.steps.retrieve(threadId, runId, stepId)),
+          list: async (threadId, runId, query) => (await own(threadId), runs.steps.list(threadId, runId, query)),
+        },
+      },
+    };
   };
   return engine;
 }
