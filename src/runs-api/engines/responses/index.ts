@@ -667,37 +667,32 @@ export function createResponsesEngine(options: ResponsesEngineOptions): Response
     if (!isolation) return engine;
     const key = isolationKeyOf(caller, isolation.secret);
     const theirs = new Records(store, () => clock.now(), (thread) => thread.isolationKey === key);
-    const own = async (threadId: string): Promise<void> => {
-      await theirs.thread(threadId);
-    };
+    /** `operation` once the thread it names (its first argument) is found to be this caller's. */
+    const guarded =
+      <A extends [threadId: string, ...rest: unknown[]], R>(operation: (...args: A) => Promise<R>) =>
+      async (...args: A): Promise<R> => {
+        await theirs.thread(args[0]);
+        return operation(...args);
+      };
     const { threads, messages, runs } = engine;
     return {
       ...engine,
       threads: {
         create: (req) => createThread(req, key),
-        retrieve: async (id) => (await own(id), threads.retrieve(id)),
-        update: async (id, req) => (await own(id), threads.update(id, req)),
-        del: async (id) => (await own(id), threads.del(id)),
+        retrieve: guarded(threads.retrieve),
+        update: guarded(threads.update),
+        del: guarded(threads.del),
         createAndRun: (req) => createAndRun(req, key),
       },
-      messages: {
-        create: async (threadId, req) => (await own(threadId), messages.create(threadId, req)),
-        retrieve: async (threadId, messageId) => (await own(threadId), messages.retrieve(threadId, messageId)),
-        update: async (threadId, messageId, req) => (await own(threadId), messages.update(threadId, messageId, req)),
-        del: async (threadId, messageId) => (await own(threadId), messages.del(threadId, messageId)),
-        list: async (threadId, query) => (await own(threadId), messages.list(threadId, query)),
-      },
+      messages: { create: guarded(messages.create), retrieve: guarded(messages.retrieve), update: guarded(messages.update), del: guarded(messages.del), list: guarded(messages.list) },
       runs: {
-        create: async (threadId, req) => (await own(threadId), runs.create(threadId, req)),
-        retrieve: async (threadId, runId) => (await own(threadId), runs.retrieve(threadId, runId)),
-        update: async (threadId, runId, req) => (await own(threadId), runs.update(threadId, runId, req)),
-        list: async (threadId, query) => (await own(threadId), runs.list(threadId, query)),
-        cancel: async (threadId, runId) => (await own(threadId), runs.cancel(threadId, runId)),
-        submitToolOutputs: async (threadId, runId, req) => (await own(threadId), runs.submitToolOutputs(threadId, runId, req)),
-        steps: {
-          retrieve: async (threadId, runId, stepId) => (await own(threadId), runs.steps.retrieve(threadId, runId, stepId)),
-          list: async (threadId, runId, query) => (await own(threadId), runs.steps.list(threadId, runId, query)),
-        },
+        create: guarded(runs.create),
+        retrieve: guarded(runs.retrieve),
+        update: guarded(runs.update),
+        list: guarded(runs.list),
+        cancel: guarded(runs.cancel),
+        submitToolOutputs: guarded(runs.submitToolOutputs),
+        steps: { retrieve: guarded(runs.steps.retrieve), list: guarded(runs.steps.list) },
       },
     };
   };
