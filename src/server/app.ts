@@ -194,7 +194,10 @@ export function createGateway(options: GatewayOptions): Gateway {
   // GraphiQL's assets (some 9 MB of source, compressed at build time) load with its first request: a gateway with
   // GraphiQL off (production) never holds them.
   const graphiqlRoute = config.graphiql ? lazyRoute(() => import('./graphiql.js').then(({ createGraphiQLRoute }) => createGraphiQLRoute(GRAPHQL_PATH))) : undefined;
-  /** Responses not finished yet: the shutdown waits for them, and marks them `Connection: close`. A linked set, not a Set: see LinkedSet. */
+  /**
+   * Responses not finished yet: the shutdown waits for them, and marks them `Connection: close`. A linked set, not a
+   * Set (see LinkedSet): a long-lived Set that churns keeps every response it held alive through scavenges.
+   */
   const inflight = new LinkedSet<ServerResponse>();
   let onSettled: (() => void) | undefined;
   // One listener for every response (`this` is the response; 'close' comes once).
