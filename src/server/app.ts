@@ -12,7 +12,7 @@ import { schema } from '../schema/index.js';
 import { closeServices, createServices, type GatewayServices } from '../services.js';
 import { createConsoleRoute } from './console/index.js';
 import { httpServerOptions, trackConnections } from './connections.js';
-import { LinkedSet } from './linked-set.js';
+import { LinkedSet } from '../collections/linked-set.js';
 import { useResponseCompression } from './compression.js';
 import { createReadiness } from './readiness.js';
 import { useOverloadStatus } from './overload-status.js';

@@ -1,6 +1,7 @@
 import { GraphQLError, Kind, type DocumentNode, type ExecutionArgs, type ExecutionResult, type FieldNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { Plugin } from 'graphql-yoga';
+import { Lru } from '../collections/lru.js';
 import { OperationIndex } from './operation-key.js';
 
 export interface CompiledExecutionOptions {
@@ -14,11 +15,10 @@ export interface CompiledExecutionOptions {
   onCompileFailure?: (error: unknown) => void;
 }
 
-/** What is known of one operation of one document: how often it ran, and once compiled, its compiled form. */
+/** What is known of one operation of one document: how often it ran (its compiled form is in the table of them). */
 interface Entry {
   schema: GraphQLSchema;
   runs: number;
-  compiled?: CompiledQuery;
   /** It did not compile: never tried again. */
   failed?: true;
 }
@@ -41,10 +41,11 @@ export function useCompiledQueries(options: CompiledExecutionOptions = {}): Plug
   const maxCompiled = options.maxCompiled ?? 500;
   const operations = new OperationIndex();
   const entries = new WeakMap<DocumentNode, Map<string, Entry>>();
-  // Compiled entries in least-recently-used order; an entry leaving it drops its compiled form (it may compile again).
-  const compiledOrder = new Set<Entry>();
-  // The entry used last is not moved again: a delete and an add per execution would rehash the set every few runs.
-  let newest: Entry | undefined;
+  // Compiled operations in least-recently-used order; one that leaves runs on the standard executor again (and may
+  // compile again later).
+  const compiledOf = new Lru<Entry, CompiledQuery>(maxCompiled, (entry) => {
+    entry.runs = 0;
+  });
 
   function entryOf(args: ExecutionArgs): Entry {
     let byName = entries.get(args.document);
@@ -56,28 +57,13 @@ export function useCompiledQueries(options: CompiledExecutionOptions = {}): Plug
   }
 
   function compiledFor(entry: Entry, args: ExecutionArgs): CompiledQuery | undefined {
-    if (entry.compiled) {
-      if (entry !== newest) {
-        compiledOrder.delete(entry);
-        compiledOrder.add(entry);
-        newest = entry;
-      }
-      return entry.compiled;
-    }
+    const known = compiledOf.get(entry);
+    if (known) return known;
     if (entry.failed || ++entry.runs <= compileAfter) return undefined;
     try {
       const compiled = compileQuery(args.schema, args.document, args.operationName ?? undefined, { disablingCapturingStackErrors: true });
       if (!isCompiledQuery(compiled)) throw new Error(compiled.errors?.map((error) => error.message).join('; ') ?? 'not compiled');
-      entry.compiled = compiled;
-      compiledOrder.add(entry);
-      newest = entry;
-      if (compiledOrder.size > maxCompiled) {
-        const oldest = compiledOrder.values().next().value as Entry;
-        compiledOrder.delete(oldest);
-        if (oldest === newest) newest = undefined;
-        delete oldest.compiled;
-        oldest.runs = 0;
-      }
+      compiledOf.set(entry, compiled);
       return compiled;
     } catch (error) {
       entry.failed = true;
@@ -87,7 +73,7 @@ export function useCompiledQueries(options: CompiledExecutionOptions = {}): Plug
   }
 
   return {
-    compiledCount: () => compiledOrder.size,
+    compiledCount: () => compiledOf.size,
     onExecute({ args, executeFn, setExecuteFn }) {
       if (options.enabled?.() === false) return;
       if (operations.get(args.document, args.operationName)?.operation !== 'query') return;

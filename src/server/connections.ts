@@ -1,7 +1,7 @@
 import type { Server, ServerOptions } from 'node:http';
 import type { Socket } from 'node:net';
 import type { HttpServerConfig } from '../config.js';
-import { LinkedSet } from './linked-set.js';
+import { LinkedSet } from '../collections/linked-set.js';
 
 /**
  * Node's own bounds on slow clients, as the settings give them. Node checks the header and request timeouts only

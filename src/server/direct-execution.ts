@@ -5,6 +5,7 @@ import type { Identity } from '../security/auth.js';
 import { UNEXPECTED_ERROR_MESSAGE } from '../security/masking.js';
 import { compress, type CompressionOptions } from './compression.js';
 import { overloadRetryAfterMs } from './overload-status.js';
+import { Lru } from '../collections/lru.js';
 import { OperationIndex } from './operation-key.js';
 import { negotiateEncoding } from './static-assets.js';
 import { PER_RESPONSE_HEADERS, answerHeadersKey, plainJsonBody } from './request-shape.js';
@@ -78,34 +79,6 @@ class NodeRequestView {
 }
 
 /**
- * A bounded map in insertion order; a hit moves to the end (least recently used first out), unless it is there
- * already: a delete and a set on every hit of the same document would rehash the map's table every few requests.
- */
-export class Lru<V> {
-  readonly #map = new Map<string, V>();
-  #newest: string | undefined;
-  constructor(private readonly max: number) {}
-  get(key: string): V | undefined {
-    const value = this.#map.get(key);
-    if (value !== undefined && key !== this.#newest) {
-      this.#map.delete(key);
-      this.#map.set(key, value);
-      this.#newest = key;
-    }
-    return value;
-  }
-  set(key: string, value: V): void {
-    this.#map.delete(key);
-    this.#map.set(key, value);
-    this.#newest = key;
-    if (this.#map.size > this.max) this.#map.delete(this.#map.keys().next().value as string);
-  }
-  get size(): number {
-    return this.#map.size;
-  }
-}
-
-/**
  * Queries whose document yoga has already parsed, validated and executed once for a request of the same shape,
  * executed again without yoga's HTTP layer: no Fetch Request or Response, no request parsing, no parse or
  * validation (validation depends on the text and the schema only, and the document kept is the one yoga
@@ -121,7 +94,7 @@ export class Lru<V> {
  * a document gets here: `plugin` notes the document of each query yoga executes, `record` the headers it answered with.
  */
 export class DirectExecution {
-  private readonly templates: Lru<Template>;
+  private readonly templates: Lru<string, Template>;
   private readonly recording = new WeakMap<IncomingMessage, Recording>();
   /** Notes the document yoga executes for a node request being recorded; last in the plugin list. */
   readonly plugin: Plugin;

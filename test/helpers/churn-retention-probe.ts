@@ -1,7 +1,7 @@
 // Run with `node --expose-gc --import tsx`: prints how many KiB of members churned through a long-lived container
 // reached the old generation through young-generation collections alone, as JSON on one line.
 import v8 from 'node:v8';
-import { LinkedSet } from '../../src/server/linked-set.js';
+import { LinkedSet } from '../../src/collections/linked-set.js';
 
 type Container = { add(value: object): unknown; delete(value: object): boolean };
 const kind = process.argv[2];

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { Lru } from '../../src/server/direct-execution.js';
+import { Lru } from '../../src/collections/lru.js';
 
-describe('the direct path\'s table of documents (Lru)', () => {
+describe('Lru', () => {
   it('keeps at most its bound, the least recently used leaving first', () => {
-    const lru = new Lru<number>(2);
+    const lru = new Lru<string, number>(2);
     lru.set('a', 1);
     lru.set('b', 2);
     expect(lru.get('a')).toBe(1);
@@ -15,7 +15,7 @@ describe('the direct path\'s table of documents (Lru)', () => {
   });
 
   it('a hit of the newest keeps the order, a hit of another moves it to the end', () => {
-    const lru = new Lru<number>(2);
+    const lru = new Lru<string, number>(2);
     lru.set('a', 1);
     lru.set('b', 2);
     expect(lru.get('b')).toBe(2);
@@ -31,5 +31,32 @@ describe('the direct path\'s table of documents (Lru)', () => {
     lru.set('e', 6);
     expect(lru.get('d')).toBeUndefined();
     expect(lru.get('b')).toBe(5);
+  });
+
+  it('tells who leaves, with its value, and takes object keys (the compiled queries are keyed by their entry)', () => {
+    const left: Array<[object, string]> = [];
+    const [a, b, c] = [{}, {}, {}];
+    const lru = new Lru<object, string>(2, (key, value) => left.push([key, value]));
+    lru.set(a, 'a');
+    lru.set(b, 'b');
+    lru.get(a);
+    lru.set(c, 'c');
+    expect(left).toEqual([[b, 'b']]);
+    expect(lru.get(b)).toBeUndefined();
+    expect([lru.get(a), lru.get(c), lru.size]).toEqual(['a', 'c', 2]);
+  });
+
+  it('a bound of one keeps the newest and evicts the one before it, also when it was the newest', () => {
+    const left: string[] = [];
+    const lru = new Lru<string, number>(1, (key) => left.push(key));
+    lru.set('a', 1);
+    lru.get('a');
+    lru.set('b', 2);
+    expect(left).toEqual(['a']);
+    expect(lru.get('a')).toBeUndefined();
+    lru.get('b');
+    lru.set('a', 3);
+    expect(left).toEqual(['a', 'b']);
+    expect(lru.get('a')).toBe(3);
   });
 });

@@ -53,8 +53,12 @@ describe('the Responses client: headers of one call', () => {
     const events = await alice.streamResponse({ model: 'm' }, 'run_1.0');
     expect(last()).toMatchObject({ [ISOLATION_KEY_HEADER]: 'key-alice', 'idempotency-key': 'run_1.0', authorization: 'Bearer sk-responses' });
     for await (const event of events) expect(event.type).toBe('response.completed');
+    // One client per user, made once; nobody's is the client itself.
+    expect(client.forUser('key-alice')).toBe(alice);
+    expect(alice.forUser(undefined)).toBe(client);
     // Concurrent calls for two users and for nobody keep their own headers.
     const bob = alice.forUser('key-bob');
+    expect(bob).not.toBe(alice);
     seen.length = 0;
     await Promise.all([alice.getResponse('resp_a'), bob.getResponse('resp_b'), client.getResponse('resp_c'), alice.forUser(undefined).getResponse('resp_d')]);
     const byUrl = new Map(seen.map((call) => [call.url.split('?')[0], call.headers[ISOLATION_KEY_HEADER]]));

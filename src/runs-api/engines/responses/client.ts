@@ -5,6 +5,7 @@ import { RequestCore, type CoreRequest, type RequestPolicy } from '../../../upst
 import { openEventStream } from '../../../upstream/stream.js';
 import type { TokenSource } from '../../../upstream/token-provider.js';
 import { httpTransport } from '../../../upstream/transport.js';
+import { Lru } from '../../../collections/lru.js';
 import { ISOLATION_KEY_HEADER } from '../../../responses-api/foundry.js';
 import type { Conversation, Item, ResponseObject } from '../../../responses-api/types.js';
 import { RESPONSE_INCLUDE } from './mapping.js';
@@ -136,13 +137,21 @@ export function createResponsesClient(options: ResponsesClientOptions): Response
         await send({ method: 'DELETE', route: '/conversations/{conversation_id}/items/{item_id}', params: { conversation_id: conversationId, item_id: itemId }, retry: true });
       },
       // A user's client names that user alone: another user's is made from the shared parts, not nested in this one.
-      forUser: (isolationKey) => (isolationKey === undefined ? everyone : clientFor({ [ISOLATION_KEY_HEADER]: isolationKey })),
+      forUser,
       close() {
         for (const controller of [...open]) controller.abort();
         open.clear();
       },
     };
   };
+  // One client per user, kept while the user is among the 1,000 seen last: the engine asks for one per upstream call.
+  const users = new Lru<string, ResponsesClient>(1_000);
+  function forUser(isolationKey: string | undefined): ResponsesClient {
+    if (isolationKey === undefined) return everyone;
+    let user = users.get(isolationKey);
+    if (!user) users.set(isolationKey, (user = clientFor({ [ISOLATION_KEY_HEADER]: isolationKey })));
+    return user;
+  }
   const everyone = clientFor(undefined);
   return everyone;
 }

@@ -13,6 +13,7 @@ import { deltaEvents, StreamedResponse } from './events.js';
 import { acceptToolOutputs, applyResponse, cancelRun, checkMappable, expireRun, functionCallOutputs, messageItem, responseBody, toolResourceIds, type ApplyContext, type RunView } from './mapping.js';
 import { listPage, pageOf, Records, type IntentDoc, type MessageDoc, type RunDoc, type ThreadDoc } from './records.js';
 import type { EngineStore } from './store/contract.js';
+import { Lru } from '../../../collections/lru.js';
 import type { AgentReference } from '../../../responses-api/foundry.js';
 import { agentOf, isolationKeyOf } from './profile.js';
 
@@ -663,9 +664,15 @@ export function createResponsesEngine(options: ResponsesEngineOptions): Response
    * whatever is asked of it, and the threads this caller makes carry their key. Checked once, when a request names
    * its thread; what the engine then does for that thread is the thread's own, under the key stored on it.
    */
+  // Made once per caller, not per request (its key is a keyed hash); the callers active lately are kept.
+  const views = new Lru<string, RunsEngine>(1_000);
   engine.forCaller = (caller) => {
     if (!isolation) return engine;
-    const key = isolationKeyOf(caller, isolation.secret);
+    let view = views.get(caller);
+    if (!view) views.set(caller, (view = viewFor(isolationKeyOf(caller, isolation.secret))));
+    return view;
+  };
+  function viewFor(key: string): RunsEngine {
     const theirs = new Records(store, () => clock.now(), (thread) => thread.isolationKey === key);
     /** `operation` once the thread it names (its first argument) is found to be this caller's. */
     const guarded =
@@ -695,6 +702,6 @@ export function createResponsesEngine(options: ResponsesEngineOptions): Response
         steps: { retrieve: guarded(runs.steps.retrieve), list: guarded(runs.steps.list) },
       },
     };
-  };
+  }
   return engine;
 }

@@ -36,10 +36,6 @@ export class LinkedSet<T extends object> {
     return this;
   }
 
-  has(value: T): boolean {
-    return this.#linkOf(value) !== undefined;
-  }
-
   delete(value: T): boolean {
     const link = this.#linkOf(value);
     if (!link) return false;
